@@ -1,0 +1,332 @@
+"""The shape of every knowledge-base file: pydantic models that reject unknown keys.
+
+Every number carries its provenance: either a ``source`` (a reference id from
+``references.yaml`` and where in it) or an ``estimate`` with the rationale for it.
+A bare float does not load.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+__all__ = [
+    "Anatomy",
+    "Cause",
+    "CauseSite",
+    "Citation",
+    "Derivation",
+    "Estimate",
+    "Finding",
+    "GradeScale",
+    "Grades",
+    "Lesion",
+    "Link",
+    "Manifest",
+    "Movement",
+    "Muscle",
+    "Nerve",
+    "OriginGroup",
+    "Probability",
+    "Reference",
+    "Reflex",
+    "Region",
+    "Root",
+    "SensoryQuality",
+    "Site",
+]
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+OriginGroup = Literal[
+    "lumbar_spine", "peripheral_nerve", "pelvis_hip", "foot_local", "vascular", "systemic"
+]
+Setting = Literal["self_check", "clinician"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(Strict):
+    """Where a fact comes from: a reference id and, ideally, the table or page."""
+
+    ref: Id
+    locator: str | None = None
+
+
+class Estimate(Strict):
+    """A number no study gives directly, with the reasoning behind it."""
+
+    rationale: Annotated[str, StringConstraints(min_length=20, strip_whitespace=True)]
+
+
+class _Provenance(Strict):
+    source: Citation | None = None
+    estimate: Estimate | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_provenance(self) -> _Provenance:
+        if (self.source is None) == (self.estimate is None):
+            raise ValueError("give exactly one of 'source' or 'estimate'")
+        return self
+
+    @property
+    def is_sourced(self) -> bool:
+        return self.source is not None
+
+
+class Probability(_Provenance):
+    """A probability with its provenance: ``{value: 0.62, source: {ref: …, locator: …}}``."""
+
+    value: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Grades(_Provenance):
+    """Probabilities of the abnormal grades of a graded finding; the normal grade gets the rest.
+
+    ``{value: {"4": 0.3, "3": 0.1}, estimate: {...}}`` on the MRC scale means: when
+    this cause is present it produces grade 4 with probability 0.3, grade 3 with 0.1,
+    and leaves strength normal (5) with probability 0.6.
+    """
+
+    value: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]
+
+    @model_validator(mode="after")
+    def _sums_to_at_most_one(self) -> Grades:
+        if sum(self.value.values()) > 1.0 + 1e-9:
+            raise ValueError("grade probabilities add up to more than 1")
+        return self
+
+
+class Reference(Strict):
+    id: Id
+    citation: Text
+    url: str | None = None
+    evidence: str | None = Field(
+        default=None, description="the [Rn] label of this source in the shared evidence base"
+    )
+
+
+class Manifest(Strict):
+    name: Text
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+    description: Text
+    intended_use: Text
+
+
+# --- anatomy -------------------------------------------------------------------------
+
+
+class Root(Strict):
+    id: Id
+    name: Text
+    order: int = Field(description="cranial to caudal: L2 = 2 … S4 = 9")
+    description: Text
+    sources: list[Citation] = Field(min_length=1)
+
+
+class Nerve(Strict):
+    id: Id
+    name: Text
+    roots: list[Id] = Field(min_length=1)
+    branch_of: Id | None = None
+    kind: Literal["motor", "sensory", "mixed"]
+    description: Text
+    sources: list[Citation] = Field(min_length=1)
+
+
+class Region(Strict):
+    """A body-map region, with the roots (core vs variable zone) and nerves supplying its skin."""
+
+    id: Id
+    name: Text = Field(description="plain words, as a patient would say it")
+    clinical_name: Text
+    group: Literal["foot", "ankle", "leg", "knee", "thigh", "hip", "pelvis", "back"]
+    lateral: bool = True
+    roots_core: list[Id] = Field(min_length=1)
+    roots_variable: list[Id] = []
+    nerves: list[Id] = Field(min_length=1)
+    tags: list[Id] = []
+    sources: list[Citation] = Field(min_length=1)
+
+
+class Muscle(Strict):
+    id: Id
+    name: Text
+    roots_primary: list[Id] = Field(min_length=1)
+    roots_secondary: list[Id] = []
+    nerve: Id
+    sources: list[Citation] = Field(min_length=1)
+
+
+class Movement(Strict):
+    """A movement tested by MRC grade; its muscles decide which roots and nerves it tests."""
+
+    id: Id
+    name: Text
+    muscles: list[Id] = Field(min_length=1)
+    symptom_question: Text | None = Field(
+        default=None, description="plain-words question about trouble with this movement"
+    )
+    sources: list[Citation] = Field(min_length=1)
+
+
+class Reflex(Strict):
+    id: Id
+    name: Text
+    roots: list[Id] = Field(min_length=1)
+    nerve: Id
+    sources: list[Citation] = Field(min_length=1)
+
+
+class Anatomy(Strict):
+    roots: list[Root]
+    nerves: list[Nerve]
+    regions: list[Region]
+    muscles: list[Muscle]
+    movements: list[Movement]
+    reflexes: list[Reflex]
+
+
+# --- what goes wrong -----------------------------------------------------------------
+
+
+class Lesion(Strict):
+    """The anatomy a lesion site damages; links to findings are derived from it.
+
+    ``nerves`` include every branch distal to them. ``region_tags`` select regions
+    by tag (a length-dependent polyneuropathy damages the ``stocking`` regions).
+    """
+
+    roots: list[Id] = []
+    nerves: list[Id] = []
+    region_tags: list[Id] = []
+
+
+class Site(Strict):
+    id: Id
+    name: Text
+    plain_name: Text
+    origin: OriginGroup
+    lateral: bool
+    description: Text
+    leak: Probability = Field(
+        description="probability that the site is affected by none of the modelled causes"
+    )
+    lesion: Lesion = Lesion()
+    derived_scale: Probability | None = Field(
+        default=None,
+        description="multiplies the derived anatomy links (e.g. stenosis spares the exam at rest)",
+    )
+
+
+class CauseSite(Strict):
+    site: Id
+    probability: Probability
+    side: Literal["same", "both"] = "same"
+
+
+class Cause(Strict):
+    id: Id
+    name: Text
+    plain_name: Text
+    aliases: list[Text] = []
+    lateral: bool
+    red_flag: bool = False
+    description: Text
+    prior: Probability
+    sites: list[CauseSite] = Field(min_length=1)
+
+
+class Finding(Strict):
+    """A finding written by hand (history items, examination tests, local symptoms)."""
+
+    id: Id
+    category: Literal["symptom", "history", "exam"]
+    lateral: bool
+    question: Text = Field(description="plain words, for a person doing a self-check")
+    clinician_text: Text
+    settings: list[Setting] = Field(min_length=1)
+    scale: Id | None = Field(default=None, description="a graded finding names its grade scale")
+    leak: Probability | None = None
+    leak_grades: Grades | None = None
+    red_flag: bool = False
+
+    @model_validator(mode="after")
+    def _leak_matches_kind(self) -> Finding:
+        if self.scale is None and self.leak is None:
+            raise ValueError("a yes/no finding needs 'leak'")
+        if self.scale is not None and self.leak_grades is None:
+            raise ValueError("a graded finding needs 'leak_grades'")
+        return self
+
+
+class Link(Strict):
+    """A hand-written link from a site or cause to a finding."""
+
+    finding: Id
+    parent: Id
+    side: Literal["same", "contralateral", "both"] = "same"
+    probability: Probability | None = None
+    grades: Grades | None = None
+
+    @model_validator(mode="after")
+    def _one_strength(self) -> Link:
+        if (self.probability is None) == (self.grades is None):
+            raise ValueError("give exactly one of 'probability' or 'grades'")
+        return self
+
+
+# --- how anatomy becomes links -------------------------------------------------------
+
+
+class GradeScale(Strict):
+    id: Id
+    name: Text
+    grades: list[str] = Field(min_length=2, description="from normal to most severe")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> GradeScale:
+        if len(set(self.grades)) != len(self.grades):
+            raise ValueError("grades must be distinct")
+        return self
+
+
+class SensoryQuality(Strict):
+    """A symptom felt in a region (numbness, burning…) and how lesions produce it."""
+
+    id: Id
+    name: Text
+    question: Text = Field(description="template with {region}, e.g. 'Numbness in your {region}?'")
+    leak: Probability
+    root_core: Probability
+    root_variable: Probability
+    nerve: Probability
+    region_tag: Probability
+    region_tags: list[Id] = Field(
+        default=[], description="only regions with one of these tags get this quality; [] = all"
+    )
+
+
+class Derivation(Strict):
+    """The probabilities that turn anatomy into links (see ``knowledge/network.py``)."""
+
+    scales: list[GradeScale]
+    sensory_qualities: list[SensoryQuality]
+    sensory_exam: SensoryQuality
+    motor_scale: Id
+    motor_leak: Grades
+    motor_root_primary: Grades
+    motor_root_secondary: Grades
+    motor_nerve: Grades
+    movement_symptom_leak: Probability
+    movement_symptom_root_primary: Probability
+    movement_symptom_root_secondary: Probability
+    movement_symptom_nerve: Probability
+    reflex_scale: Id
+    reflex_leak: Grades
+    reflex_root: Grades
+    reflex_nerve: Grades
+    reflex_region_tag: Grades
