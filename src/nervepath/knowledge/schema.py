@@ -329,4 +329,3 @@ class Derivation(Strict):
     reflex_leak: Grades
     reflex_root: Grades
     reflex_nerve: Grades
-    reflex_region_tag: Grades

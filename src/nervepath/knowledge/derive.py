@@ -1,0 +1,222 @@
+"""Turn anatomy into findings and links: a region's numbness is a child of the roots and
+nerves that supply it, a movement's weakness of the roots and nerves of its muscles.
+
+Adding a region, muscle or movement to the anatomy files changes the network here, with
+no code change. The probabilities come from ``derivation.yaml``, each with its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nervepath.knowledge import schema
+from nervepath.knowledge.loader import RawKnowledgeBase
+
+__all__ = ["FindingDef", "LinkDef", "derive_findings", "derive_links", "nerve_descendants"]
+
+Provenance = schema.Probability | schema.Grades
+BOTH_SETTINGS = ("self_check", "clinician")
+
+
+@dataclass(frozen=True)
+class FindingDef:
+    """A finding of the knowledge base, hand-written or derived from the anatomy."""
+
+    id: str
+    category: str
+    lateral: bool
+    question: str
+    clinician_text: str
+    settings: tuple[str, ...]
+    states: tuple[str, ...]
+    leak: tuple[float, ...]
+    leak_provenance: Provenance
+    red_flag: bool
+    derived_from: str | None  # e.g. "numbness × region first_web_space"; None if hand-written
+
+    @property
+    def graded(self) -> bool:
+        return self.states != ("absent", "present")
+
+
+@dataclass(frozen=True)
+class LinkDef:
+    """A parent (site or cause) → finding link with its probability and why it exists."""
+
+    finding: str
+    parent: str
+    side: str  # same | contralateral | both
+    distribution: tuple[float, ...]  # P(state | only this parent present)
+    provenance: Provenance
+    basis: str
+
+
+def nerve_descendants(nerves: Iterable[schema.Nerve]) -> dict[str, frozenset[str]]:
+    """Each nerve with all its branches (itself included)."""
+    children: dict[str, list[str]] = {}
+    nerves = list(nerves)
+    for nerve in nerves:
+        if nerve.branch_of is not None:
+            children.setdefault(nerve.branch_of, []).append(nerve.id)
+    out: dict[str, frozenset[str]] = {}
+    for nerve in nerves:
+        seen, stack = {nerve.id}, [nerve.id]
+        while stack:
+            for child in children.get(stack.pop(), []):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        out[nerve.id] = frozenset(seen)
+    return out
+
+
+def binary(p: float) -> tuple[float, float]:
+    return (1.0 - p, p)
+
+
+def graded(grades: schema.Grades, scale: schema.GradeScale, factor: float = 1.0) -> tuple[float, ...]:
+    """A ``Grades`` value as a distribution over the scale, normal grade first."""
+    abnormal = [factor * grades.value.get(g, 0.0) for g in scale.grades[1:]]
+    return (1.0 - sum(abnormal), *abnormal)
+
+
+def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
+    """Every finding: the hand-written ones and those the anatomy implies."""
+    d = kb.derivation
+    scales = {s.id: s for s in d.scales}
+    out: dict[str, FindingDef] = {}
+    for f in kb.findings:
+        if f.scale is not None and f.leak_grades is not None and f.scale in scales:
+            states = tuple(scales[f.scale].grades)
+            leak, provenance = graded(f.leak_grades, scales[f.scale]), f.leak_grades
+        else:
+            assert f.leak is not None  # guaranteed by the schema for yes/no findings
+            states, leak, provenance = ("absent", "present"), binary(f.leak.value), f.leak
+        out[f.id] = FindingDef(f.id, f.category, f.lateral, f.question, f.clinician_text,
+                               tuple(f.settings), states, leak, provenance, f.red_flag, None)
+    for quality in (*d.sensory_qualities, d.sensory_exam):
+        exam = quality is d.sensory_exam
+        for region in kb.anatomy.regions:
+            if quality.region_tags and not set(quality.region_tags) & set(region.tags):
+                continue
+            fid = f"{quality.id}_{region.id}"
+            out[fid] = FindingDef(
+                fid, "exam" if exam else "symptom", region.lateral,
+                quality.question.format(region=region.name),
+                f"{quality.name}: {region.clinical_name}",
+                ("clinician",) if exam else BOTH_SETTINGS,
+                ("absent", "present"), binary(quality.leak.value), quality.leak, False,
+                f"{quality.id} × region {region.id}",
+            )
+    mrc, reflex = scales.get(d.motor_scale), scales.get(d.reflex_scale)
+    for movement in kb.anatomy.movements:
+        if mrc is not None:
+            fid = f"strength_{movement.id}"
+            out[fid] = FindingDef(
+                fid, "exam", True, f"Strength of {movement.name.lower()} ({mrc.name})",
+                f"{movement.name}: {mrc.name}", ("clinician",), tuple(mrc.grades),
+                graded(d.motor_leak, mrc), d.motor_leak, False, f"movement {movement.id}",
+            )
+        if movement.symptom_question is not None:
+            fid = f"difficulty_{movement.id}"
+            out[fid] = FindingDef(
+                fid, "symptom", True, movement.symptom_question,
+                f"Reported weakness of {movement.name.lower()}", BOTH_SETTINGS,
+                ("absent", "present"), binary(d.movement_symptom_leak.value),
+                d.movement_symptom_leak, False, f"movement {movement.id}",
+            )
+    if reflex is not None:
+        for r in kb.anatomy.reflexes:
+            fid = f"reflex_{r.id}"
+            out[fid] = FindingDef(
+                fid, "exam", True, f"{r.name} reflex", f"{r.name} reflex", ("clinician",),
+                tuple(reflex.grades), graded(d.reflex_leak, reflex), d.reflex_leak, False,
+                f"reflex {r.id}",
+            )
+    return out
+
+
+def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[LinkDef]:
+    """Anatomy-derived links, then hand-written ones (which replace a derived twin)."""
+    d = kb.derivation
+    scales = {s.id: s for s in d.scales}
+    branches = nerve_descendants(kb.anatomy.nerves)
+    muscles = {m.id: m for m in kb.anatomy.muscles}
+    derived: dict[tuple[str, str], LinkDef] = {}
+
+    def add(fid: str, site: schema.Site, value: tuple[float, ...], prov: Provenance, why: str) -> None:
+        key = (fid, site.id)
+        if fid in findings and (key not in derived or derived[key].distribution[0] > value[0]):
+            derived[key] = LinkDef(fid, site.id, "same", value, prov, why)
+
+    for site in kb.sites:
+        scale = site.derived_scale.value if site.derived_scale is not None else 1.0
+        lesion_roots = set(site.lesion.roots)
+        lesion_nerves: set[str] = set()
+        for nerve in site.lesion.nerves:
+            lesion_nerves |= branches.get(nerve, frozenset({nerve}))
+        tags = set(site.lesion.region_tags)
+        for quality in (*d.sensory_qualities, d.sensory_exam):
+            for region in kb.anatomy.regions:
+                fid = f"{quality.id}_{region.id}"
+                rules = [
+                    (lesion_roots & set(region.roots_core), quality.root_core, "core root"),
+                    (lesion_roots & set(region.roots_variable), quality.root_variable,
+                     "variable-zone root"),
+                    (lesion_nerves & set(region.nerves), quality.nerve, "nerve"),
+                    (tags & set(region.tags), quality.region_tag, "region tag"),
+                ]
+                for hit, prob, kind in rules:
+                    if hit:
+                        why = f"anatomy: {kind} {', '.join(sorted(hit))} supplies {region.id}"
+                        add(fid, site, binary(scale * prob.value), prob, why)
+        for movement in kb.anatomy.movements:
+            parts = [muscles[m] for m in movement.muscles if m in muscles]
+            primary = lesion_roots & {r for m in parts for r in m.roots_primary}
+            secondary = lesion_roots & {r for m in parts for r in m.roots_secondary}
+            nerves = lesion_nerves & {m.nerve for m in parts}
+            for hit, grades, symptom, kind in (
+                (primary, d.motor_root_primary, d.movement_symptom_root_primary, "primary root"),
+                (secondary, d.motor_root_secondary, d.movement_symptom_root_secondary,
+                 "secondary root"),
+                (nerves, d.motor_nerve, d.movement_symptom_nerve, "nerve"),
+            ):
+                if not hit:
+                    continue
+                why = f"anatomy: {kind} {', '.join(sorted(hit))} of {movement.id}"
+                if d.motor_scale in scales:
+                    add(f"strength_{movement.id}", site,
+                        graded(grades, scales[d.motor_scale], scale), grades, why)
+                add(f"difficulty_{movement.id}", site, binary(scale * symptom.value), symptom, why)
+        if d.reflex_scale in scales:
+            for r in kb.anatomy.reflexes:
+                for hit, grades, kind in ((lesion_roots & set(r.roots), d.reflex_root, "root"),
+                                          (lesion_nerves & {r.nerve}, d.reflex_nerve, "nerve")):
+                    if hit:
+                        why = f"anatomy: {kind} {', '.join(sorted(hit))} of the {r.id} reflex"
+                        add(f"reflex_{r.id}", site, graded(grades, scales[d.reflex_scale], scale),
+                            grades, why)
+
+    for link in kb.links:
+        f = findings.get(link.finding)
+        if f is None:
+            continue
+        if link.grades is not None:
+            scale_id = _scale_of(f, scales)
+            value = graded(link.grades, scales[scale_id]) if scale_id else (1.0,)
+            prov: Provenance = link.grades
+        else:
+            assert link.probability is not None  # the schema demands one of the two
+            value, prov = binary(link.probability.value), link.probability
+        derived[(link.finding, link.parent)] = LinkDef(
+            link.finding, link.parent, link.side, value, prov, f"hand-written: {kb.where(link)}"
+        )
+    return list(derived.values())
+
+
+def _scale_of(finding: FindingDef, scales: dict[str, schema.GradeScale]) -> str | None:
+    for scale in scales.values():
+        if tuple(scale.grades) == finding.states:
+            return scale.id
+    return None

@@ -1,0 +1,190 @@
+"""Read the YAML knowledge base, validate every entry, and report all problems at once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from nervepath.errors import KnowledgeBaseError
+from nervepath.knowledge import schema
+
+__all__ = ["RawKnowledgeBase", "default_data_dir", "read_knowledge_base"]
+
+M = TypeVar("M", bound=BaseModel)
+
+# (folder or file, top-level key, model): a folder holds any number of YAML files.
+_ANATOMY = ("roots", "nerves", "regions", "muscles", "movements", "reflexes")
+_LISTS: tuple[tuple[str, str, type[BaseModel]], ...] = (
+    ("sites", "sites", schema.Site),
+    ("causes", "causes", schema.Cause),
+    ("findings", "findings", schema.Finding),
+    ("links", "links", schema.Link),
+)
+
+
+def default_data_dir() -> Traversable:
+    """The knowledge base shipped inside the package."""
+    return resources.files("nervepath.knowledge") / "data"
+
+
+@dataclass(frozen=True)
+class RawKnowledgeBase:
+    """Validated entries, each remembered with the file it came from (for error messages)."""
+
+    manifest: schema.Manifest
+    references: tuple[schema.Reference, ...]
+    anatomy: schema.Anatomy
+    sites: tuple[schema.Site, ...]
+    causes: tuple[schema.Cause, ...]
+    findings: tuple[schema.Finding, ...]
+    links: tuple[schema.Link, ...]
+    derivation: schema.Derivation
+    origin: dict[int, str]  # id(entry) -> "file › entry"
+    content_hash: str
+
+    def where(self, entry: object) -> str:
+        return self.origin.get(id(entry), "?")
+
+
+class _Reader:
+    """Collects problems while reading so that one run reports every one of them."""
+
+    def __init__(self, root: Traversable) -> None:
+        self.root = root
+        self.problems: list[str] = []
+        self.origin: dict[int, str] = {}
+        self.digest = hashlib.sha256()
+
+    def files(self, folder: str) -> Iterator[tuple[str, Traversable]]:
+        directory = self.root / folder
+        if not directory.is_dir():
+            self.problems.append(f"{folder}/: found no folder, expected YAML files here")
+            return
+        for item in sorted(directory.iterdir(), key=lambda t: t.name):
+            if item.name.endswith(".yaml"):
+                yield f"{folder}/{item.name}", item
+
+    def document(self, name: str, item: Traversable) -> Any:
+        try:
+            raw = item.read_bytes()
+        except OSError as exc:
+            self.problems.append(f"{name}: found no readable file ({exc.strerror}), expected YAML")
+            return None
+        self.digest.update(name.encode() + b"\0" + raw + b"\0")
+        try:
+            return yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" at line {mark.line + 1}" if mark is not None else ""
+            self.problems.append(f"{name}: found malformed YAML{at}, expected a mapping")
+            return None
+
+    def entries(self, name: str, item: Traversable, key: str, model: type[M]) -> list[M]:
+        data = self.document(name, item)
+        if data is None:
+            return []
+        if not isinstance(data, dict) or not isinstance(data.get(key), list):
+            self.problems.append(f"{name}: found no '{key}:' list, expected '{key}:' at the top")
+            return []
+        out: list[M] = []
+        for position, raw in enumerate(data[key]):
+            label = raw.get("id") if isinstance(raw, dict) else None
+            if label is None and isinstance(raw, dict) and "finding" in raw:
+                label = f"{raw.get('parent')} → {raw.get('finding')}"
+            where = f"{name} › {label or f'entry {position + 1}'}"
+            entry = self.validate(where, model, raw)
+            if entry is not None:
+                self.origin[id(entry)] = where
+                out.append(entry)
+        return out
+
+    def validate(self, where: str, model: type[M], raw: Any) -> M | None:
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            self.problems.extend(f"{where} › {_describe(error, model)}" for error in exc.errors())
+            return None
+
+    def single(self, name: str, model: type[M]) -> M | None:
+        item = self.root / name
+        if not item.is_file():
+            self.problems.append(f"{name}: found no file, expected one")
+            return None
+        data = self.document(name, item)
+        if data is None:
+            return None
+        entry = self.validate(name, model, data)
+        if entry is not None:
+            self.origin[id(entry)] = name
+        return entry
+
+
+def _describe(error: Any, model: type[BaseModel]) -> str:
+    """One pydantic error as ``field: found …, expected …``."""
+    field = ".".join(str(part) for part in error["loc"]) or "(entry)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{field}: found an unknown key, expected one of the known fields of {model.__name__}"
+    if kind == "missing":
+        return f"{field}: found nothing, expected a value"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    found = error.get("input")
+    shown = repr(found) if not isinstance(found, dict | list) else type(found).__name__
+    return f"{field}: found {shown}, expected {message[0].lower()}{message[1:]}"
+
+
+def read_knowledge_base(root: Traversable | Path | None = None) -> RawKnowledgeBase:
+    """Read and validate every file; raise ``KnowledgeBaseError`` listing all problems."""
+    reader = _Reader(default_data_dir() if root is None else root)
+    manifest = reader.single("manifest.yaml", schema.Manifest)
+    references_item = reader.root / "references.yaml"
+    references = (
+        reader.entries("references.yaml", references_item, "references", schema.Reference)
+        if references_item.is_file()
+        else []
+    )
+    if not references_item.is_file():
+        reader.problems.append("references.yaml: found no file, expected one")
+    anatomy_parts: dict[str, list[BaseModel]] = {}
+    anatomy_models = {name: schema.Anatomy.model_fields[name].annotation for name in _ANATOMY}
+    for part in _ANATOMY:
+        item = reader.root / "anatomy" / f"{part}.yaml"
+        model = _item_model(anatomy_models[part])
+        if item.is_file():
+            anatomy_parts[part] = list(reader.entries(f"anatomy/{part}.yaml", item, part, model))
+        else:
+            reader.problems.append(f"anatomy/{part}.yaml: found no file, expected one")
+            anatomy_parts[part] = []
+    lists: dict[str, list[BaseModel]] = {}
+    for folder, key, model in _LISTS:
+        lists[key] = [e for n, i in reader.files(folder) for e in reader.entries(n, i, key, model)]
+    derivation = reader.single("derivation.yaml", schema.Derivation)
+    if reader.problems or manifest is None or derivation is None:
+        raise KnowledgeBaseError(reader.problems)
+    return RawKnowledgeBase(
+        manifest=manifest,
+        references=tuple(references),
+        anatomy=schema.Anatomy.model_construct(**anatomy_parts),  # entries already validated
+        sites=tuple(lists["sites"]),  # type: ignore[arg-type]
+        causes=tuple(lists["causes"]),  # type: ignore[arg-type]
+        findings=tuple(lists["findings"]),  # type: ignore[arg-type]
+        links=tuple(lists["links"]),  # type: ignore[arg-type]
+        derivation=derivation,
+        origin=reader.origin,
+        content_hash=reader.digest.hexdigest(),
+    )
+
+
+def _item_model(annotation: Any) -> type[BaseModel]:
+    """``list[Root]`` → ``Root``."""
+    (item,) = annotation.__args__
+    return item  # type: ignore[no-any-return]

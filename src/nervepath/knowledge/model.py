@@ -1,0 +1,201 @@
+"""The loaded knowledge base: validated entries, derived findings and links, and their
+expansion to the left and right sides (``l5_root_left``, ``straight_leg_raise_right``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from nervepath.errors import KnowledgeBaseError
+from nervepath.knowledge import schema
+from nervepath.knowledge.checks import MIN_FINDINGS_PER_SITE, cross_reference_problems
+from nervepath.knowledge.derive import FindingDef, LinkDef, derive_findings, derive_links
+from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
+
+__all__ = [
+    "SIDES",
+    "FindingInstance",
+    "HiddenInstance",
+    "KnowledgeBase",
+    "load_knowledge_base",
+]
+
+SIDES = ("left", "right")
+
+
+def instance_name(base: str, side: str | None) -> str:
+    return base if side is None else f"{base}_{side}"
+
+
+@dataclass(frozen=True)
+class HiddenInstance:
+    """A cause or site on one side (or midline) with its parents in the network."""
+
+    name: str
+    id: str
+    side: str | None
+    kind: str  # "cause" | "site"
+    probability: schema.Probability  # the prior of a cause, the leak of a site
+    parents: tuple[tuple[str, schema.Probability], ...]
+
+
+@dataclass(frozen=True)
+class FindingInstance:
+    """A finding on one side (or midline) with its parents in the network."""
+
+    name: str
+    id: str
+    side: str | None
+    parents: tuple[tuple[str, LinkDef], ...]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything the engine and the doors need, read once and never mutated."""
+
+    raw: RawKnowledgeBase
+    findings: Mapping[str, FindingDef]
+    links: tuple[LinkDef, ...]
+    hidden: tuple[HiddenInstance, ...]
+    finding_instances: tuple[FindingInstance, ...]
+
+    @property
+    def version(self) -> str:
+        return self.raw.manifest.version
+
+    @property
+    def content_hash(self) -> str:
+        return self.raw.content_hash
+
+    @property
+    def sites(self) -> dict[str, schema.Site]:
+        return {s.id: s for s in self.raw.sites}
+
+    @property
+    def causes(self) -> dict[str, schema.Cause]:
+        return {c.id: c for c in self.raw.causes}
+
+    @property
+    def references(self) -> dict[str, schema.Reference]:
+        return {r.id: r for r in self.raw.references}
+
+    def stamp(self) -> dict[str, str]:
+        """What every output carries so that any past result can be reproduced."""
+        return {"kb_version": self.version, "kb_hash": self.content_hash}
+
+
+def load_knowledge_base(root: Traversable | Path | None = None) -> KnowledgeBase:
+    """Load, validate and check a knowledge base (the shipped one by default).
+
+    Raises ``KnowledgeBaseError`` listing every problem found.
+    """
+    if root is None:
+        return _shipped()
+    return _build(read_knowledge_base(root))
+
+
+@cache
+def _shipped() -> KnowledgeBase:
+    return _build(read_knowledge_base())
+
+
+def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
+    findings = derive_findings(raw)
+    derived_ids = {f for f, d in findings.items() if d.derived_from is not None}
+    problems = cross_reference_problems(raw, derived_ids)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    links = tuple(derive_links(raw, findings))
+    problems = _reachability_problems(raw, findings, links)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    hidden = _expand_hidden(raw)
+    instances = _expand_findings(raw, findings, links)
+    return KnowledgeBase(raw, findings, links, hidden, instances)
+
+
+def _reachability_problems(
+    raw: RawKnowledgeBase, findings: Mapping[str, FindingDef], links: tuple[LinkDef, ...]
+) -> list[str]:
+    problems: list[str] = []
+    children: dict[str, set[str]] = {}
+    for link in links:
+        children.setdefault(link.parent, set()).add(link.finding)
+    for site in raw.sites:
+        count = len(children.get(site.id, ()))
+        if count < MIN_FINDINGS_PER_SITE:
+            problems.append(
+                f"{raw.where(site)} › links: found {count} findings linked to this site, "
+                f"expected at least {MIN_FINDINGS_PER_SITE} so that it can be recognised"
+            )
+    with_parent = {link.finding for link in links}
+    for finding in raw.findings:
+        if finding.id not in with_parent:
+            problems.append(
+                f"{raw.where(finding)} › links: found no site or cause linked to this finding, "
+                "expected at least one"
+            )
+    return problems
+
+
+def _sides(lateral: bool) -> tuple[str | None, ...]:
+    return SIDES if lateral else (None,)
+
+
+def _expand_hidden(raw: RawKnowledgeBase) -> tuple[HiddenInstance, ...]:
+    """Causes first (roots of the network), then sites with their cause parents."""
+    out: list[HiddenInstance] = []
+    for cause in raw.causes:
+        for side in _sides(cause.lateral):
+            out.append(HiddenInstance(instance_name(cause.id, side), cause.id, side, "cause",
+                                      cause.prior, ()))
+    site_parents: dict[str, list[tuple[str, schema.Probability]]] = {}
+    sites = {s.id: s for s in raw.sites}
+    for cause in raw.causes:
+        for cause_side in _sides(cause.lateral):
+            for link in cause.sites:
+                site = sites[link.site]
+                for site_side in _sides(site.lateral):
+                    if cause_side is None or site_side is None or link.side == "both" \
+                            or cause_side == site_side:
+                        site_parents.setdefault(instance_name(site.id, site_side), []).append(
+                            (instance_name(cause.id, cause_side), link.probability))
+    for site in raw.sites:
+        for side in _sides(site.lateral):
+            name = instance_name(site.id, side)
+            out.append(HiddenInstance(name, site.id, side, "site", site.leak,
+                                      tuple(site_parents.get(name, ()))))
+    return tuple(out)
+
+
+def _parent_sides(link: LinkDef, parent_lateral: bool, finding_side: str | None) -> list[str | None]:
+    """Which side(s) of a parent feed a finding on ``finding_side``."""
+    if not parent_lateral:
+        return [None]
+    if finding_side is None or link.side == "both":
+        return list(SIDES)
+    if link.side == "contralateral":
+        return [SIDES[1 - SIDES.index(finding_side)]]
+    return [finding_side]
+
+
+def _expand_findings(
+    raw: RawKnowledgeBase, findings: Mapping[str, FindingDef], links: tuple[LinkDef, ...]
+) -> tuple[FindingInstance, ...]:
+    lateral = {s.id: s.lateral for s in raw.sites} | {c.id: c.lateral for c in raw.causes}
+    by_finding: dict[str, list[LinkDef]] = {}
+    for link in links:
+        by_finding.setdefault(link.finding, []).append(link)
+    out: list[FindingInstance] = []
+    for fid, finding in findings.items():
+        for side in _sides(finding.lateral):
+            parents: list[tuple[str, LinkDef]] = []
+            for link in by_finding.get(fid, []):
+                for parent_side in _parent_sides(link, lateral[link.parent], side):
+                    parents.append((instance_name(link.parent, parent_side), link))
+            if parents:
+                out.append(FindingInstance(instance_name(fid, side), fid, side, tuple(parents)))
+    return tuple(out)

@@ -1,0 +1,61 @@
+"""Links derived from the anatomy, and their expansion to the two sides."""
+
+from __future__ import annotations
+
+from nervepath.knowledge.model import KnowledgeBase
+
+
+def _parents(kb: KnowledgeBase, instance: str) -> dict[str, tuple[float, ...]]:
+    found = next(i for i in kb.finding_instances if i.name == instance)
+    return {name: link.distribution for name, link in found.parents}
+
+
+def test_region_numbness_is_a_child_of_its_core_root_and_its_nerve(tiny_kb: KnowledgeBase) -> None:
+    parents = _parents(tiny_kb, "numbness_first_web_space_left")
+    assert parents == {
+        "l5_root_left": (0.5, 0.5),  # root_core
+        "peroneal_nerve_left": (0.30000000000000004, 0.7),  # nerve
+        "polyneuropathy": (0.4, 0.6),  # region tag 'stocking', midline: feeds both sides
+    }
+
+
+def test_variable_zone_root_gets_the_weaker_link(tiny_kb: KnowledgeBase) -> None:
+    parents = _parents(tiny_kb, "numbness_dorsum_of_foot_right")
+    assert parents["l5_root_right"][1] == 0.5
+    assert "s1_root_right" not in parents  # no S1 site in the fixture: nothing to link
+
+
+def test_nerve_lesion_reaches_the_muscles_of_its_branches_only(tiny_kb: KnowledgeBase) -> None:
+    toe = _parents(tiny_kb, "strength_great_toe_extension_left")
+    assert set(toe) == {"l5_root_left", "peroneal_nerve_left"}
+    assert toe["peroneal_nerve_left"] == (0.30000000000000004, 0.3, 0.3, 0.1, 0.0, 0.0)
+    calf = _parents(tiny_kb, "strength_ankle_plantarflexion_left")
+    assert set(calf) == {"l5_root_left"}  # secondary root; the peroneal nerve does not supply it
+    assert calf["l5_root_left"][:2] == (0.9, 0.1)
+
+
+def test_movement_symptom_and_reflex_are_derived(tiny_kb: KnowledgeBase) -> None:
+    assert set(_parents(tiny_kb, "difficulty_great_toe_extension_right")) == {
+        "l5_root_right", "peroneal_nerve_right"}
+    reflex = _parents(tiny_kb, "reflex_achilles_left")
+    # The hand-written polyneuropathy link is used (states normal, brisk, reduced, absent).
+    assert reflex == {"polyneuropathy": (0.5, 0.0, 0.3, 0.2)}
+
+
+def test_lateral_parent_feeds_a_midline_finding_from_both_sides(tiny_kb: KnowledgeBase) -> None:
+    assert set(_parents(tiny_kb, "bladder_dysfunction")) == {"l5_root_left", "l5_root_right"}
+
+
+def test_midline_region_has_one_finding_without_side(tiny_kb: KnowledgeBase) -> None:
+    names = {i.name for i in tiny_kb.finding_instances}
+    assert "numbness_saddle" not in names  # no fixture site reaches the saddle: no parents, no finding
+    assert "straight_leg_raise_left" in names and "straight_leg_raise_right" in names
+
+
+def test_causes_come_first_then_sites_with_same_side_parents(tiny_kb: KnowledgeBase) -> None:
+    kinds = [h.kind for h in tiny_kb.hidden]
+    assert kinds == sorted(kinds)  # "cause" < "site"
+    site = next(h for h in tiny_kb.hidden if h.name == "l5_root_left")
+    assert [p for p, _ in site.parents] == ["disc_herniation_left"]
+    poly = next(h for h in tiny_kb.hidden if h.name == "polyneuropathy")
+    assert [p for p, _ in poly.parents] == ["diabetes_mellitus"]
