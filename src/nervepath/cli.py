@@ -13,6 +13,7 @@ from rich.table import Table
 
 from nervepath.errors import KnowledgeBaseError, NervepathError
 from nervepath.knowledge import catalogue
+from nervepath.knowledge.markdown import render_catalogue
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
 app = typer.Typer(
@@ -52,15 +53,29 @@ def kb_check(data: DataOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         _print_json(stats)
         return
-    out.print(f"[green]✓[/] knowledge base {stats['kb_version']} is valid "
-              f"(sha256 {stats['kb_hash'][:16]}…)")
+    out.print(
+        f"[green]✓[/] knowledge base {stats['kb_version']} is valid "
+        f"(sha256 {stats['kb_hash'][:16]}…)"
+    )
     table = Table(show_header=False, box=None)
-    for key in ("regions_per_side", "nerves", "muscles", "movements", "reflexes", "sites",
-                "causes", "findings", "finding_instances", "links", "references"):
+    for key in (
+        "regions_per_side",
+        "nerves",
+        "muscles",
+        "movements",
+        "reflexes",
+        "sites",
+        "causes",
+        "findings",
+        "finding_instances",
+        "links",
+        "references",
+    ):
         table.add_row(key.replace("_", " "), str(stats[key]))
-    table.add_row("numbers with a literature source",
-                  f"{stats['numbers_sourced']} of {stats['numbers']} "
-                  f"({100 * stats['share_sourced']:.0f}%)")
+    table.add_row(
+        "numbers with a literature source",
+        f"{stats['numbers_sourced']} of {stats['numbers']} ({100 * stats['share_sourced']:.0f}%)",
+    )
     out.print(table)
 
 
@@ -87,8 +102,12 @@ def kb_causes(data: DataOption = None, as_json: JsonOption = False) -> None:
     table = Table("id", "prior", "sites", "name")
     for r in rows:
         flag = " [red](red flag)[/]" if r["red_flag"] else ""
-        table.add_row(r["id"], f"{r['prior']['value']:.4g}", ", ".join(s["site"] for s in r["sites"]),
-                      r["name"] + flag)
+        table.add_row(
+            r["id"],
+            f"{r['prior']['value']:.4g}",
+            ", ".join(s["site"] for s in r["sites"]),
+            r["name"] + flag,
+        )
     out.print(table)
 
 
@@ -97,7 +116,8 @@ def kb_findings(
     data: DataOption = None,
     as_json: JsonOption = False,
     setting: Annotated[
-        str | None, typer.Option(help="Only findings asked in this setting: self_check or clinician.")
+        str | None,
+        typer.Option(help="Only findings asked in this setting: self_check or clinician."),
     ] = None,
 ) -> None:
     """List every finding a case may answer: id, question, kind, side and allowed values."""
@@ -114,8 +134,11 @@ def kb_findings(
 
 
 @kb_app.command("show")
-def kb_show(entry_id: Annotated[str, typer.Argument(metavar="ID")], data: DataOption = None,
-            as_json: JsonOption = False) -> None:
+def kb_show(
+    entry_id: Annotated[str, typer.Argument(metavar="ID")],
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Show a root, nerve, region, muscle, movement, reflex, site, cause or finding."""
     described = catalogue.describe(_load(data), entry_id)
     if as_json:
@@ -133,6 +156,22 @@ def kb_show(entry_id: Annotated[str, typer.Argument(metavar="ID")], data: DataOp
             out.print(f"[bold]{key}[/]: {_one_line(value)}")
 
 
+@kb_app.command("catalogue")
+def kb_catalogue(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Write the Markdown catalogue of every site, cause, finding and number with its source."""
+    text = render_catalogue(_load(data))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {output}")
+
+
 def _one_line(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}={_one_line(v)}" for k, v in value.items() if v not in (None, []))
@@ -148,8 +187,10 @@ def main() -> None:
     try:
         app()
     except KnowledgeBaseError as exc:
-        err.print(f"[red]error:[/] the knowledge base has {len(exc.problems)} problem(s):",
-                  highlight=False)
+        err.print(
+            f"[red]error:[/] the knowledge base has {len(exc.problems)} problem(s):",
+            highlight=False,
+        )
         for problem in exc.problems:
             err.print(f"  {problem}", highlight=False, markup=False)
         raise SystemExit(1) from None

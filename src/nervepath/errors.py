@@ -1,10 +1,10 @@
 """The one exception tree of nervepath; the CLI and web doors translate it at the edge.
 
-    NervepathError
-    ├── KnowledgeBaseError      the knowledge base does not load or is inconsistent
-    │                           (.problems lists every problem found, not just the first)
-    └── CaseError               a case (answers) that cannot be assessed: unknown ids,
-                                impossible grades; the message names the nearest valid ones
+NervepathError
+├── KnowledgeBaseError      the knowledge base does not load or is inconsistent
+│                           (.problems lists every problem found, not just the first)
+└── CaseError               a case (answers) that cannot be assessed: unknown ids,
+                            impossible grades; the message names the nearest valid ones
 """
 
 from __future__ import annotations

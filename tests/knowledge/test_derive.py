@@ -36,7 +36,9 @@ def test_nerve_lesion_reaches_the_muscles_of_its_branches_only(tiny_kb: Knowledg
 
 def test_movement_symptom_and_reflex_are_derived(tiny_kb: KnowledgeBase) -> None:
     assert set(_parents(tiny_kb, "difficulty_great_toe_extension_right")) == {
-        "l5_root_right", "peroneal_nerve_right"}
+        "l5_root_right",
+        "peroneal_nerve_right",
+    }
     reflex = _parents(tiny_kb, "reflex_achilles_left")
     # The hand-written polyneuropathy link is used (states normal, brisk, reduced, absent).
     assert reflex == {"polyneuropathy": (0.5, 0.0, 0.3, 0.2)}
@@ -48,7 +50,9 @@ def test_lateral_parent_feeds_a_midline_finding_from_both_sides(tiny_kb: Knowled
 
 def test_midline_region_has_one_finding_without_side(tiny_kb: KnowledgeBase) -> None:
     names = {i.name for i in tiny_kb.finding_instances}
-    assert "numbness_saddle" not in names  # no fixture site reaches the saddle: no parents, no finding
+    assert (
+        "numbness_saddle" not in names
+    )  # no fixture site reaches the saddle: no parents, no finding
     assert "straight_leg_raise_left" in names and "straight_leg_raise_right" in names
 
 

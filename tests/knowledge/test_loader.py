@@ -37,21 +37,34 @@ def _problems(root: Path) -> tuple[str, ...]:
 
 def test_every_schema_problem_is_reported_at_once(kb_copy: Path) -> None:
     # Five unrelated mistakes in four files.
-    _edit(kb_copy / "sites" / "all.yaml", "    lesion: {roots: [l5]}",
-          "    lesion: {roots: [l5]}\n    colour: red")
-    _edit(kb_copy / "causes" / "all.yaml",
-          "prior: {value: 0.02, source: {ref: study, locator: Table 1}}", "prior: 0.02")
+    _edit(
+        kb_copy / "sites" / "all.yaml",
+        "    lesion: {roots: [l5]}",
+        "    lesion: {roots: [l5]}\n    colour: red",
+    )
+    _edit(
+        kb_copy / "causes" / "all.yaml",
+        "prior: {value: 0.02, source: {ref: study, locator: Table 1}}",
+        "prior: 0.02",
+    )
     _edit(kb_copy / "links" / "all.yaml", "value: 0.9, source", "value: 1.5, source")
-    _edit(kb_copy / "findings" / "all.yaml", "leak: {value: 0.01, estimate: {rationale: \"fixture: rare without a modelled cause\"}}",
-          "leak: {value: 0.01}")
-    _edit(kb_copy / "anatomy" / "regions.yaml", "group: foot, roots_core: [s1]",
-          "group: toe, roots_core: [s1]")
+    _edit(
+        kb_copy / "findings" / "all.yaml",
+        'leak: {value: 0.01, estimate: {rationale: "fixture: rare without a modelled cause"}}',
+        "leak: {value: 0.01}",
+    )
+    _edit(
+        kb_copy / "anatomy" / "regions.yaml",
+        "group: foot, roots_core: [s1]",
+        "group: toe, roots_core: [s1]",
+    )
     problems = _problems(kb_copy)
     expected = [
         "sites/all.yaml › l5_root › colour: found an unknown key",
         "causes/all.yaml › disc_herniation › prior: found 0.02, expected",
         "links/all.yaml › l5_root → straight_leg_raise › probability.value: found 1.5, expected",
-        "findings/all.yaml › bladder_dysfunction › leak: found dict, expected give exactly one of 'source' or 'estimate'",
+        "findings/all.yaml › bladder_dysfunction › leak: found dict, "
+        "expected give exactly one of 'source' or 'estimate'",
         "anatomy/regions.yaml › heel › group: found 'toe', expected",
     ]
     for start in expected:
@@ -59,12 +72,17 @@ def test_every_schema_problem_is_reported_at_once(kb_copy: Path) -> None:
 
 
 def test_every_cross_reference_problem_is_reported_at_once(kb_copy: Path) -> None:
-    _edit(kb_copy / "anatomy" / "regions.yaml", "roots_core: [l5], nerves: [peroneal], tags",
-          "roots_core: [l6], nerves: [peroneal], tags")
+    _edit(
+        kb_copy / "anatomy" / "regions.yaml",
+        "roots_core: [l5], nerves: [peroneal], tags",
+        "roots_core: [l6], nerves: [peroneal], tags",
+    )
     _edit(kb_copy / "anatomy" / "muscles.yaml", "nerve: peroneal", "nerve: peronial")
     _edit(kb_copy / "causes" / "all.yaml", "{site: l5_root,", "{site: l5_rot,")
     _edit(kb_copy / "links" / "all.yaml", "ref: study, locator: sensitivity", "ref: stduy")
-    _edit(kb_copy / "links" / "all.yaml", "{reduced: 0.3, absent: 0.2}", "{reduced: 0.3, gone: 0.2}")
+    _edit(
+        kb_copy / "links" / "all.yaml", "{reduced: 0.3, absent: 0.2}", "{reduced: 0.3, gone: 0.2}"
+    )
     problems = _problems(kb_copy)
     expected = [
         "anatomy/regions.yaml › first_web_space › roots_core: found 'l6', expected a known root",
@@ -83,7 +101,9 @@ def test_every_cross_reference_problem_is_reported_at_once(kb_copy: Path) -> Non
 def test_site_that_no_finding_can_reveal_is_a_problem(kb_copy: Path) -> None:
     _edit(kb_copy / "sites" / "all.yaml", "lesion: {nerves: [peroneal]}", "lesion: {}")
     problems = _problems(kb_copy)
-    assert any(p.startswith("sites/all.yaml › peroneal_nerve › links: found 0 findings") for p in problems)
+    assert any(
+        p.startswith("sites/all.yaml › peroneal_nerve › links: found 0 findings") for p in problems
+    )
 
 
 def test_malformed_yaml_names_the_file_and_line(kb_copy: Path) -> None:
@@ -98,8 +118,9 @@ def test_missing_file_is_named(kb_copy: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nervepath", *args], capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "nervepath", *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_cli_check_lists_every_problem_and_fails(kb_copy: Path) -> None:

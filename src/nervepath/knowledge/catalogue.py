@@ -133,9 +133,14 @@ def describe(kb: KnowledgeBase, entry_id: str) -> dict[str, Any]:
     base = entry_id.removesuffix("_left").removesuffix("_right")
     states = {fid: f.states for fid, f in kb.findings.items()}
     links_from = [_link(kb, x, states[x.finding]) for x in kb.links if x.parent == base]
-    for group, kind in ((a.roots, "root"), (a.nerves, "nerve"), (a.regions, "region"),
-                        (a.muscles, "muscle"), (a.movements, "movement"),
-                        (a.reflexes, "reflex")):
+    for group, kind in (
+        (a.roots, "root"),
+        (a.nerves, "nerve"),
+        (a.regions, "region"),
+        (a.muscles, "muscle"),
+        (a.movements, "movement"),
+        (a.reflexes, "reflex"),
+    ):
         for entry in group:
             if entry.id == base:
                 return {"kind": kind, **entry.model_dump(), **_anatomy_relations(kb, kind, base)}
@@ -168,8 +173,10 @@ def describe(kb: KnowledgeBase, entry_id: str) -> dict[str, Any]:
     known = [*_all_ids(kb)]
     near = get_close_matches(base, known, n=3)
     hint = f"; did you mean {', '.join(near)}?" if near else ""
-    raise UnknownEntryError(f"no root, nerve, region, muscle, movement, reflex, site, cause, "
-                            f"finding or reference has the id {entry_id!r}{hint}")
+    raise UnknownEntryError(
+        f"no root, nerve, region, muscle, movement, reflex, site, cause, "
+        f"finding or reference has the id {entry_id!r}{hint}"
+    )
 
 
 def _all_ids(kb: KnowledgeBase) -> Iterator[str]:
@@ -204,8 +211,13 @@ def _anatomy_relations(kb: KnowledgeBase, kind: str, base: str) -> dict[str, Any
             "sites": [s.id for s in kb.raw.sites if base in s.lesion.nerves],
         }
     if kind == "region":
-        return {"findings": sorted(f for f, d in kb.findings.items()
-                                   if d.derived_from and d.derived_from.endswith(f"region {base}"))}
+        return {
+            "findings": sorted(
+                f
+                for f, d in kb.findings.items()
+                if d.derived_from and d.derived_from.endswith(f"region {base}")
+            )
+        }
     return {}
 
 

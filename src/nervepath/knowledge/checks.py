@@ -60,11 +60,15 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
     ]:
         problems.extend(_duplicates(label, ids))
     for name in sorted(set(sites) & set(causes)):
-        problems.append(f"{kb.where(sites[name])} › id: found {name!r} also as a cause id, "
-                        "expected site and cause ids to differ")
+        problems.append(
+            f"{kb.where(sites[name])} › id: found {name!r} also as a cause id, "
+            "expected site and cause ids to differ"
+        )
     for name in sorted(set(hand_findings) & set(derived_findings)):
-        problems.append(f"{kb.where(hand_findings[name])} › id: found {name!r}, which the anatomy "
-                        "already derives, expected a new id or a link to the derived finding")
+        problems.append(
+            f"{kb.where(hand_findings[name])} › id: found {name!r}, which the anatomy "
+            "already derives, expected a new id or a link to the derived finding"
+        )
 
     # 1. Citations resolve.
     for entry, citations in _citations(kb):
@@ -78,108 +82,165 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
             if root not in roots:
                 problems.append(_unknown(kb.where(nerve), "roots", root, roots, "root"))
         if nerve.branch_of is not None and nerve.branch_of not in nerves:
-            problems.append(_unknown(kb.where(nerve), "branch_of", nerve.branch_of, nerves, "nerve"))
+            problems.append(
+                _unknown(kb.where(nerve), "branch_of", nerve.branch_of, nerves, "nerve")
+            )
     problems.extend(_branch_cycles(kb))
     for region in a.regions:
-        for field, ids in (("roots_core", region.roots_core), ("roots_variable", region.roots_variable)):
-            problems.extend(_unknown(kb.where(region), field, r, roots, "root")
-                            for r in ids if r not in roots)
-        problems.extend(_unknown(kb.where(region), "nerves", n, nerves, "nerve")
-                        for n in region.nerves if n not in nerves)
+        for field, ids in (
+            ("roots_core", region.roots_core),
+            ("roots_variable", region.roots_variable),
+        ):
+            problems.extend(
+                _unknown(kb.where(region), field, r, roots, "root") for r in ids if r not in roots
+            )
+        problems.extend(
+            _unknown(kb.where(region), "nerves", n, nerves, "nerve")
+            for n in region.nerves
+            if n not in nerves
+        )
         for root in set(region.roots_core) & set(region.roots_variable):
-            problems.append(f"{kb.where(region)} › roots_variable: found {root!r} also in "
-                            "roots_core, expected a root in one zone only")
+            problems.append(
+                f"{kb.where(region)} › roots_variable: found {root!r} also in "
+                "roots_core, expected a root in one zone only"
+            )
     for muscle in a.muscles:
-        for field, ids in (("roots_primary", muscle.roots_primary),
-                           ("roots_secondary", muscle.roots_secondary)):
-            problems.extend(_unknown(kb.where(muscle), field, r, roots, "root")
-                            for r in ids if r not in roots)
+        for field, ids in (
+            ("roots_primary", muscle.roots_primary),
+            ("roots_secondary", muscle.roots_secondary),
+        ):
+            problems.extend(
+                _unknown(kb.where(muscle), field, r, roots, "root") for r in ids if r not in roots
+            )
         if muscle.nerve not in nerves:
             problems.append(_unknown(kb.where(muscle), "nerve", muscle.nerve, nerves, "nerve"))
     for movement in a.movements:
-        problems.extend(_unknown(kb.where(movement), "muscles", m, muscles, "muscle")
-                        for m in movement.muscles if m not in muscles)
+        problems.extend(
+            _unknown(kb.where(movement), "muscles", m, muscles, "muscle")
+            for m in movement.muscles
+            if m not in muscles
+        )
     for reflex in a.reflexes:
-        problems.extend(_unknown(kb.where(reflex), "roots", r, roots, "root")
-                        for r in reflex.roots if r not in roots)
+        problems.extend(
+            _unknown(kb.where(reflex), "roots", r, roots, "root")
+            for r in reflex.roots
+            if r not in roots
+        )
         if reflex.nerve not in nerves:
             problems.append(_unknown(kb.where(reflex), "nerve", reflex.nerve, nerves, "nerve"))
 
     # 3. Sites, causes, findings and links point at things that exist.
     for site in kb.sites:
         lesion = site.lesion
-        problems.extend(_unknown(kb.where(site), "lesion.roots", r, roots, "root")
-                        for r in lesion.roots if r not in roots)
-        problems.extend(_unknown(kb.where(site), "lesion.nerves", n, nerves, "nerve")
-                        for n in lesion.nerves if n not in nerves)
-        problems.extend(_unknown(kb.where(site), "lesion.region_tags", t, tags, "region tag")
-                        for t in lesion.region_tags if t not in tags)
+        problems.extend(
+            _unknown(kb.where(site), "lesion.roots", r, roots, "root")
+            for r in lesion.roots
+            if r not in roots
+        )
+        problems.extend(
+            _unknown(kb.where(site), "lesion.nerves", n, nerves, "nerve")
+            for n in lesion.nerves
+            if n not in nerves
+        )
+        problems.extend(
+            _unknown(kb.where(site), "lesion.region_tags", t, tags, "region tag")
+            for t in lesion.region_tags
+            if t not in tags
+        )
     for cause in kb.causes:
-        for i, link in enumerate(cause.sites):
-            if link.site not in sites:
-                problems.append(_unknown(kb.where(cause), f"sites.{i}.site", link.site, sites, "site"))
+        for i, cause_site in enumerate(cause.sites):
+            if cause_site.site not in sites:
+                problems.append(
+                    _unknown(kb.where(cause), f"sites.{i}.site", cause_site.site, sites, "site")
+                )
     for finding in kb.findings:
         if finding.scale is not None:
             scale = scales.get(finding.scale)
             if scale is None:
-                problems.append(_unknown(kb.where(finding), "scale", finding.scale, scales, "scale"))
+                problems.append(
+                    _unknown(kb.where(finding), "scale", finding.scale, scales, "scale")
+                )
             elif finding.leak_grades is not None:
-                problems.extend(_grade_problems(kb.where(finding), "leak_grades",
-                                                finding.leak_grades, scale))
-    derived_scales = {f: kb.derivation.motor_scale for f in derived_findings
-                      if f.startswith("strength_")}
-    derived_scales |= {f: kb.derivation.reflex_scale for f in derived_findings
-                       if f.startswith("reflex_")}
+                problems.extend(
+                    _grade_problems(kb.where(finding), "leak_grades", finding.leak_grades, scale)
+                )
+    derived_scales = {
+        f: kb.derivation.motor_scale for f in derived_findings if f.startswith("strength_")
+    }
+    derived_scales |= {
+        f: kb.derivation.reflex_scale for f in derived_findings if f.startswith("reflex_")
+    }
     for link in kb.links:
         where = kb.where(link)
         if link.finding not in all_findings:
             problems.append(_unknown(where, "finding", link.finding, all_findings, "finding"))
             continue
         if link.parent not in sites and link.parent not in causes:
-            problems.append(_unknown(where, "parent", link.parent, set(sites) | set(causes),
-                                     "site or cause"))
+            problems.append(
+                _unknown(where, "parent", link.parent, set(sites) | set(causes), "site or cause")
+            )
             continue
         hand = hand_findings.get(link.finding)
         scale_id = hand.scale if hand is not None else derived_scales.get(link.finding)
         if scale_id is None and link.grades is not None:
-            problems.append(f"{where} › grades: found grades for the yes/no finding "
-                            f"{link.finding!r}, expected 'probability'")
+            problems.append(
+                f"{where} › grades: found grades for the yes/no finding "
+                f"{link.finding!r}, expected 'probability'"
+            )
         elif scale_id is not None and link.probability is not None:
-            problems.append(f"{where} › probability: found a probability for the graded finding "
-                            f"{link.finding!r}, expected 'grades'")
-        elif scale_id in scales and link.grades is not None:
+            problems.append(
+                f"{where} › probability: found a probability for the graded finding "
+                f"{link.finding!r}, expected 'grades'"
+            )
+        elif scale_id is not None and scale_id in scales and link.grades is not None:
             problems.extend(_grade_problems(where, "grades", link.grades, scales[scale_id]))
-        parent = sites.get(link.parent) or causes.get(link.parent)
+        parent: schema.Site | schema.Cause | None = sites.get(link.parent) or causes.get(
+            link.parent
+        )
         lateral_finding = hand.lateral if hand is not None else True
-        if link.side == "contralateral" and not (parent is not None and parent.lateral
-                                                 and lateral_finding):
-            problems.append(f"{where} › side: found 'contralateral', expected it only between "
-                            "a lateral parent and a lateral finding")
+        if link.side == "contralateral" and not (
+            parent is not None and parent.lateral and lateral_finding
+        ):
+            problems.append(
+                f"{where} › side: found 'contralateral', expected it only between "
+                "a lateral parent and a lateral finding"
+            )
 
     # 4. The derivation names scales that exist.
-    for field, scale_id in (("motor_scale", kb.derivation.motor_scale),
-                            ("reflex_scale", kb.derivation.reflex_scale)):
+    for field, scale_id in (
+        ("motor_scale", kb.derivation.motor_scale),
+        ("reflex_scale", kb.derivation.reflex_scale),
+    ):
         if scale_id not in scales:
             problems.append(_unknown("derivation.yaml", field, scale_id, scales, "scale"))
         else:
             for name in _grade_fields(kb.derivation, field.split("_")[0]):
-                problems.extend(_grade_problems("derivation.yaml", name,
-                                                getattr(kb.derivation, name), scales[scale_id]))
+                problems.extend(
+                    _grade_problems(
+                        "derivation.yaml", name, getattr(kb.derivation, name), scales[scale_id]
+                    )
+                )
     return problems
 
 
 def _grade_fields(derivation: schema.Derivation, prefix: str) -> list[str]:
-    return [name for name, value in derivation if name.startswith(prefix)
-            and isinstance(value, schema.Grades)]
+    return [
+        name
+        for name, value in derivation
+        if name.startswith(prefix) and isinstance(value, schema.Grades)
+    ]
 
 
-def _grade_problems(where: str, field: str, grades: schema.Grades,
-                    scale: schema.GradeScale) -> Iterator[str]:
+def _grade_problems(
+    where: str, field: str, grades: schema.Grades, scale: schema.GradeScale
+) -> Iterator[str]:
     abnormal = scale.grades[1:]
     for grade in grades.value:
         if grade not in abnormal:
-            yield (f"{where} › {field}.{grade}: found grade {grade!r}, expected one of the "
-                   f"abnormal grades of '{scale.id}' {abnormal}")
+            yield (
+                f"{where} › {field}.{grade}: found grade {grade!r}, expected one of the "
+                f"abnormal grades of '{scale.id}' {abnormal}"
+            )
 
 
 def _branch_cycles(kb: RawKnowledgeBase) -> Iterator[str]:
@@ -189,8 +250,10 @@ def _branch_cycles(kb: RawKnowledgeBase) -> Iterator[str]:
         current = nerve.branch_of
         while current is not None:
             if current in seen:
-                yield (f"{kb.where(nerve)} › branch_of: found a cycle through {current!r}, "
-                       "expected a tree of branches")
+                yield (
+                    f"{kb.where(nerve)} › branch_of: found a cycle through {current!r}, "
+                    "expected a tree of branches"
+                )
                 break
             seen.add(current)
             current = parent.get(current)
@@ -199,10 +262,13 @@ def _branch_cycles(kb: RawKnowledgeBase) -> Iterator[str]:
 def _citations(kb: RawKnowledgeBase) -> Iterator[tuple[object, list[tuple[str, schema.Citation]]]]:
     """Every citation, with the entry and field it sits in."""
     a = kb.anatomy
-    for group in (a.roots, a.nerves, a.regions, a.muscles, a.movements, a.reflexes):
-        for entry in group:
-            yield entry, [(f"sources.{i}.ref", c) for i, c in enumerate(entry.sources)]
-    for entry in (*kb.sites, *kb.causes, *kb.findings, *kb.links):
+    anatomy: list[
+        schema.Root | schema.Nerve | schema.Region | schema.Muscle | schema.Movement | schema.Reflex
+    ] = [*a.roots, *a.nerves, *a.regions, *a.muscles, *a.movements, *a.reflexes]
+    for part in anatomy:
+        yield part, [(f"sources.{i}.ref", c) for i, c in enumerate(part.sources)]
+    others: list[schema.Strict] = [*kb.sites, *kb.causes, *kb.findings, *kb.links]
+    for entry in others:
         yield entry, list(_provenance_citations(entry, ""))
     yield kb.derivation, list(_provenance_citations(kb.derivation, ""))
 

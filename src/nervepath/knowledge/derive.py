@@ -75,7 +75,9 @@ def binary(p: float) -> tuple[float, float]:
     return (1.0 - p, p)
 
 
-def graded(grades: schema.Grades, scale: schema.GradeScale, factor: float = 1.0) -> tuple[float, ...]:
+def graded(
+    grades: schema.Grades, scale: schema.GradeScale, factor: float = 1.0
+) -> tuple[float, ...]:
     """A ``Grades`` value as a distribution over the scale, normal grade first."""
     abnormal = [factor * grades.value.get(g, 0.0) for g in scale.grades[1:]]
     return (1.0 - sum(abnormal), *abnormal)
@@ -87,14 +89,26 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
     scales = {s.id: s for s in d.scales}
     out: dict[str, FindingDef] = {}
     for f in kb.findings:
+        provenance: Provenance
         if f.scale is not None and f.leak_grades is not None and f.scale in scales:
             states = tuple(scales[f.scale].grades)
             leak, provenance = graded(f.leak_grades, scales[f.scale]), f.leak_grades
         else:
             assert f.leak is not None  # guaranteed by the schema for yes/no findings
             states, leak, provenance = ("absent", "present"), binary(f.leak.value), f.leak
-        out[f.id] = FindingDef(f.id, f.category, f.lateral, f.question, f.clinician_text,
-                               tuple(f.settings), states, leak, provenance, f.red_flag, None)
+        out[f.id] = FindingDef(
+            f.id,
+            f.category,
+            f.lateral,
+            f.question,
+            f.clinician_text,
+            tuple(f.settings),
+            states,
+            leak,
+            provenance,
+            f.red_flag,
+            None,
+        )
     for quality in (*d.sensory_qualities, d.sensory_exam):
         exam = quality is d.sensory_exam
         for region in kb.anatomy.regions:
@@ -102,11 +116,16 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
                 continue
             fid = f"{quality.id}_{region.id}"
             out[fid] = FindingDef(
-                fid, "exam" if exam else "symptom", region.lateral,
+                fid,
+                "exam" if exam else "symptom",
+                region.lateral,
                 quality.question.format(region=region.name),
                 f"{quality.name}: {region.clinical_name}",
                 ("clinician",) if exam else BOTH_SETTINGS,
-                ("absent", "present"), binary(quality.leak.value), quality.leak, False,
+                ("absent", "present"),
+                binary(quality.leak.value),
+                quality.leak,
+                False,
                 f"{quality.id} × region {region.id}",
             )
     mrc, reflex = scales.get(d.motor_scale), scales.get(d.reflex_scale)
@@ -114,24 +133,47 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
         if mrc is not None:
             fid = f"strength_{movement.id}"
             out[fid] = FindingDef(
-                fid, "exam", True, f"Strength of {movement.name.lower()} ({mrc.name})",
-                f"{movement.name}: {mrc.name}", ("clinician",), tuple(mrc.grades),
-                graded(d.motor_leak, mrc), d.motor_leak, False, f"movement {movement.id}",
+                fid,
+                "exam",
+                True,
+                f"Strength of {movement.name.lower()} ({mrc.name})",
+                f"{movement.name}: {mrc.name}",
+                ("clinician",),
+                tuple(mrc.grades),
+                graded(d.motor_leak, mrc),
+                d.motor_leak,
+                False,
+                f"movement {movement.id}",
             )
         if movement.symptom_question is not None:
             fid = f"difficulty_{movement.id}"
             out[fid] = FindingDef(
-                fid, "symptom", True, movement.symptom_question,
-                f"Reported weakness of {movement.name.lower()}", BOTH_SETTINGS,
-                ("absent", "present"), binary(d.movement_symptom_leak.value),
-                d.movement_symptom_leak, False, f"movement {movement.id}",
+                fid,
+                "symptom",
+                True,
+                movement.symptom_question,
+                f"Reported weakness of {movement.name.lower()}",
+                BOTH_SETTINGS,
+                ("absent", "present"),
+                binary(d.movement_symptom_leak.value),
+                d.movement_symptom_leak,
+                False,
+                f"movement {movement.id}",
             )
     if reflex is not None:
         for r in kb.anatomy.reflexes:
             fid = f"reflex_{r.id}"
             out[fid] = FindingDef(
-                fid, "exam", True, f"{r.name} reflex", f"{r.name} reflex", ("clinician",),
-                tuple(reflex.grades), graded(d.reflex_leak, reflex), d.reflex_leak, False,
+                fid,
+                "exam",
+                True,
+                f"{r.name} reflex",
+                f"{r.name} reflex",
+                ("clinician",),
+                tuple(reflex.grades),
+                graded(d.reflex_leak, reflex),
+                d.reflex_leak,
+                False,
                 f"reflex {r.id}",
             )
     return out
@@ -145,7 +187,9 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
     muscles = {m.id: m for m in kb.anatomy.muscles}
     derived: dict[tuple[str, str], LinkDef] = {}
 
-    def add(fid: str, site: schema.Site, value: tuple[float, ...], prov: Provenance, why: str) -> None:
+    def add(
+        fid: str, site: schema.Site, value: tuple[float, ...], prov: Provenance, why: str
+    ) -> None:
         key = (fid, site.id)
         if fid in findings and (key not in derived or derived[key].distribution[0] > value[0]):
             derived[key] = LinkDef(fid, site.id, "same", value, prov, why)
@@ -162,8 +206,11 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
                 fid = f"{quality.id}_{region.id}"
                 rules = [
                     (lesion_roots & set(region.roots_core), quality.root_core, "core root"),
-                    (lesion_roots & set(region.roots_variable), quality.root_variable,
-                     "variable-zone root"),
+                    (
+                        lesion_roots & set(region.roots_variable),
+                        quality.root_variable,
+                        "variable-zone root",
+                    ),
                     (lesion_nerves & set(region.nerves), quality.nerve, "nerve"),
                     (tags & set(region.tags), quality.region_tag, "region tag"),
                 ]
@@ -178,25 +225,41 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
             nerves = lesion_nerves & {m.nerve for m in parts}
             for hit, grades, symptom, kind in (
                 (primary, d.motor_root_primary, d.movement_symptom_root_primary, "primary root"),
-                (secondary, d.motor_root_secondary, d.movement_symptom_root_secondary,
-                 "secondary root"),
+                (
+                    secondary,
+                    d.motor_root_secondary,
+                    d.movement_symptom_root_secondary,
+                    "secondary root",
+                ),
                 (nerves, d.motor_nerve, d.movement_symptom_nerve, "nerve"),
             ):
                 if not hit:
                     continue
                 why = f"anatomy: {kind} {', '.join(sorted(hit))} of {movement.id}"
                 if d.motor_scale in scales:
-                    add(f"strength_{movement.id}", site,
-                        graded(grades, scales[d.motor_scale], scale), grades, why)
+                    add(
+                        f"strength_{movement.id}",
+                        site,
+                        graded(grades, scales[d.motor_scale], scale),
+                        grades,
+                        why,
+                    )
                 add(f"difficulty_{movement.id}", site, binary(scale * symptom.value), symptom, why)
         if d.reflex_scale in scales:
             for r in kb.anatomy.reflexes:
-                for hit, grades, kind in ((lesion_roots & set(r.roots), d.reflex_root, "root"),
-                                          (lesion_nerves & {r.nerve}, d.reflex_nerve, "nerve")):
+                for hit, grades, kind in (
+                    (lesion_roots & set(r.roots), d.reflex_root, "root"),
+                    (lesion_nerves & {r.nerve}, d.reflex_nerve, "nerve"),
+                ):
                     if hit:
                         why = f"anatomy: {kind} {', '.join(sorted(hit))} of the {r.id} reflex"
-                        add(f"reflex_{r.id}", site, graded(grades, scales[d.reflex_scale], scale),
-                            grades, why)
+                        add(
+                            f"reflex_{r.id}",
+                            site,
+                            graded(grades, scales[d.reflex_scale], scale),
+                            grades,
+                            why,
+                        )
 
     for link in kb.links:
         f = findings.get(link.finding)

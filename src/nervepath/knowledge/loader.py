@@ -132,7 +132,9 @@ def _describe(error: Any, model: type[BaseModel]) -> str:
     field = ".".join(str(part) for part in error["loc"]) or "(entry)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"{field}: found an unknown key, expected one of the known fields of {model.__name__}"
+        return (
+            f"{field}: found an unknown key, expected one of the known fields of {model.__name__}"
+        )
     if kind == "missing":
         return f"{field}: found nothing, expected a value"
     message = str(error["msg"])
@@ -173,7 +175,7 @@ def read_knowledge_base(root: Traversable | Path | None = None) -> RawKnowledgeB
     return RawKnowledgeBase(
         manifest=manifest,
         references=tuple(references),
-        anatomy=schema.Anatomy.model_construct(**anatomy_parts),  # entries already validated
+        anatomy=schema.Anatomy.model_construct(**anatomy_parts),  # type: ignore[arg-type]
         sites=tuple(lists["sites"]),  # type: ignore[arg-type]
         causes=tuple(lists["causes"]),  # type: ignore[arg-type]
         findings=tuple(lists["findings"]),  # type: ignore[arg-type]

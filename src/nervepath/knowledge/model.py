@@ -150,8 +150,11 @@ def _expand_hidden(raw: RawKnowledgeBase) -> tuple[HiddenInstance, ...]:
     out: list[HiddenInstance] = []
     for cause in raw.causes:
         for side in _sides(cause.lateral):
-            out.append(HiddenInstance(instance_name(cause.id, side), cause.id, side, "cause",
-                                      cause.prior, ()))
+            out.append(
+                HiddenInstance(
+                    instance_name(cause.id, side), cause.id, side, "cause", cause.prior, ()
+                )
+            )
     site_parents: dict[str, list[tuple[str, schema.Probability]]] = {}
     sites = {s.id: s for s in raw.sites}
     for cause in raw.causes:
@@ -159,19 +162,29 @@ def _expand_hidden(raw: RawKnowledgeBase) -> tuple[HiddenInstance, ...]:
             for link in cause.sites:
                 site = sites[link.site]
                 for site_side in _sides(site.lateral):
-                    if cause_side is None or site_side is None or link.side == "both" \
-                            or cause_side == site_side:
+                    if (
+                        cause_side is None
+                        or site_side is None
+                        or link.side == "both"
+                        or cause_side == site_side
+                    ):
                         site_parents.setdefault(instance_name(site.id, site_side), []).append(
-                            (instance_name(cause.id, cause_side), link.probability))
+                            (instance_name(cause.id, cause_side), link.probability)
+                        )
     for site in raw.sites:
         for side in _sides(site.lateral):
             name = instance_name(site.id, side)
-            out.append(HiddenInstance(name, site.id, side, "site", site.leak,
-                                      tuple(site_parents.get(name, ()))))
+            out.append(
+                HiddenInstance(
+                    name, site.id, side, "site", site.leak, tuple(site_parents.get(name, ()))
+                )
+            )
     return tuple(out)
 
 
-def _parent_sides(link: LinkDef, parent_lateral: bool, finding_side: str | None) -> list[str | None]:
+def _parent_sides(
+    link: LinkDef, parent_lateral: bool, finding_side: str | None
+) -> list[str | None]:
     """Which side(s) of a parent feed a finding on ``finding_side``."""
     if not parent_lateral:
         return [None]

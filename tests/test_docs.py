@@ -1,0 +1,25 @@
+"""Generated docs stay in step with the data (datasette's test_docs idea)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nervepath.knowledge.markdown import render_catalogue
+from nervepath.knowledge.model import KnowledgeBase
+
+DOCS = Path(__file__).parents[1] / "docs"
+
+
+def test_catalogue_is_up_to_date(shipped_kb: KnowledgeBase) -> None:
+    written = (DOCS / "catalogue.md").read_text(encoding="utf-8")
+    assert written == render_catalogue(shipped_kb), (
+        "docs/catalogue.md is stale: run `nervepath kb catalogue -o docs/catalogue.md`"
+    )
+
+
+def test_catalogue_cites_every_sourced_number(shipped_kb: KnowledgeBase) -> None:
+    text = render_catalogue(shipped_kb)
+    for site in shipped_kb.raw.sites:
+        assert f"`{site.id}`" in text
+    for ref in {x.provenance.source.ref for x in shipped_kb.links if x.provenance.source}:
+        assert f'<a id="{ref}"></a>' in text
