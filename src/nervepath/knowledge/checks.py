@@ -1,4 +1,5 @@
-"""Integrity checks across files: every reference resolves and the anatomy is consistent.
+"""Integrity checks across files: every reference resolves, the anatomy is consistent, and
+the triage rules and recommendations name findings, states and sites that exist.
 
 Each check returns problems as ``file › entry › field: found …, expected …`` and never
 stops at the first one (pgmpy's ``check_model`` does; a knowledge author wants the list).
@@ -7,7 +8,8 @@ stops at the first one (pgmpy's ``check_model`` does; a knowledge author wants t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import get_args
 
 from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
@@ -23,10 +25,14 @@ def _duplicates(where: str, ids: Iterable[str]) -> Iterator[str]:
             yield f"{where} › {name} › id: found {count} entries with this id, expected one"
 
 
-def _unknown(where: str, field: str, found: str, known: Iterable[str], what: str) -> str:
+def _unknown(
+    where: str, field: str, found: str, known: Iterable[str], what: str, *, like: str | None = None
+) -> str:
+    """``… › field: found 'x', expected a known <what> (did you mean …?)``; ``like`` is what
+    to look up nearest names for when it differs from ``found`` (a ``prefix*`` pattern)."""
     from difflib import get_close_matches
 
-    near = get_close_matches(found, list(known), n=3)
+    near = get_close_matches(found if like is None else like, list(known), n=3)
     hint = f" (did you mean {', '.join(near)}?)" if near else ""
     return f"{where} › {field}: found {found!r}, expected a known {what}{hint}"
 
@@ -220,6 +226,150 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
                         "derivation.yaml", name, getattr(kb.derivation, name), scales[scale_id]
                     )
                 )
+
+    # 5. Triage rules and recommendations name findings, states and sites that exist.
+    states: dict[str, tuple[str, ...]] = {}
+    for fid in sorted(all_findings):
+        hand = hand_findings.get(fid)
+        scale_id = hand.scale if hand is not None else derived_scales.get(fid)
+        scale = scales.get(scale_id) if scale_id is not None else None
+        states[fid] = tuple(scale.grades) if scale is not None else ("absent", "present")
+    problems.extend(_triage_problems(kb, states))
+    problems.extend(_recommendation_problems(kb, states))
+    return problems
+
+
+def _matching(pattern: str, known: Iterable[str]) -> list[str]:
+    """The finding ids a rule's ``finding`` names: one id, or every id with a ``prefix*``."""
+    if pattern.endswith("*"):
+        return sorted(f for f in known if f.startswith(pattern[:-1]))
+    return [pattern] if pattern in known else []
+
+
+def _condition_problems(
+    where: str,
+    path: str,
+    condition: schema.FindingCondition | schema.AllOf | schema.AnyOf | schema.AtLeast,
+    states: Mapping[str, tuple[str, ...]],
+    same_side: bool = False,
+) -> Iterator[str]:
+    if isinstance(condition, schema.AllOf):
+        for i, part in enumerate(condition.all_of):
+            yield from _condition_problems(
+                where, f"{path}.all_of.{i}", part, states, same_side or condition.same_side
+            )
+        return
+    if isinstance(condition, schema.AnyOf | schema.AtLeast):
+        key, parts = (
+            ("any_of", condition.any_of)
+            if isinstance(condition, schema.AnyOf)
+            else ("of", condition.of)
+        )
+        for i, part in enumerate(parts):
+            yield from _condition_problems(where, f"{path}.{key}.{i}", part, states, same_side)
+        return
+    matched = _matching(condition.finding, states)
+    if not matched:
+        prefix = condition.finding.endswith("*")
+        yield _unknown(
+            where,
+            f"{path}.finding",
+            condition.finding,
+            states,
+            "finding prefix" if prefix else "finding",
+            like=condition.finding.rstrip("*"),
+        )
+        return
+    for state in condition.states:
+        wrong = [f for f in matched if state not in states[f]]
+        if wrong:
+            allowed = states[wrong[0]]
+            also = f" and {len(wrong) - 1} more" if len(wrong) > 1 else ""
+            yield (
+                f"{where} › {path}.in: found {state!r}, which {wrong[0]!r}{also} cannot take, "
+                f"expected one of {list(allowed)} (a rule never fires on 'unknown')"
+            )
+    if condition.sides == "both" and same_side:
+        yield (
+            f"{where} › {path}.sides: found 'both' inside an all_of with same_side, "
+            "expected 'either' (same_side already picks one leg)"
+        )
+
+
+def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]) -> list[str]:
+    book = kb.triage
+    sites = {s.id for s in kb.sites}
+    hidden = sites | {c.id for c in kb.causes}
+    problems = list(_duplicates("triage.yaml › rules", [r.id for r in book.rules]))
+    problems.extend(_duplicates("triage.yaml › baselines", [b.id for b in book.baselines]))
+    for i, shared in enumerate(book.shared):
+        problems.extend(_condition_problems("triage.yaml", f"shared.{i}", shared, states))
+    for rule in book.rules:
+        problems.extend(_condition_problems(kb.where(rule), "when", rule.when, states))
+    for baseline in book.baselines:
+        where = kb.where(baseline)
+        if baseline.probability_of is not None and baseline.probability_of not in hidden:
+            problems.append(
+                _unknown(where, "probability_of", baseline.probability_of, hidden, "site or cause")
+            )
+        problems.extend(
+            _unknown(where, f"top_site_in.{i}", site, sites, "site")
+            for i, site in enumerate(baseline.top_site_in)
+            if site not in sites
+        )
+    return problems
+
+
+def _recommendation_problems(
+    kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]
+) -> list[str]:
+    book = kb.recommendations
+    sites = {s.id for s in kb.sites}
+    rules = {r.id for r in kb.triage.rules}
+    problems = list(
+        _duplicates(
+            "recommendations.yaml",
+            [e.id for e in (*book.urgency, *book.red_flags, *book.sites, *book.examinations)],
+        )
+    )
+    covered = {entry.urgency for entry in book.urgency}
+    for level in get_args(schema.Urgency):
+        if level not in covered:
+            problems.append(
+                f"recommendations.yaml › urgency: found no entry for {level!r}, "
+                "expected what to do at every urgency level"
+            )
+    for entry in book.urgency:
+        if entry.urgency == "emergency" and not any(
+            a.see == "emergency_department" for a in entry.advice
+        ):
+            problems.append(
+                f"{kb.where(entry)} › advice: found no care with see: emergency_department, "
+                "expected an emergency to send the person to an emergency department"
+            )
+    for action in book.red_flags:
+        problems.extend(
+            _unknown(kb.where(action), f"rules.{i}", rule, rules, "triage rule")
+            for i, rule in enumerate(action.rules)
+            if rule not in rules
+        )
+    for advice in book.sites:
+        problems.extend(
+            _unknown(kb.where(advice), f"sites.{i}", site, sites, "site")
+            for i, site in enumerate(advice.sites)
+            if site not in sites
+        )
+    for exam in book.examinations:
+        problems.extend(
+            _unknown(kb.where(exam), f"between.{i}", site, sites, "site")
+            for i, site in enumerate(exam.between)
+            if site not in sites
+        )
+        problems.extend(
+            _unknown(kb.where(exam), f"findings.{i}", finding, states, "finding")
+            for i, finding in enumerate(exam.findings)
+            if finding not in states
+        )
     return problems
 
 
@@ -267,7 +417,21 @@ def _citations(kb: RawKnowledgeBase) -> Iterator[tuple[object, list[tuple[str, s
     ] = [*a.roots, *a.nerves, *a.regions, *a.muscles, *a.movements, *a.reflexes]
     for part in anatomy:
         yield part, [(f"sources.{i}.ref", c) for i, c in enumerate(part.sources)]
-    others: list[schema.Strict] = [*kb.sites, *kb.causes, *kb.findings, *kb.links]
+    t, r = kb.triage, kb.recommendations
+    others: list[schema.Strict] = [
+        *kb.sites,
+        *kb.causes,
+        *kb.findings,
+        *kb.links,
+        *t.rules,
+        *t.baselines,
+        t.default,
+        r.candidates,
+        *r.urgency,
+        *r.red_flags,
+        *r.sites,
+        *r.examinations,
+    ]
     for entry in others:
         yield entry, list(_provenance_citations(entry, ""))
     yield kb.derivation, list(_provenance_citations(kb.derivation, ""))

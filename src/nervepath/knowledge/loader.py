@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
@@ -49,6 +49,8 @@ class RawKnowledgeBase:
     derivation: schema.Derivation
     origin: dict[int, str]  # id(entry) -> "file › entry"
     content_hash: str
+    triage: schema.TriageBook
+    recommendations: schema.RecommendationBook
 
     def where(self, entry: object) -> str:
         return self.origin.get(id(entry), "?")
@@ -91,6 +93,9 @@ class _Reader:
         data = self.document(name, item)
         if data is None:
             return []
+        return self.listed(name, data, key, model)
+
+    def listed(self, name: str, data: Any, key: str, model: type[M]) -> list[M]:
         if not isinstance(data, dict) or not isinstance(data.get(key), list):
             self.problems.append(f"{name}: found no '{key}:' list, expected '{key}:' at the top")
             return []
@@ -127,9 +132,68 @@ class _Reader:
         return entry
 
 
+    def book(self, name: str, model: type[M]) -> M | None:
+        """A file with several top-level keys; list entries are validated one by one.
+
+        Each list field of ``model`` is read with ``listed`` (so a problem names the entry,
+        ``triage.yaml › ces_saddle_anaesthesia › when…``); other fields are validated whole.
+        """
+        item = self.root / name
+        if not item.is_file():
+            self.problems.append(f"{name}: found no file, expected one")
+            return None
+        data = self.document(name, item)
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            self.problems.append(f"{name}: found {type(data).__name__}, expected a mapping")
+            return None
+        fields = model.model_fields
+        for key in sorted(set(data) - set(fields)):
+            self.problems.append(
+                f"{name} › {key}: found an unknown key, expected one of {', '.join(fields)}"
+            )
+        parts: dict[str, Any] = {}
+        complete = True
+        for key, info in fields.items():
+            item_model = _list_model(info.annotation)
+            if item_model is not None:
+                before = len(self.problems)
+                parts[key] = self.listed(name, data, key, item_model)
+                complete &= len(self.problems) == before
+            elif key not in data:
+                if info.is_required():
+                    self.problems.append(f"{name} › {key}: found nothing, expected a value")
+                    complete = False
+            else:
+                where = f"{name} › {key}"
+                try:
+                    parts[key] = TypeAdapter(info.annotation).validate_python(data[key])
+                except ValidationError as exc:
+                    self.problems.extend(f"{where} › {_describe(e, model)}" for e in exc.errors())
+                    complete = False
+                else:
+                    self.origin[id(parts[key])] = where
+        if not complete:
+            return None
+        entry = model.model_construct(**parts)
+        self.origin[id(entry)] = name
+        return entry
+
+
+def _list_model(annotation: Any) -> type[BaseModel] | None:
+    """``list[Rule]`` → ``Rule``; anything else → None."""
+    if getattr(annotation, "__origin__", None) is not list:
+        return None
+    (item,) = annotation.__args__
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+
+
 def _describe(error: Any, model: type[BaseModel]) -> str:
     """One pydantic error as ``field: found …, expected …``."""
-    field = ".".join(str(part) for part in error["loc"]) or "(entry)"
+    # Discriminated-union tags ("<any_of>") are not fields: leave them out of the path.
+    parts = [str(part) for part in error["loc"] if not str(part).startswith("<")]
+    field = ".".join(parts) or "(entry)"
     kind = error["type"]
     if kind == "extra_forbidden":
         return (
@@ -170,7 +234,15 @@ def read_knowledge_base(root: Traversable | Path | None = None) -> RawKnowledgeB
     for folder, key, model in _LISTS:
         lists[key] = [e for n, i in reader.files(folder) for e in reader.entries(n, i, key, model)]
     derivation = reader.single("derivation.yaml", schema.Derivation)
-    if reader.problems or manifest is None or derivation is None:
+    triage = reader.book("triage.yaml", schema.TriageBook)
+    recommendations = reader.book("recommendations.yaml", schema.RecommendationBook)
+    if (
+        reader.problems
+        or manifest is None
+        or derivation is None
+        or triage is None
+        or recommendations is None
+    ):
         raise KnowledgeBaseError(reader.problems)
     return RawKnowledgeBase(
         manifest=manifest,
@@ -183,6 +255,8 @@ def read_knowledge_base(root: Traversable | Path | None = None) -> RawKnowledgeB
         derivation=derivation,
         origin=reader.origin,
         content_hash=reader.digest.hexdigest(),
+        triage=triage,
+        recommendations=recommendations,
     )
 
 

@@ -9,19 +9,39 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
 
 __all__ = [
+    "Advice",
+    "AllOf",
     "Anatomy",
+    "AnyOf",
+    "AtLeast",
+    "Baseline",
+    "BaselineDefault",
+    "Candidates",
     "Cause",
     "CauseSite",
     "Citation",
+    "Clinician",
+    "Condition",
     "Derivation",
     "Estimate",
+    "Examination",
     "Finding",
+    "FindingCondition",
     "GradeScale",
     "Grades",
     "Lesion",
+    "Level",
     "Link",
     "Manifest",
     "Movement",
@@ -29,12 +49,20 @@ __all__ = [
     "Nerve",
     "OriginGroup",
     "Probability",
+    "RecommendationBook",
+    "RecommendationKind",
+    "RedFlagAdvice",
     "Reference",
     "Reflex",
     "Region",
     "Root",
     "SensoryQuality",
     "Site",
+    "SiteAdvice",
+    "TriageBook",
+    "TriageRule",
+    "Urgency",
+    "UrgencyAdvice",
 ]
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
@@ -132,7 +160,7 @@ class Nerve(Strict):
     name: Text
     roots: list[Id] = Field(min_length=1)
     branch_of: Id | None = None
-    kind: Literal["motor", "sensory", "mixed"]
+    fibres: Literal["motor", "sensory", "mixed"]
     description: Text
     sources: list[Citation] = Field(min_length=1)
 
@@ -329,3 +357,244 @@ class Derivation(Strict):
     reflex_leak: Grades
     reflex_root: Grades
     reflex_nerve: Grades
+
+
+# --- triage and recommendations ------------------------------------------------------
+# Red flags are rules from guidelines, kept apart from the probabilities and overriding
+# them (design.md, "The reasoning"): the models below hold the rules as data.
+
+Level = Literal["emergency", "urgent", "routine"]
+Urgency = Literal["emergency", "urgent", "routine", "self_care"]
+FindingPattern = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\*?$", max_length=61)
+]
+RecommendationKind = Literal["care", "test", "imaging", "examination", "self_care"]
+Clinician = Literal[
+    "emergency_department",
+    "gp",
+    "physiotherapist",
+    "podiatrist",
+    "spine_specialist",
+    "neurologist",
+    "rheumatologist",
+    "vascular_surgeon",
+]
+
+
+class FindingCondition(Strict):
+    """``{finding: numbness_saddle, in: [present]}``: a finding answered with one of these states.
+
+    ``finding`` is a base id (``foot_drop``, not ``foot_drop_left``) or a prefix ending in
+    ``*`` (``strength_*``: any leg movement). A lateral finding matches on either leg unless
+    ``sides: both`` asks for the left and the right one. A finding that was not asked, or
+    was answered "unknown", never matches: rules fire on what was reported.
+    """
+
+    finding: FindingPattern
+    states: list[str] = Field(alias="in", min_length=1)
+    sides: Literal["either", "both"] = "either"
+
+
+class AllOf(Strict):
+    """Every condition holds; with ``same_side: true`` the lateral ones on the same leg."""
+
+    all_of: list[Condition] = Field(min_length=1)
+    same_side: bool = False
+
+
+class AnyOf(Strict):
+    """At least one condition holds."""
+
+    any_of: list[Condition] = Field(min_length=1)
+
+
+class AtLeast(Strict):
+    """At least ``at_least`` of the conditions hold (criteria such as "≥ 2 of 4 items")."""
+
+    at_least: int = Field(ge=1)
+    of: list[Condition] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> AtLeast:
+        if self.at_least > len(self.of):
+            raise ValueError(f"at most {len(self.of)} (the number of conditions in 'of')")
+        return self
+
+
+# Union tags are written "<key>" so that error messages can leave them out of a field path.
+_CONDITION_KEYS = {"all_of": AllOf, "any_of": AnyOf, "at_least": AtLeast, "finding": FindingCondition}
+
+
+def _condition_tag(value: object) -> str | None:
+    if isinstance(value, dict):
+        return next((f"<{key}>" for key in _CONDITION_KEYS if key in value), None)
+    return next((f"<{k}>" for k, model in _CONDITION_KEYS.items() if type(value) is model), None)
+
+
+Condition = Annotated[
+    Annotated[FindingCondition, Tag("<finding>")]
+    | Annotated[AllOf, Tag("<all_of>")]
+    | Annotated[AnyOf, Tag("<any_of>")]
+    | Annotated[AtLeast, Tag("<at_least>")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="condition",
+        custom_error_message=(
+            "a condition: {finding: …, in: […]}, {any_of: […]}, {all_of: […]} "
+            "or {at_least: n, of: […]}"
+        ),
+    ),
+]
+for _model in (AllOf, AnyOf, AtLeast):
+    _model.model_rebuild()
+
+
+class TriageRule(Strict):
+    """A red flag: when its condition holds, urgency is at least ``level``.
+
+    ``plain`` is for the person (what it may mean and what to do now), ``clinical`` for a
+    clinician; ``source`` is the guideline that sets the level, ``see_also`` supporting ones.
+    """
+
+    id: Id
+    level: Level
+    when: Condition
+    plain: Text
+    clinical: Text
+    source: Citation
+    see_also: list[Citation] = []
+
+
+class Baseline(Strict):
+    """A level suggested by the posterior probabilities; red-flag rules can only raise it.
+
+    Either ``probability_of`` (a site or cause id, either side) reaches ``at_least``, or
+    the top-ranked site is one of ``top_site_in`` (optionally with at least
+    ``top_at_least`` and every site outside the list below ``others_below``).
+    """
+
+    id: Id
+    level: Urgency
+    probability_of: Id | None = None
+    at_least: Probability | None = None
+    top_site_in: list[Id] = []
+    top_at_least: Probability | None = None
+    others_below: Probability | None = None
+    plain: Text
+    clinical: Text
+    source: Citation
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Baseline:
+        by_probability = self.probability_of is not None or self.at_least is not None
+        by_rank = bool(self.top_site_in)
+        if by_probability == by_rank:
+            raise ValueError("give either 'probability_of' with 'at_least', or 'top_site_in'")
+        if by_probability and (self.probability_of is None or self.at_least is None):
+            raise ValueError("give 'probability_of' and 'at_least' together")
+        if by_probability and (self.top_at_least is not None or self.others_below is not None):
+            raise ValueError("'top_at_least' and 'others_below' go only with 'top_site_in'")
+        return self
+
+
+class BaselineDefault(Strict):
+    """The level when no baseline matches (no probabilities, or none decisive)."""
+
+    level: Urgency
+    plain: Text
+    clinical: Text
+    source: Citation
+
+
+class TriageBook(Strict):
+    """``triage.yaml``: red-flag rules, probability baselines and the default level."""
+
+    shared: list[Condition] = Field(
+        default=[], description="conditions used by several rules, through YAML anchors"
+    )
+    rules: list[TriageRule]
+    baselines: list[Baseline]
+    default: BaselineDefault
+
+
+class Advice(Strict):
+    """One recommendation, worded for the person and for a clinician, with its source."""
+
+    kind: RecommendationKind
+    see: Clinician | None = Field(default=None, description="whom to see, for kind 'care'")
+    plain: Text
+    clinical: Text
+    source: Citation
+
+    @model_validator(mode="after")
+    def _see_for_care(self) -> Advice:
+        if (self.kind == "care") != (self.see is not None):
+            raise ValueError("'see' with kind 'care', and only with it")
+        return self
+
+
+class UrgencyAdvice(Strict):
+    """What to do at one urgency level (the first thing a person reads)."""
+
+    id: Id
+    urgency: Urgency
+    advice: list[Advice] = Field(min_length=1)
+
+
+class RedFlagAdvice(Strict):
+    """What a fired red-flag rule calls for (e.g. same-day MRI for suspected CES)."""
+
+    id: Id
+    rules: list[Id] = Field(min_length=1)
+    settings: list[Setting] = ["self_check", "clinician"]
+    advice: list[Advice] = Field(min_length=1)
+
+
+class SiteAdvice(Strict):
+    """Whom to see and which test confirms, for sites or whole origin groups.
+
+    Applies only at the listed ``urgencies`` and, with ``red_flags: none``, only when no
+    red flag fired (e.g. "no routine imaging" never stands beside a red flag).
+    """
+
+    id: Id
+    sites: list[Id] = []
+    origins: list[OriginGroup] = []
+    urgencies: list[Urgency] = ["urgent", "routine", "self_care"]
+    red_flags: Literal["any", "none"] = "any"
+    settings: list[Setting] = ["self_check", "clinician"]
+    advice: list[Advice] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sites_or_origins(self) -> SiteAdvice:
+        if bool(self.sites) == bool(self.origins):
+            raise ValueError("give either 'sites' or 'origins'")
+        return self
+
+
+class Examination(Strict):
+    """A classic examination that separates two candidate sites (evidence §1.6)."""
+
+    id: Id
+    between: list[Id] = Field(min_length=2, max_length=2)
+    findings: list[Id] = Field(min_length=1, description="the findings this examination records")
+    plain: Text
+    clinical: Text
+    source: Citation
+
+
+class Candidates(Strict):
+    """Which ranked sites recommendations consider: the ``top`` few with ``at_least``."""
+
+    top: int = Field(ge=1)
+    at_least: Probability
+
+
+class RecommendationBook(Strict):
+    """``recommendations.yaml``."""
+
+    candidates: Candidates
+    urgency: list[UrgencyAdvice]
+    red_flags: list[RedFlagAdvice]
+    sites: list[SiteAdvice]
+    examinations: list[Examination]
