@@ -25,14 +25,10 @@ def _duplicates(where: str, ids: Iterable[str]) -> Iterator[str]:
             yield f"{where} › {name} › id: found {count} entries with this id, expected one"
 
 
-def _unknown(
-    where: str, field: str, found: str, known: Iterable[str], what: str, *, like: str | None = None
-) -> str:
-    """``… › field: found 'x', expected a known <what> (did you mean …?)``; ``like`` is what
-    to look up nearest names for when it differs from ``found`` (a ``prefix*`` pattern)."""
+def _unknown(where: str, field: str, found: str, known: Iterable[str], what: str) -> str:
     from difflib import get_close_matches
 
-    near = get_close_matches(found if like is None else like, list(known), n=3)
+    near = get_close_matches(found, list(known), n=3)
     hint = f" (did you mean {', '.join(near)}?)" if near else ""
     return f"{where} › {field}: found {found!r}, expected a known {what}{hint}"
 
@@ -270,30 +266,46 @@ def _condition_problems(
         return
     matched = _matching(condition.finding, states)
     if not matched:
-        prefix = condition.finding.endswith("*")
-        yield _unknown(
-            where,
-            f"{path}.finding",
-            condition.finding,
-            states,
-            "finding prefix" if prefix else "finding",
-            like=condition.finding.rstrip("*"),
-        )
+        if condition.finding.endswith("*"):
+            # Suggest prefixes of the same length: 'strenght_*' → 'strength_*'.
+            size = len(condition.finding) - 1
+            prefixes = {f"{f[:size]}*" for f in states if len(f) > size}
+            yield _unknown(where, f"{path}.finding", condition.finding, prefixes, "finding prefix")
+        else:
+            yield _unknown(where, f"{path}.finding", condition.finding, states, "finding")
         return
     for state in condition.states:
         wrong = [f for f in matched if state not in states[f]]
         if wrong:
             allowed = states[wrong[0]]
             also = f" and {len(wrong) - 1} more" if len(wrong) > 1 else ""
+            why = " (a rule fires on what was reported, never on 'unknown')"
             yield (
                 f"{where} › {path}.in: found {state!r}, which {wrong[0]!r}{also} cannot take, "
-                f"expected one of {list(allowed)} (a rule never fires on 'unknown')"
+                f"expected one of {list(allowed)}{why if state == 'unknown' else ''}"
             )
     if condition.sides == "both" and same_side:
         yield (
             f"{where} › {path}.sides: found 'both' inside an all_of with same_side, "
             "expected 'either' (same_side already picks one leg)"
         )
+
+
+def _leaves(
+    condition: schema.FindingCondition | schema.AllOf | schema.AnyOf | schema.AtLeast,
+) -> Iterator[schema.FindingCondition]:
+    if isinstance(condition, schema.FindingCondition):
+        yield condition
+        return
+    parts = (
+        condition.all_of
+        if isinstance(condition, schema.AllOf)
+        else condition.any_of
+        if isinstance(condition, schema.AnyOf)
+        else condition.of
+    )
+    for part in parts:
+        yield from _leaves(part)
 
 
 def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]) -> list[str]:
@@ -306,6 +318,14 @@ def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]
         problems.extend(_condition_problems("triage.yaml", f"shared.{i}", shared, states))
     for rule in book.rules:
         problems.extend(_condition_problems(kb.where(rule), "when", rule.when, states))
+    # A finding marked as a red flag that no rule reads would be asked and then ignored.
+    named = [leaf.finding for rule in book.rules for leaf in _leaves(rule.when)]
+    for finding in kb.findings:
+        if finding.red_flag and not any(_matching(p, [finding.id]) for p in named):
+            problems.append(
+                f"{kb.where(finding)} › red_flag: found a red flag that no rule in triage.yaml "
+                "reads, expected a triage rule for it"
+            )
     for baseline in book.baselines:
         where = kb.where(baseline)
         if baseline.probability_of is not None and baseline.probability_of not in hidden:
@@ -329,7 +349,12 @@ def _recommendation_problems(
     problems = list(
         _duplicates(
             "recommendations.yaml",
-            [e.id for e in (*book.urgency, *book.red_flags, *book.sites, *book.examinations)],
+            [
+                *(e.id for e in book.urgency),
+                *(e.id for e in book.red_flags),
+                *(e.id for e in book.sites),
+                *(e.id for e in book.examinations),
+            ],
         )
     )
     covered = {entry.urgency for entry in book.urgency}

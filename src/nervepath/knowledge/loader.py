@@ -131,7 +131,6 @@ class _Reader:
             self.origin[id(entry)] = name
         return entry
 
-
     def book(self, name: str, model: type[M]) -> M | None:
         """A file with several top-level keys; list entries are validated one by one.
 
@@ -156,7 +155,8 @@ class _Reader:
         parts: dict[str, Any] = {}
         complete = True
         for key, info in fields.items():
-            item_model = _list_model(info.annotation)
+            annotation: Any = info.annotation
+            item_model = _list_model(annotation)
             if item_model is not None:
                 before = len(self.problems)
                 parts[key] = self.listed(name, data, key, item_model)
@@ -168,7 +168,7 @@ class _Reader:
             else:
                 where = f"{name} › {key}"
                 try:
-                    parts[key] = TypeAdapter(info.annotation).validate_python(data[key])
+                    parts[key] = TypeAdapter(annotation).validate_python(data[key])
                 except ValidationError as exc:
                     self.problems.extend(f"{where} › {_describe(e, model)}" for e in exc.errors())
                     complete = False

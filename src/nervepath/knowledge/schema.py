@@ -365,9 +365,7 @@ class Derivation(Strict):
 
 Level = Literal["emergency", "urgent", "routine"]
 Urgency = Literal["emergency", "urgent", "routine", "self_care"]
-FindingPattern = Annotated[
-    str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\*?$", max_length=61)
-]
+FindingPattern = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\*?$", max_length=61)]
 RecommendationKind = Literal["care", "test", "imaging", "examination", "self_care"]
 Clinician = Literal[
     "emergency_department",
@@ -422,7 +420,12 @@ class AtLeast(Strict):
 
 
 # Union tags are written "<key>" so that error messages can leave them out of a field path.
-_CONDITION_KEYS = {"all_of": AllOf, "any_of": AnyOf, "at_least": AtLeast, "finding": FindingCondition}
+_CONDITION_KEYS: dict[str, type[Strict]] = {
+    "all_of": AllOf,
+    "any_of": AnyOf,
+    "at_least": AtLeast,
+    "finding": FindingCondition,
+}
 
 
 def _condition_tag(value: object) -> str | None:
