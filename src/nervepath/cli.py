@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,7 +28,7 @@ app = typer.Typer(
 kb_app = typer.Typer(help="Inspect, check and export the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
-out = Console(soft_wrap=True)
+out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 DataOption = Annotated[
@@ -156,6 +158,33 @@ def kb_show(
             out.print(f"[bold]{key}[/]: {_one_line(value)}")
 
 
+@kb_app.command("export")
+def kb_export(
+    fmt: Annotated[str, typer.Option("--format", help="bif or xmlbif.")] = "bif",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Export the Bayesian network (full CPTs) for pgmpy, pyAgrum or any BIF reader.
+
+    Variables are named by knowledge-base id with the side appended (``l5_root_left``).
+    """
+    from nervepath.engine.build import build_network
+    from nervepath.engine.export import to_bif, to_xmlbif
+
+    writers = {"bif": to_bif, "xmlbif": to_xmlbif}
+    if fmt not in writers:
+        raise NervepathError(f"--format {fmt!r}: expected one of {', '.join(writers)}")
+    kb = _load(data)
+    text = writers[fmt](build_network(kb), name=f"nervepath_{kb.version.replace('.', '_')}")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+
+
 @kb_app.command("catalogue")
 def kb_catalogue(
     output: Annotated[
@@ -170,6 +199,161 @@ def kb_catalogue(
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}")
+
+
+@app.command("assess")
+def assess_case(
+    case_file: Annotated[
+        str, typer.Argument(metavar="CASE", help="A case JSON file, or - for standard input.")
+    ] = "-",
+    as_json: JsonOption = False,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch",
+            metavar="IN.jsonl",
+            help='Assess a JSON Lines file, one case per line (an "id" key is copied to the '
+            "output); - for standard input.",
+        ),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="OUT.jsonl",
+            help="With --batch: write one assessment JSON per line here (default: stdout).",
+        ),
+    ] = None,
+) -> None:
+    """Assess a case: urgency, red flags, where the problem probably is, and what to do next."""
+    if batch is not None:
+        if case_file != "-":
+            raise NervepathError("give either CASE or --batch, not both")
+        raise typer.Exit(_assess_batch(batch, out_file))
+    if out_file is not None:
+        raise NervepathError("--out is for --batch; without it the assessment goes to stdout")
+    from nervepath.service import assess
+
+    assessment = assess(_read_case(case_file))
+    if as_json:
+        _print_json(assessment.to_dict())
+        return
+    from nervepath.summary import render_assessment
+
+    out.print(render_assessment(assessment))
+
+
+@app.command("interview")
+def interview(
+    setting: Annotated[
+        str, typer.Option(help="Who answers: self_check (plain words) or clinician.")
+    ] = "self_check",
+    save: Annotated[
+        Path | None, typer.Option("--save", help="Save the answers to this case JSON file.")
+    ] = None,
+) -> None:
+    """Answer questions one at a time: warning signs first, then the most useful next one."""
+    if setting not in ("self_check", "clinician"):
+        raise NervepathError(f"--setting {setting!r}: expected self_check or clinician")
+    from nervepath.interview_tui import run_interview
+
+    raise typer.Exit(run_interview(setting=setting, save=save))
+
+
+@app.command("evaluate")
+def evaluate_cases(
+    cases_file: Annotated[
+        Path,
+        typer.Argument(metavar="CASES.jsonl", help="Labelled cases, one JSON object per line."),
+    ],
+    as_json: JsonOption = False,
+    data: DataOption = None,
+) -> None:
+    """Score labelled cases: site and origin accuracy, triage confusion, calibration."""
+    from nervepath.evaluate import evaluate, load_labelled_cases, render_report
+    from nervepath.service import Assessor
+
+    kb = _load(data)
+    cases = load_labelled_cases(cases_file, kb=kb)
+    with _progress("evaluating", len(cases)) as advance:
+        report = evaluate(Assessor(kb), cases, progress=lambda done, _total: advance(done))
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    out.print(render_report(report))
+
+
+PROGRESS_FROM = 20
+"""Show a progress bar (on a terminal) from this many cases, or when the count is unknown."""
+
+
+@contextmanager
+def _progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on stderr; silent when stderr is not a terminal or the job is small."""
+    from rich.progress import Progress
+
+    quiet = not err.is_terminal or (total is not None and total < PROGRESS_FROM)
+    with Progress(console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _assess_batch(source: str, target: Path | None) -> int:
+    """Stream one assessment per input line; report bad lines and go on. Exit code 1 if any."""
+    from rich.markup import escape
+
+    from nervepath.evaluate import assess_lines
+    from nervepath.service import Assessor
+
+    name = "standard input" if source == "-" else source
+    failed = 0
+    with ExitStack() as stack:
+        try:
+            lines = sys.stdin.buffer if source == "-" else stack.enter_context(open(source, "rb"))
+            total = None if source == "-" else _count_lines(Path(source))
+        except OSError as exc:
+            raise NervepathError(f"{name}: cannot read the cases ({exc.strerror})") from None
+        try:
+            sink = sys.stdout
+            if target is not None:
+                sink = stack.enter_context(target.open("w", encoding="utf-8"))
+        except OSError as exc:
+            raise NervepathError(f"--out {target}: cannot write ({exc.strerror})") from None
+        assessor = Assessor(load_knowledge_base())
+        advance = stack.enter_context(_progress("assessing", total))
+        for result in assess_lines(lines, assessor):
+            if result.document is not None:
+                sink.write(json.dumps(result.document, ensure_ascii=False) + "\n")
+                sink.flush()  # nothing already assessed is lost if a later line crashes
+            else:
+                failed += 1
+                where = f"{name}:{result.line}" + (
+                    "" if result.id is None else f" (id {result.id})"
+                )
+                err.print(
+                    f"[red]error:[/] {escape(where)}: {escape(str(result.error))}", highlight=False
+                )
+            advance(result.line)
+    return 1 if failed else 0
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+def _read_case(case_file: str) -> Any:
+    name = "standard input" if case_file == "-" else case_file
+    try:
+        text = sys.stdin.read() if case_file == "-" else Path(case_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise NervepathError(f"{name}: cannot read the case ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NervepathError(
+            f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
 
 
 def _one_line(value: Any) -> str:

@@ -84,9 +84,7 @@ class Network:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_index", {n.name: i for i, n in enumerate(self.hidden)})
-        object.__setattr__(
-            self, "finding_index", {f.name: i for i, f in enumerate(self.findings)}
-        )
+        object.__setattr__(self, "finding_index", {f.name: i for i, f in enumerate(self.findings)})
         problems = list(self._problems())
         if problems:
             raise NetworkError("invalid network:\n" + "\n".join(f"- {p}" for p in problems))
@@ -126,8 +124,10 @@ class Network:
             (f"parent {parent}", q) for parent, q in finding.parents
         ]
         for label, q in distributions:
-            if len(q) != n or any(v < 0.0 for v in q) or not math.isclose(
-                sum(q), 1.0, abs_tol=_TOLERANCE
+            if (
+                len(q) != n
+                or any(v < 0.0 for v in q)
+                or not math.isclose(sum(q), 1.0, abs_tol=_TOLERANCE)
             ):
                 problems.append(f"{finding.name}: {label} is not a distribution over {n} states")
         if finding.leak and finding.leak[0] <= 0.0:

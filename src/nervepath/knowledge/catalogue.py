@@ -94,6 +94,7 @@ def allowed_values(finding: FindingDef) -> list[str]:
 def findings_catalogue(kb: KnowledgeBase, setting: str | None = None) -> list[dict[str, Any]]:
     """Every answerable finding instance: the ids a case uses."""
     out = []
+    red_flags = kb.red_flag_findings
     for instance in kb.finding_instances:
         f = kb.findings[instance.id]
         if setting is not None and setting not in f.settings:
@@ -109,7 +110,7 @@ def findings_catalogue(kb: KnowledgeBase, setting: str | None = None) -> list[di
                 "clinician_text": f.clinician_text,
                 "values": allowed_values(f),
                 "settings": list(f.settings),
-                "red_flag": f.red_flag,
+                "red_flag": f.id in red_flags,
             }
         )
     return out

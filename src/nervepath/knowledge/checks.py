@@ -14,7 +14,7 @@ from typing import get_args
 from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
 
-__all__ = ["MIN_FINDINGS_PER_SITE", "cross_reference_problems"]
+__all__ = ["MIN_FINDINGS_PER_SITE", "condition_leaves", "cross_reference_problems"]
 
 MIN_FINDINGS_PER_SITE = 5
 
@@ -291,7 +291,7 @@ def _condition_problems(
         )
 
 
-def _leaves(
+def condition_leaves(
     condition: schema.FindingCondition | schema.AllOf | schema.AnyOf | schema.AtLeast,
 ) -> Iterator[schema.FindingCondition]:
     if isinstance(condition, schema.FindingCondition):
@@ -305,7 +305,7 @@ def _leaves(
         else condition.of
     )
     for part in parts:
-        yield from _leaves(part)
+        yield from condition_leaves(part)
 
 
 def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]) -> list[str]:
@@ -319,7 +319,7 @@ def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]
     for rule in book.rules:
         problems.extend(_condition_problems(kb.where(rule), "when", rule.when, states))
     # A finding marked as a red flag that no rule reads would be asked and then ignored.
-    named = [leaf.finding for rule in book.rules for leaf in _leaves(rule.when)]
+    named = [leaf.finding for rule in book.rules for leaf in condition_leaves(rule.when)]
     for finding in kb.findings:
         if finding.red_flag and not any(_matching(p, [finding.id]) for p in named):
             problems.append(

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
-from nervepath.knowledge.checks import MIN_FINDINGS_PER_SITE, cross_reference_problems
+from nervepath.knowledge.checks import (
+    MIN_FINDINGS_PER_SITE,
+    cross_reference_problems,
+)
 from nervepath.knowledge.derive import FindingDef, LinkDef, derive_findings, derive_links
 from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
 
@@ -62,6 +65,18 @@ class KnowledgeBase:
     hidden: tuple[HiddenInstance, ...]
     finding_instances: tuple[FindingInstance, ...]
 
+    @cached_property
+    def red_flag_findings(self) -> frozenset[str]:
+        """Findings marked as red flags, or named by an urgent or emergency triage rule."""
+        alone = {
+            finding
+            for rule in self.raw.triage.rules
+            if rule.level in ("urgent", "emergency")
+            for finding in _sufficient_findings(rule.when)
+            if not finding.endswith("*")
+        }
+        return frozenset(alone | {f for f, d in self.findings.items() if d.red_flag})
+
     @property
     def version(self) -> str:
         return self.raw.manifest.version
@@ -85,6 +100,19 @@ class KnowledgeBase:
     def stamp(self) -> dict[str, str]:
         """What every output carries so that any past result can be reproduced."""
         return {"kb_version": self.version, "kb_hash": self.content_hash}
+
+
+def _sufficient_findings(condition: schema.Condition) -> set[str]:
+    """Findings that satisfy ``condition`` on their own (not only as part of a pair)."""
+    if isinstance(condition, schema.FindingCondition):
+        return {condition.finding}
+    if isinstance(condition, schema.AnyOf):
+        return {f for part in condition.any_of for f in _sufficient_findings(part)}
+    if isinstance(condition, schema.AllOf):
+        return _sufficient_findings(condition.all_of[0]) if len(condition.all_of) == 1 else set()
+    if condition.at_least == 1:
+        return {f for part in condition.of for f in _sufficient_findings(part)}
+    return set()
 
 
 def load_knowledge_base(root: Traversable | Path | None = None) -> KnowledgeBase:

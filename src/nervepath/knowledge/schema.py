@@ -268,12 +268,20 @@ class Cause(Strict):
     sites: list[CauseSite] = Field(min_length=1)
 
 
+class AgeBand(Strict):
+    """The ages for which an age finding is present, so a case's age can answer it."""
+
+    at_least: int | None = None
+    below: int | None = None
+
+
 class Finding(Strict):
     """A finding written by hand (history items, examination tests, local symptoms)."""
 
     id: Id
     category: Literal["symptom", "history", "exam"]
     lateral: bool
+    age_band: AgeBand | None = None
     question: Text = Field(description="plain words, for a person doing a self-check")
     clinician_text: Text
     settings: list[Setting] = Field(min_length=1)

@@ -1,0 +1,96 @@
+"""A case: the answers a person or clinician gave, checked against the finding catalogue.
+
+    {"setting": "clinician", "patient": {"age": 52, "sex": "female"},
+     "answers": {"numbness_first_web_space_left": "present",
+                 "strength_ankle_dorsiflexion_left": "4", "fever": "absent",
+                 "slump_test_left": "unknown"}}
+
+A yes/no finding takes ``present`` / ``absent`` / ``unknown``; a graded finding one of its
+grades or ``unknown``. ``unknown`` is the same as not answering.
+"""
+
+from __future__ import annotations
+
+from difflib import get_close_matches
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nervepath.errors import CaseError
+from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
+from nervepath.knowledge.model import KnowledgeBase
+
+__all__ = ["Case", "Patient", "parse_case", "to_evidence"]
+
+
+class Patient(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    age: Annotated[int, Field(ge=0, le=120)] | None = None
+    sex: Literal["female", "male", "other"] | None = None
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    setting: Literal["self_check", "clinician"] = "self_check"
+    patient: Patient = Patient()
+    answers: dict[str, str | int] = {}
+
+
+def parse_case(data: object) -> Case:
+    """Validate a decoded JSON document as a case; errors name the field."""
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "case"
+        raise CaseError(f"case › {field}: {first['msg']}") from None
+
+
+def to_evidence(kb: KnowledgeBase, case: Case) -> dict[str, str]:
+    """Known answers as ``{finding instance: state}``; unknown ids or values are errors."""
+    instances = {i.name: i for i in kb.finding_instances}
+    evidence: dict[str, str] = {}
+    for name, raw in case.answers.items():
+        instance = instances.get(name)
+        if instance is None:
+            near = get_close_matches(name, list(instances), n=3, cutoff=0.6)
+            hint = f"; nearest valid ids: {', '.join(near)}" if near else ""
+            raise CaseError(f"answers › {name}: no finding has this id{hint}")
+        finding = kb.findings[instance.id]
+        value = str(raw).strip().lower()
+        allowed = allowed_values(finding)
+        if value not in allowed:
+            raise CaseError(
+                f"answers › {name}: {raw!r} is not an allowed value; expected one of "
+                f"{', '.join(allowed)}"
+            )
+        if value == UNKNOWN:
+            continue
+        evidence[name] = value
+    return evidence | _age_answers(kb, case, evidence)
+
+
+def _age_answers(kb: KnowledgeBase, case: Case, answered: dict[str, str]) -> dict[str, str]:
+    """Answer the age findings (``age_over_70``…) from the patient's age, unless answered."""
+    age = case.patient.age
+    if age is None:
+        return {}
+    out: dict[str, str] = {}
+    for finding in kb.raw.findings:
+        band = finding.age_band
+        if band is None:
+            continue
+        inside = (band.at_least is None or age >= band.at_least) and (
+            band.below is None or age < band.below
+        )
+        expected = "present" if inside else "absent"
+        given = answered.get(finding.id)
+        if given is not None and given != expected:
+            raise CaseError(
+                f"answers › {finding.id}: {given!r} contradicts patient › age {age}; "
+                f"expected {expected!r} or leave it out"
+            )
+        out[finding.id] = expected
+    return out

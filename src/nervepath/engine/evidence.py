@@ -1,0 +1,233 @@
+"""Evidence: checking it, and absorbing it into the factors of one junction tree.
+
+Absorption (Heckerman 1989; Díez & Druzdzel 2006 §4 for noisy-MAX):
+
+* an unobserved finding is barren and drops out;
+* a normal observation ``Y_f = 0`` contributes ``F_f(0 | pa) = C_leak(0) ∏ C_i(0)^pa_i``:
+  a constant and a unary factor ``(1, C_i(0))`` on each parent, exactly;
+* an abnormal observation ``Y_f = k`` contributes ``P(Y_f = k | pa)``: a table over its
+  parents, which becomes a clique of the interaction graph, or a chain of small
+  factors through auxiliary variables (:mod:`nervepath.engine.tables`);
+* a root contributes ``(1 − p) · (1, p / (1 − p))``, a non-root its noisy-OR family.
+
+Only hidden nodes in ``An(De(An(pa(observed))))`` (plus any asked for) enter the tree:
+every other hidden node is independent of the evidence and keeps its prior marginal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from nervepath.engine.compiled import SWITCH_SIZE, CompiledNetwork, Layout, static_potentials
+from nervepath.engine.junction import LOG_ZERO, MERGE_LIMIT, JunctionTree, build_tree
+from nervepath.engine.network import NetworkError
+from nervepath.engine.triangulation import bits_of
+
+__all__ = [
+    "Absorbed",
+    "Evidence",
+    "absorb",
+    "evidence_indices",
+    "node_indices",
+    "unary_log_factors",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+Evidence = Mapping[int, int] | Mapping[str, str]
+"""``{finding index: state index}`` or ``{finding name: state name}``."""
+
+
+def evidence_indices(compiled: CompiledNetwork, evidence: Evidence) -> dict[int, int]:
+    """Check ``evidence`` and return it as ``{finding index: state index}`` (a new dict)."""
+    network = compiled.network
+    out: dict[int, int] = {}
+    for key, value in evidence.items():
+        if isinstance(key, str) and isinstance(value, str):
+            out.update(network.evidence_indices({key: value}))
+            continue
+        if isinstance(key, bool) or isinstance(value, bool):
+            raise NetworkError(f"evidence {key!r}: {value!r} is neither indices nor names")
+        if not isinstance(key, int | np.integer) or not isinstance(value, int | np.integer):
+            raise NetworkError(f"evidence {key!r}: {value!r} is neither indices nor names")
+        f, k = int(key), int(value)
+        if not 0 <= f < len(network.findings):
+            raise NetworkError(f"finding index {f} is out of range")
+        if not 0 <= k < len(network.findings[f].states):
+            raise NetworkError(
+                f"finding {network.findings[f].name!r}: state index {k} is out of range"
+            )
+        out[f] = k
+    return out
+
+
+def node_indices(compiled: CompiledNetwork, nodes: Iterable[int | str]) -> list[int]:
+    """Hidden nodes given by index or name, as indices."""
+    network = compiled.network
+    out: list[int] = []
+    for node in nodes:
+        if isinstance(node, str):
+            index = network.hidden_index.get(node)
+            if index is None:
+                raise NetworkError(f"unknown hidden node {node!r}")
+            out.append(index)
+        elif isinstance(node, int | np.integer) and not isinstance(node, bool):
+            if not 0 <= int(node) < len(network.hidden):
+                raise NetworkError(f"hidden node index {node} is out of range")
+            out.append(int(node))
+        else:
+            raise NetworkError(f"{node!r} is not a hidden node index or name")
+    return out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Absorbed:
+    """One case's junction tree and factors, ready for :func:`junction.propagate`.
+
+    Tree variables below ``H`` are hidden nodes, the others auxiliaries of chained
+    findings; ``hidden_columns`` are the positions of the hidden ones among
+    ``tree.variables`` and ``hidden_variables`` their indices. ``log_unary`` is ``(1,
+    width)`` over all variable ids. ``constant`` is the log of the factors left out of
+    the tree (``Σ log(1 − p)`` of its roots, ``Σ log C_leak(0)`` of the normal
+    findings), so ``log P(e) = log Z + constant`` (``-inf`` when impossible).
+    ``owners[i]`` is the position in ``positives`` of the abnormal finding that factor
+    ``i`` comes from (−1 for hidden families); ``detached`` are the abnormal findings
+    without parents, which are constants.
+    """
+
+    tree: JunctionTree
+    factors: tuple[tuple[int, FloatArray], ...]
+    owners: tuple[int, ...]
+    hidden_columns: npt.NDArray[np.intp]
+    hidden_variables: npt.NDArray[np.intp]
+    static: tuple[FloatArray | None, ...]
+    log_unary: FloatArray
+    constant: float
+    positives: tuple[int, ...]
+    normals: tuple[int, ...]
+    detached: tuple[int, ...]
+
+
+def unary_log_factors(
+    compiled: CompiledNetwork, normals: list[int], *, leave_out: list[int] | None = None
+) -> FloatArray:
+    """``log λ_v(1)`` of every hidden node: its prior odds and the normal findings.
+
+    With ``leave_out`` (a list of positions in ``normals``) the result has one row per
+    entry, each without that finding; zeros are counted apart so removal is exact.
+    """
+    finite = compiled.root_log_odds + compiled.normal_finite[normals].sum(axis=0)
+    zeros = compiled.normal_zero[normals].sum(axis=0)
+    if leave_out is not None:
+        rows = [normals[j] for j in leave_out]
+        finite = finite[None, :] - compiled.normal_finite[rows]
+        zeros = zeros[None, :] - compiled.normal_zero[rows]
+    return np.where(zeros > 0.5, LOG_ZERO, finite)
+
+
+def absorb(
+    compiled: CompiledNetwork,
+    evidence: Mapping[int, int],
+    extra: int = 0,
+    *,
+    merge_limit: int = MERGE_LIMIT,
+) -> Absorbed:
+    """Absorb checked evidence; ``extra`` is a bitmask of hidden nodes also wanted.
+
+    The first layout of ``compiled`` is tried first; when its tree is large the second
+    (chains) is tried too and the smaller tree kept. ``merge_limit``: see
+    :func:`build_tree`.
+    """
+    first = _absorb(compiled, compiled.layouts[0], evidence, extra, merge_limit)
+    if first.tree.size <= SWITCH_SIZE or len(compiled.layouts) < 2:
+        return first
+    second = _absorb(compiled, compiled.layouts[1], evidence, extra, merge_limit)
+    return second if second.tree.size < first.tree.size else first
+
+
+def _absorb(
+    compiled: CompiledNetwork,
+    layout: Layout,
+    evidence: Mapping[int, int],
+    extra: int,
+    merge_limit: int,
+) -> Absorbed:
+    # 1. Split the findings; the relevant variables are the closures they need.
+    normals = [f for f, k in evidence.items() if k == 0]
+    positives = [f for f, k in evidence.items() if k != 0 and compiled.finding_scopes[f]]
+    detached = [f for f, k in evidence.items() if k != 0 and not compiled.finding_scopes[f]]
+    relevant = 0
+    for f in evidence:
+        relevant |= layout.finding_closure[f]
+    for v in bits_of(extra):
+        relevant |= layout.closure[v]
+    # 2. Interaction graph: the layout's hidden families, plus, per abnormal finding,
+    #    one clique (its table) or a chain of small cliques through new auxiliary
+    #    variables numbered from the layout's width up (its sequential decomposition).
+    n_hidden = compiled.n_hidden
+    adj = [m & relevant for m in layout.moral]
+    touched = 0
+    factors: list[tuple[int, FloatArray]] = []
+    owners: list[int] = []
+    for v in bits_of(relevant & ((1 << n_hidden) - 1)):
+        for factor in layout.families[v]:
+            factors.append(factor)
+            owners.append(-1)
+    for j, f in enumerate(positives):
+        if len(compiled.network.findings[f].parents) < layout.chain_from:
+            pieces = [(compiled.finding_scopes[f], compiled.finding_tables[f][evidence[f] - 1])]
+        else:
+            parents = layout.chain_orders[f]
+            start = len(adj)
+            adj.extend([0] * (len(parents) - 1))
+            aux = [1 << (start + i) for i in range(len(parents) - 1)]
+            scopes = [(1 << parents[0]) | aux[0]]
+            scopes += [(1 << parents[i]) | aux[i - 1] | aux[i] for i in range(1, len(aux))]
+            scopes.append((1 << parents[-1]) | aux[-1])
+            pieces = list(zip(scopes, layout.finding_chains[f][evidence[f] - 1], strict=True))
+        for scope, table in pieces:
+            touched |= scope
+            for v in bits_of(scope):
+                adj[v] |= scope & ~(1 << v)
+            factors.append((scope, table))
+            owners.append(j)
+    width = len(adj)
+    alive = relevant | (((1 << width) - 1) ^ ((1 << layout.width) - 1))
+    tree = build_tree(
+        adj,
+        alive,
+        [s for s, _ in factors],
+        hint=layout.hint,
+        touched=touched,
+        merge_limit=merge_limit,
+    )
+    # 3. Unary log-factors (none on auxiliaries) and the constant.
+    log_unary = np.zeros((1, width))
+    log_unary[0, :n_hidden] = unary_log_factors(compiled, normals)
+    constant = float(compiled.normal_leak[normals].sum()) if normals else 0.0
+    for f in detached:
+        # A finding without parents: its (leak) probability is a constant factor.
+        value = float(compiled.finding_tables[f][evidence[f] - 1])
+        constant += math.log(value) if value > 0.0 else -math.inf
+    hidden_columns = [j for j, v in enumerate(tree.variables) if v < n_hidden]
+    hidden_variables = [tree.variables[j] for j in hidden_columns]
+    if hidden_variables:
+        constant += float(compiled.root_log_absent[hidden_variables].sum())
+    return Absorbed(
+        tree=tree,
+        factors=tuple(factors),
+        owners=tuple(owners),
+        hidden_columns=np.asarray(hidden_columns, dtype=np.intp),
+        hidden_variables=np.asarray(hidden_variables, dtype=np.intp),
+        static=tuple(static_potentials(tree, factors)),
+        log_unary=log_unary,
+        constant=constant,
+        positives=tuple(positives),
+        normals=tuple(normals),
+        detached=tuple(detached),
+    )

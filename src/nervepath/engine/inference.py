@@ -1,0 +1,174 @@
+"""Exact posterior marginals of every hidden node, and ``log P(evidence)``.
+
+The network (see :mod:`nervepath.engine.network`) has binary hidden nodes (priors or
+noisy-OR with leak) and noisy-MAX findings. Given evidence ``e`` (findings observed in
+some state; every other finding unknown), the engine computes, exactly,
+
+    P(h = 1 | e)  for every hidden node h,      log P(e),
+    P(h = 0 for all h in S | e)                 for sets S (origin groups).
+
+Algorithm:
+
+1. *Absorb* the evidence (:mod:`nervepath.engine.evidence`): unknown findings are
+   barren and vanish; a normal observation factorises over its parents,
+   ``P(Y ≤ 0 | pa) = C_leak(0) ∏ C_i(0)^pa_i``, and becomes unary factors (the trick
+   behind Quickscore, Heckerman 1989, used here without its exponential
+   inclusion–exclusion); an abnormal one, ``P(Y = k | pa) = F(k) − F(k−1)``, becomes a
+   table over its parents, or, with many parents, a chain of small non-negative
+   factors through auxiliary variables (Heckerman & Breese 1996; see
+   :mod:`nervepath.engine.tables`). Hidden nodes that no observation can reach keep
+   the prior marginals computed once per network.
+2. Build a junction tree of those factors by greedy elimination (simplicial nodes,
+   min-degree, min-fill; :mod:`nervepath.engine.junction`). Independent parts (the
+   left and right legs) become separate trees. When the tree is large, the layout
+   that also chains the hidden noisy-ORs is tried and the smaller tree kept.
+3. Run one Hugin collect/distribute pass (Jensen, Lauritzen & Olesen 1990), messages
+   rescaled when they would underflow (the scales summed into ``log Z``); read each
+   marginal from the clique where its variable was eliminated.
+
+Why not simpler or off the shelf: Quickscore's signed sum over the ``2^(#abnormal)``
+subsets cancels catastrophically in float64 beyond about five abnormal findings
+(``docs/inference-notes.md``); the multiplicative factorisation of Díez & Galán
+(2003) has negative terms with the same weakness when its auxiliary variable is
+eliminated late; and pyAgrum or pgmpy moralise the parents of every observed
+finding, normal ones included, so their cliques are several times larger.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from nervepath.engine.compiled import CompiledNetwork, compile_network
+from nervepath.engine.evidence import Evidence, absorb, evidence_indices, node_indices
+from nervepath.engine.junction import LOG_ZERO, propagate
+from nervepath.engine.network import Network, NetworkError
+
+__all__ = [
+    "ImpossibleEvidenceError",
+    "Posterior",
+    "infer",
+    "probabilities_all_absent",
+    "probability_all_absent",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class ImpossibleEvidenceError(NetworkError):
+    """The evidence has probability zero under the network."""
+
+
+@dataclass(frozen=True, eq=False)
+class Posterior:
+    """Posterior marginals ``P(h = 1 | e)`` (read-only, by hidden index) and ``log P(e)``."""
+
+    names: tuple[str, ...]
+    marginals: FloatArray
+    log_evidence: float
+    _index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {n: i for i, n in enumerate(self.names)})
+
+    def probability(self, node: str | int) -> float:
+        """``P(node = 1 | e)`` for a hidden node given by name or index."""
+        if isinstance(node, str):
+            if node not in self._index:
+                raise NetworkError(f"unknown hidden node {node!r}")
+            node = self._index[node]
+        return float(self.marginals[node])
+
+    def __getitem__(self, name: str) -> float:
+        return self.probability(name)
+
+    def as_dict(self) -> dict[str, float]:
+        """``{hidden node name: P(present | e)}``."""
+        return {n: float(p) for n, p in zip(self.names, self.marginals, strict=True)}
+
+
+def compiled_network(source: Network | CompiledNetwork) -> CompiledNetwork:
+    """``source`` itself if already compiled, else :func:`compile_network` of it."""
+    return source if isinstance(source, CompiledNetwork) else compile_network(source)
+
+
+def infer(source: Network | CompiledNetwork, evidence: Evidence) -> Posterior:
+    """Exact ``P(h = 1 | evidence)`` of every hidden node and ``log P(evidence)``.
+
+    ``evidence`` maps finding indices to state indices, or names to state names;
+    findings not in it are unknown. Pass a :class:`CompiledNetwork` (from
+    :func:`compile_network`) to reuse the per-network work across cases.
+    Raises :class:`ImpossibleEvidenceError` when ``P(evidence) = 0``.
+    """
+    compiled = compiled_network(source)
+    checked = evidence_indices(compiled, evidence)
+    marginals, log_evidence = _posterior(compiled, checked)
+    np.clip(marginals, 0.0, 1.0, out=marginals)  # rounding can step 1 ulp outside
+    marginals.setflags(write=False)
+    names = tuple(node.name for node in compiled.network.hidden)
+    return Posterior(names=names, marginals=marginals, log_evidence=log_evidence)
+
+
+def _posterior(compiled: CompiledNetwork, evidence: dict[int, int]) -> tuple[FloatArray, float]:
+    # 1. Absorb the evidence into one tree's factors.
+    absorbed = absorb(compiled, evidence)
+    marginals = np.array(compiled.prior_marginals)
+    if absorbed.constant == -math.inf:
+        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+    if not absorbed.tree.variables:
+        return marginals, absorbed.constant
+    # 2–3. Propagate; nodes outside the tree keep their prior marginals.
+    result = propagate(absorbed.tree, absorbed.static, absorbed.log_unary)
+    log_z = float(result.log_z[0])
+    if not math.isfinite(log_z):
+        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+    marginals[absorbed.hidden_variables] = result.present[0, absorbed.hidden_columns]
+    return marginals, log_z + absorbed.constant
+
+
+def probability_all_absent(
+    source: Network | CompiledNetwork, evidence: Evidence, nodes: Iterable[int | str]
+) -> float:
+    """Exact ``P(h = 0 for every h in nodes | evidence)``.
+
+    ``1 −`` this is the probability that at least one of ``nodes`` is present, e.g.
+    that the pain comes from some site of an origin group.
+    """
+    return probabilities_all_absent(source, evidence, [nodes])[0]
+
+
+def probabilities_all_absent(
+    source: Network | CompiledNetwork,
+    evidence: Evidence,
+    groups: Sequence[Iterable[int | str]],
+) -> tuple[float, ...]:
+    """:func:`probability_all_absent` for several groups in one batched propagation.
+
+    Batch row 0 is the evidence alone; row ``g + 1`` adds the hard evidence "every
+    node of group ``g`` absent", i.e. the unary factor ``(1, 0)`` on each of them, so
+    ``P(group absent | e) = Z_{g+1} / Z_0``.
+    """
+    compiled = compiled_network(source)
+    checked = evidence_indices(compiled, evidence)
+    members = [node_indices(compiled, group) for group in groups]
+    extra = 0
+    for group in members:
+        for v in group:
+            extra |= 1 << v
+    absorbed = absorb(compiled, checked, extra)
+    if absorbed.constant == -math.inf:
+        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+    if not members:
+        return ()
+    log_unary = np.repeat(absorbed.log_unary, len(members) + 1, axis=0)  # (G + 1, width)
+    for g, group in enumerate(members):
+        log_unary[g + 1, group] = LOG_ZERO
+    result = propagate(absorbed.tree, absorbed.static, log_unary)
+    if not math.isfinite(float(result.log_z[0])):
+        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+    ratios = np.exp(np.minimum(result.log_z[1:] - result.log_z[0], 0.0))
+    return tuple(float(r) for r in ratios)

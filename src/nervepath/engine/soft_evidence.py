@@ -1,0 +1,349 @@
+"""Many variants of one case, each adding its own soft evidence, touching the tree little.
+
+Given a junction tree calibrated on evidence ``e`` (clique posteriors ``P_C``) and ``R``
+rows of extra unary factors ``λ_r(x) = ∏_v λ_{r,v}(x_v)``, this computes for every row
+
+    Z_r = E[λ_r | e]  and  P(t = 1 | e, λ_r) = E[x_t λ_r | e] / Z_r  for chosen targets t.
+
+A full propagation per row costs ``R ×`` (tree size). But evidence entered into a
+calibrated tree needs messages only from where it entered (Jensen, Lauritzen &
+Olesen 1990, §4), and once a row's messages leave the part of the tree holding its
+factors, the rest follows from one separator marginal:
+
+1. *Active cliques.* Each tree of the forest is rooted where the work below is least
+   (see :func:`_orient`); a row is active at a clique with one of its factors in its
+   subtree. Elsewhere its collect message would be the calibrated separator marginal,
+   i.e. the ratio 1.
+2. *Collect* over active rows: ``ψ_C = P_C · λ_{r,C} · ∏_children m_W / P(S_W)``,
+   ``m_C = Σ_{C∖S_C} ψ_C``; at the root ``Z_r = Σ ψ``.
+3. *Distribute* over active rows: ``ψ'_C = ψ_C · Σ_{P∖S_C} ψ'_P / m_C``; the targets
+   homed in ``C`` are read from ``ψ'_C``.
+4. *Leave by a separator.* Targets below an inactive child ``W`` of an active clique
+   follow from the new separator marginal ``Q(S_W) = Σ_{C∖S_W} ψ'_C`` alone:
+   ``E[x_t λ_r] = Σ_s Q(s) J_W(s, t)`` with ``J_W(s, t) = P(t = 1 | S_W = s, e)``, built
+   once, bottom-up: ``J_C = [P(t | S_C) for t homed in C;  P(S_W | S_C) J_W for
+   children W]``.
+
+Targets in a tree where a row has no factor keep ``P(t | e)``; a row with factors in
+several trees multiplies their ``Z``. Every quantity is a sum of non-negative terms (no
+subtraction), so the result is as exact as a propagation. Tables are configurations ×
+rows, batch last.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from nervepath.engine.junction import JunctionTree
+
+__all__ = ["soft_evidence"]
+
+_MAX_ENTRIES = 1 << 22
+"""Rows are processed in chunks so that no clique table exceeds this many entries."""
+
+FloatArray = npt.NDArray[np.float64]
+IndexArray = npt.NDArray[np.intp]
+
+
+@functools.lru_cache(maxsize=1024)
+def _sep_index(size: int, positions: tuple[int, ...]) -> IndexArray:
+    """For each of a clique's ``2^size`` configurations, the index of its restriction."""
+    configurations = (np.arange(1 << size)[:, None] >> np.arange(size)[::-1]) & 1
+    weights = 1 << np.arange(len(positions))[::-1]
+    out = (configurations[:, list(positions)] @ weights).astype(np.intp)
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _bits(size: int, where: tuple[int, ...]) -> FloatArray:
+    """``(len(where), 2^size)``: row ``j`` is ``x_{where[j]}`` over the configurations."""
+    configurations = (np.arange(1 << size)[:, None] >> np.arange(size)[::-1]) & 1
+    out = np.ascontiguousarray(configurations[:, list(where)].T.astype(np.float64))
+    out.setflags(write=False)
+    return out
+
+
+def _reduce(table: FloatArray, size: int, positions: tuple[int, ...]) -> FloatArray:
+    """Sum a ``(2^size, …)`` table over all but the variables at ``positions``."""
+    others = tuple(a for a in range(size) if a not in positions)
+    tail = table.shape[1:]
+    summed: FloatArray = table.reshape((2,) * size + tail).sum(axis=others)
+    return summed.reshape((1 << len(positions), *tail))
+
+
+def _joint(table: FloatArray, size: int, a: tuple[int, ...], b: tuple[int, ...]) -> FloatArray:
+    """``(2^|a|, 2^|b|)`` marginal of a flat clique table on two position sets."""
+    n_b = 1 << len(b)
+    index = _sep_index(size, a) * n_b + _sep_index(size, b)
+    counts = np.bincount(index, weights=table, minlength=(1 << len(a)) * n_b)
+    return np.asarray(counts, dtype=np.float64).reshape(-1, n_b)
+
+
+def _safe_inverse(values: FloatArray) -> FloatArray:
+    out = np.zeros_like(values)
+    np.divide(1.0, values, out=out, where=values > 0.0)
+    return out
+
+
+def _orient(tree: JunctionTree, support: npt.NDArray[np.bool_]) -> tuple[list[int], list[int]]:
+    """Re-root every tree of the forest where the rows' total active work is least.
+
+    ``support[k, r]`` says that row ``r`` has a factor in clique ``k``. A clique is
+    active for the rows with a factor on its side away from the root, and the work is
+    ``Σ_k 2^|C_k| · #active(k)``; rerooting at ``r`` changes only the terms on the path
+    from ``r`` to the old root, so each candidate root is scored by one walk up.
+    Returns the parent of each clique and the cliques in collect order.
+    """
+    n = len(tree.cliques)
+    old_parent = tree.parents
+    children: list[list[int]] = [[] for _ in range(n)]
+    for k in range(n):
+        if old_parent[k] >= 0:
+            children[old_parent[k]].append(k)
+    size = [1 << len(c) for c in tree.cliques]
+    below = support.copy()
+    for k in range(n):  # the old order has children first
+        for w in children[k]:
+            below[k] |= below[w]
+    outside = np.zeros_like(support)
+    for k in range(n - 1, -1, -1):
+        for w in children[k]:
+            side = outside[k] | support[k]
+            for other in children[k]:
+                if other != w:
+                    side |= below[other]
+            outside[w] = side
+    n_below = below.sum(axis=1)
+    n_outside = outside.sum(axis=1)
+    n_either = (below | outside).sum(axis=1)
+    best: dict[int, tuple[int, int]] = {}
+    for r in range(n):
+        cost = int(size[r] * (n_either[r] - n_below[r]))
+        k = r
+        while old_parent[k] >= 0:
+            up = old_parent[k]
+            cost += int(size[up] * (n_outside[k] - n_below[up]))
+            k = up
+        if k not in best or cost < best[k][0]:
+            best[k] = (cost, r)
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for k in range(n):
+        if old_parent[k] >= 0:
+            neighbours[k].append(old_parent[k])
+            neighbours[old_parent[k]].append(k)
+    parent = list(old_parent)
+    order: list[int] = []
+    for _, root in best.values():
+        parent[root] = -1
+        queue = [root]
+        for u in queue:
+            for w in neighbours[u]:
+                if w != parent[u]:
+                    parent[w] = u
+                    queue.append(w)
+        order.extend(reversed(queue))
+    return parent, order
+
+
+def soft_evidence(
+    tree: JunctionTree,
+    potentials: Sequence[FloatArray],
+    base: FloatArray,
+    rows: FloatArray,
+    targets: Sequence[int],
+) -> tuple[FloatArray, FloatArray]:
+    """``(log Z_r, P(t = 1 | e, λ_r))`` for every row; see the module docstring.
+
+    ``potentials`` are the calibrated clique tables of a one-row :func:`propagate`,
+    ``base`` the ``P(t = 1 | e)`` of the targets, ``rows`` the ``(R, H)`` log-factors
+    ``log λ_{r,v}(1)`` (0: no factor on ``v``); every target must be in the tree.
+    """
+    n_rows = rows.shape[0]
+    cliques, n = tree.cliques, len(tree.cliques)
+    target_index = {v: j for j, v in enumerate(targets)}
+    out = np.tile(np.asarray(base, dtype=np.float64), (n_rows, 1))
+    log_z = np.zeros(n_rows)
+    if n == 0 or n_rows == 0:
+        return log_z, out
+    flat = [np.ascontiguousarray(p.reshape(-1)) for p in potentials]
+    sizes = [len(c) for c in cliques]
+    homes = [[v for v in tree.homes[k] if v in target_index] for k in range(n)]
+    # 1. Where rows have factors; orientation; active rows per clique.
+    nonzero = rows != 0.0
+    support = np.zeros((n, n_rows), dtype=bool)
+    for k in range(n):
+        if tree.homes[k]:
+            support[k] = nonzero[:, list(tree.homes[k])].any(axis=1)
+    parents, order = _orient(tree, support)
+    children: list[list[int]] = [[] for _ in range(n)]
+    for k in order:
+        if parents[k] >= 0:
+            children[parents[k]].append(k)
+    up: list[tuple[int, ...]] = [()] * n  # separator positions in the clique
+    down: list[tuple[int, ...]] = [()] * n  # the same variables' positions in the parent
+    sep_inverse: list[FloatArray] = [np.ones(1)] * n
+    for k in range(n):
+        if parents[k] >= 0:
+            inside, mine = set(cliques[parents[k]]), set(cliques[k])
+            up[k] = tuple(a for a, v in enumerate(cliques[k]) if v in inside)
+            down[k] = tuple(a for a, v in enumerate(cliques[parents[k]]) if v in mine)
+            sep_inverse[k] = _safe_inverse(_reduce(flat[k], sizes[k], up[k]))
+    is_active = support.copy()
+    for k in order:
+        for w in children[k]:
+            is_active[k] |= is_active[w]
+    all_active = [np.flatnonzero(is_active[k]) for k in range(n)]
+    # 2. Conditional target tables J_W below the children that active rows leave.
+    needs = [False] * n
+    for k in reversed(order):
+        p = parents[k]
+        needs[k] = p >= 0 and (needs[p] or len(all_active[p]) > len(all_active[k]))
+    tables: list[FloatArray | None] = [None] * n
+    columns: list[list[int]] = [[] for _ in range(n)]
+    for k in order:
+        if not needs[k]:
+            continue
+        parts: list[FloatArray] = []
+        if homes[k]:
+            where = tuple(cliques[k].index(v) for v in homes[k])
+            parts.append(_reduce(flat[k][:, None] * _bits(sizes[k], where).T, sizes[k], up[k]))
+            columns[k].extend(target_index[v] for v in homes[k])
+        for w in children[k]:
+            table = tables[w]
+            if table is not None:
+                parts.append(_joint(flat[k], sizes[k], up[k], down[w]) @ table)
+                columns[k].extend(columns[w])
+        if parts:
+            tables[k] = sep_inverse[k][:, None] * np.concatenate(parts, axis=1)
+    # 3–4. In chunks of rows small enough that a clique table stays within bounds.
+    largest = max(1 << size for size in sizes)
+    step = max(1, _MAX_ENTRIES // largest)
+    for start in range(0, n_rows, step):
+        chunk = np.zeros(n_rows, dtype=bool)
+        chunk[start : start + step] = True
+        in_chunk = [rows_k[chunk[rows_k]] for rows_k in all_active]
+        _collect_distribute(
+            tree,
+            flat,
+            sizes,
+            parents,
+            order,
+            children,
+            up,
+            down,
+            sep_inverse,
+            is_active,
+            in_chunk,
+            tables,
+            columns,
+            homes,
+            target_index,
+            rows,
+            log_z,
+            out,
+        )
+    return log_z, out
+
+
+def _collect_distribute(
+    tree: JunctionTree,
+    flat: list[FloatArray],
+    sizes: list[int],
+    parents: list[int],
+    order: list[int],
+    children: list[list[int]],
+    up: list[tuple[int, ...]],
+    down: list[tuple[int, ...]],
+    sep_inverse: list[FloatArray],
+    is_active: npt.NDArray[np.bool_],
+    active: list[IndexArray],
+    tables: list[FloatArray | None],
+    columns: list[list[int]],
+    homes: list[list[int]],
+    target_index: dict[int, int],
+    rows: FloatArray,
+    log_z: FloatArray,
+    out: FloatArray,
+) -> None:
+    """Steps 3 and 4 of the module docstring for the rows in ``active``; fills the outputs."""
+    cliques = tree.cliques
+    n = len(cliques)
+    # 3. Collect over active rows.
+    psi: list[FloatArray | None] = [None] * n
+    messages: list[FloatArray | None] = [None] * n
+    for k in order:
+        rows_k = active[k]
+        if len(rows_k) == 0:
+            continue
+        size = sizes[k]
+        logs = rows[np.ix_(rows_k, tree.home_index[k])] if tree.homes[k] else None
+        if logs is not None and np.any(logs != 0.0):
+            where = tuple(cliques[k].index(v) for v in tree.homes[k])
+            pot = flat[k][:, None] * np.exp(_bits(size, where).T @ logs.T)
+        else:
+            pot = np.repeat(flat[k][:, None], len(rows_k), axis=1)
+        tensor = pot.reshape((2,) * size + (len(rows_k),))
+        for w in children[k]:
+            message = messages[w]
+            if message is None:
+                continue
+            ratio = message * sep_inverse[w][:, None]
+            if len(active[w]) != len(rows_k):
+                spread = np.ones((len(sep_inverse[w]), len(rows_k)))
+                spread[:, np.searchsorted(rows_k, active[w])] = ratio
+                ratio = spread
+            shape = tuple(2 if a in down[w] else 1 for a in range(size))
+            tensor *= ratio.reshape((*shape, len(rows_k)))
+        psi[k] = pot
+        if parents[k] >= 0:
+            messages[k] = _reduce(pot, size, up[k])
+    # 4. Distribute over active rows; read targets; leave by separators.
+    final: list[FloatArray | None] = [None] * n
+    totals: list[FloatArray] = [np.ones(0)] * n
+    for k in reversed(order):
+        collected = psi[k]
+        if collected is None:
+            continue
+        pot = collected
+        rows_k = active[k]
+        size = sizes[k]
+        p = parents[k]
+        if p < 0:
+            total = pot.sum(axis=0)
+            log_z[rows_k] += np.log(total)
+        else:
+            parent_final, old = final[p], messages[k]
+            assert parent_final is not None and old is not None
+            new = _reduce(parent_final, sizes[p], down[k])
+            parent_rows = np.searchsorted(active[p], rows_k)
+            if len(parent_rows) != new.shape[1]:
+                new = new[:, parent_rows]
+            ratio = np.zeros_like(new)
+            np.divide(new, old, out=ratio, where=old > 0.0)
+            shape = tuple(2 if a in up[k] else 1 for a in range(size))
+            tensor = pot.reshape((2,) * size + (len(rows_k),)) * ratio.reshape(
+                (*shape, len(rows_k))
+            )
+            pot = tensor.reshape(pot.shape)
+            total = totals[p][parent_rows]
+        final[k] = pot
+        totals[k] = total
+        scale = _safe_inverse(total)
+        if homes[k]:
+            where = tuple(cliques[k].index(v) for v in homes[k])
+            values = _bits(size, where) @ pot
+            home_columns = np.asarray([target_index[v] for v in homes[k]], dtype=np.intp)
+            out[np.ix_(rows_k, home_columns)] = (values * scale).T
+        for w in children[k]:
+            table = tables[w]
+            if table is None or len(active[w]) == len(rows_k):
+                continue
+            leaving = np.flatnonzero(~is_active[w][rows_k])
+            separator = _reduce(pot, size, down[w])[:, leaving]
+            below_columns = np.asarray(columns[w], dtype=np.intp)
+            out[np.ix_(rows_k[leaving], below_columns)] = ((table.T @ separator) * scale[leaving]).T

@@ -1,0 +1,521 @@
+"""Batch scoring and evaluation against labelled cases: accuracy, triage, calibration.
+
+A *labelled case* is one JSON line: ``{"id", "case", "expected": {"site", "side", "origin",
+"urgency"}}``, optionally with ``source`` and ``description``. ``evaluate`` runs each case through
+the differential (no explanations or questions, so it stays fast) and reports:
+
+* top-1 and top-3 site accuracy. A ranked site instance is a *hit* when its base site is the
+  expected one and, when the expected side is not null, it is on that side or is a midline site;
+* origin accuracy, the predicted origin being the group with the highest ``origin`` probability;
+* the triage confusion matrix (expected × assessed urgency), every emergency assessed below
+  ``emergency`` by id, and the over- and under-triage rates;
+* calibration of the site posteriors. Every (case, site instance) pair is one prediction ``p``
+  with outcome ``y`` = 1 if the instance is a hit, else 0. The Brier score is the mean of
+  (p − y)² over all pairs (Brier 1950); the reliability table puts the pairs into ten equal-width
+  bins of ``p`` and gives each bin's mean ``p`` against its observed frequency of ``y``. Sites are
+  separate yes/no nodes, not one categorical variable, so every instance counts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from nervepath.case import Case, parse_case, to_evidence
+from nervepath.errors import CaseError, NervepathError
+from nervepath.knowledge.model import SIDES, KnowledgeBase
+from nervepath.service import ORIGIN_GROUPS, Assessor, Differential
+from nervepath.triage import URGENCY_LEVELS, urgency_rank
+
+__all__ = [
+    "BatchLine",
+    "Calibration",
+    "CaseResult",
+    "EvaluationReport",
+    "Expected",
+    "LabelledCase",
+    "OriginAccuracy",
+    "ReliabilityBin",
+    "SiteAccuracy",
+    "TriageSummary",
+    "assess_lines",
+    "evaluate",
+    "load_labelled_cases",
+    "render_report",
+    "split_instance",
+]
+
+TOP_K: Final = 3
+BINS: Final = 10
+_KEYS: Final = frozenset({"id", "source", "description", "case", "expected"})
+_EXPECTED_KEYS: Final = ("site", "side", "origin", "urgency")
+
+
+@dataclass(frozen=True)
+class Expected:
+    site: str  # base site id, e.g. "l5_root"
+    side: str | None  # "left", "right", or None (midline site, or either side)
+    origin: str
+    urgency: str
+
+
+@dataclass(frozen=True)
+class LabelledCase:
+    id: str
+    case: Case
+    expected: Expected
+    description: str = ""
+    source_ref: str | None = None
+    source_locator: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    id: str
+    expected: Expected
+    top_sites: tuple[tuple[str, float], ...]  # the first TOP_K site instances and posteriors
+    rank: int | None  # 1-based rank of the first hit; None if no instance is a hit
+    origin: str  # the most probable origin group
+    urgency: str
+    red_flags: tuple[str, ...]  # ids of the triage rules that fired
+
+    @property
+    def top1(self) -> bool:
+        return self.rank == 1
+
+    @property
+    def top3(self) -> bool:
+        return self.rank is not None and self.rank <= TOP_K
+
+    @property
+    def origin_correct(self) -> bool:
+        return self.origin == self.expected.origin
+
+
+@dataclass(frozen=True)
+class SiteAccuracy:
+    site: str
+    cases: int
+    top1: int
+    top3: int
+
+
+@dataclass(frozen=True)
+class OriginAccuracy:
+    origin: str
+    cases: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class TriageSummary:
+    levels: tuple[str, ...]  # row and column order of ``confusion``
+    confusion: tuple[tuple[int, ...], ...]  # confusion[expected][assessed]
+    agreement: float  # share assessed exactly at the expected level
+    over_triage_rate: float  # share assessed above the expected level
+    under_triage_rate: float  # share assessed below the expected level
+    under_triaged: tuple[str, ...]  # ids assessed below the expected level
+    under_triaged_emergencies: tuple[str, ...]  # expected emergency, assessed lower
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    lower: float
+    upper: float
+    count: int
+    mean_predicted: float | None  # None for an empty bin
+    observed_frequency: float | None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    brier: float
+    predictions: int  # number of (case, site instance) pairs
+    bins: tuple[ReliabilityBin, ...]
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    cases: int
+    top1_accuracy: float
+    top3_accuracy: float
+    origin_accuracy: float
+    per_site: tuple[SiteAccuracy, ...]
+    per_origin: tuple[OriginAccuracy, ...]
+    triage: TriageSummary
+    calibration: Calibration
+    results: tuple[CaseResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of the report (per-case results included)."""
+        out = asdict(self)
+        out["results"] = [
+            {**asdict(r), "top1": r.top1, "top3": r.top3, "origin_correct": r.origin_correct}
+            for r in self.results
+        ]
+        return out
+
+
+class DifferentialSource(Protocol):
+    """What ``evaluate`` needs: an ``Assessor``, or a stand-in in tests."""
+
+    def differential(self, case: Case) -> Differential: ...
+
+
+def split_instance(name: str) -> tuple[str, str | None]:
+    """``l5_root_left`` → (``l5_root``, ``left``); a midline name → (name, None)."""
+    for side in SIDES:
+        if name.endswith(f"_{side}"):
+            return name[: -len(side) - 1], side
+    return name, None
+
+
+def _is_hit(instance: str, expected: Expected) -> bool:
+    base, side = split_instance(instance)
+    return base == expected.site and (
+        expected.side is None or side is None or side == expected.side
+    )
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def evaluate(
+    assessor: DifferentialSource,
+    labelled_cases: Iterable[LabelledCase],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvaluationReport:
+    """Score every labelled case; ``progress(done, total)`` is called after each one."""
+    cases = tuple(labelled_cases)
+    if not cases:
+        raise CaseError("no labelled cases to evaluate")
+    results: list[CaseResult] = []
+    pairs: list[tuple[float, int]] = []  # (posterior, outcome) per case × site instance
+    for done, item in enumerate(cases, 1):
+        try:
+            d = assessor.differential(item.case)
+        except NervepathError as exc:
+            raise CaseError(f"{item.id}: {exc}") from None
+        hits = [_is_hit(name, item.expected) for name, _ in d.sites]
+        pairs.extend((p, int(hit)) for (_, p), hit in zip(d.sites, hits, strict=True))
+        rank = hits.index(True) + 1 if any(hits) else None
+        results.append(
+            CaseResult(
+                item.id,
+                item.expected,
+                d.sites[:TOP_K],
+                rank,
+                max(d.origin, key=lambda g: d.origin[g]),
+                d.triage.urgency,
+                tuple(f.id for f in d.triage.red_flags),
+            )
+        )
+        if progress is not None:
+            progress(done, len(cases))
+    n = len(results)
+    return EvaluationReport(
+        n,
+        _share(sum(r.top1 for r in results), n),
+        _share(sum(r.top3 for r in results), n),
+        _share(sum(r.origin_correct for r in results), n),
+        _per_site(results),
+        _per_origin(results),
+        _triage_summary(results),
+        _calibration(pairs),
+        tuple(results),
+    )
+
+
+def _per_site(results: list[CaseResult]) -> tuple[SiteAccuracy, ...]:
+    sites = sorted({r.expected.site for r in results})
+    return tuple(
+        SiteAccuracy(
+            site,
+            sum(r.expected.site == site for r in results),
+            sum(r.top1 for r in results if r.expected.site == site),
+            sum(r.top3 for r in results if r.expected.site == site),
+        )
+        for site in sites
+    )
+
+
+def _per_origin(results: list[CaseResult]) -> tuple[OriginAccuracy, ...]:
+    seen = {r.expected.origin for r in results}
+    order = [g for g in ORIGIN_GROUPS if g in seen] + sorted(seen - set(ORIGIN_GROUPS))
+    return tuple(
+        OriginAccuracy(
+            origin,
+            sum(r.expected.origin == origin for r in results),
+            sum(r.origin_correct for r in results if r.expected.origin == origin),
+        )
+        for origin in order
+    )
+
+
+def _triage_summary(results: list[CaseResult]) -> TriageSummary:
+    size = len(URGENCY_LEVELS)
+    matrix = [[0] * size for _ in range(size)]
+    over: list[str] = []
+    under: list[str] = []
+    for r in results:
+        want, got = urgency_rank(r.expected.urgency), urgency_rank(r.urgency)
+        matrix[want][got] += 1
+        if got > want:
+            over.append(r.id)
+        elif got < want:
+            under.append(r.id)
+    n = len(results)
+    emergency = URGENCY_LEVELS[-1]
+    return TriageSummary(
+        tuple(URGENCY_LEVELS),
+        tuple(tuple(row) for row in matrix),
+        _share(sum(matrix[i][i] for i in range(size)), n),
+        _share(len(over), n),
+        _share(len(under), n),
+        tuple(under),
+        tuple(r.id for r in results if r.expected.urgency == emergency and r.urgency != emergency),
+    )
+
+
+def _calibration(pairs: list[tuple[float, int]]) -> Calibration:
+    brier = sum((p - y) ** 2 for p, y in pairs) / len(pairs) if pairs else 0.0
+    grouped: list[list[tuple[float, int]]] = [[] for _ in range(BINS)]
+    for p, y in pairs:
+        grouped[min(int(p * BINS), BINS - 1)].append((p, y))  # p = 1.0 joins the last bin
+    bins = tuple(
+        ReliabilityBin(
+            i / BINS,
+            (i + 1) / BINS,
+            len(group),
+            sum(p for p, _ in group) / len(group) if group else None,
+            sum(y for _, y in group) / len(group) if group else None,
+        )
+        for i, group in enumerate(grouped)
+    )
+    return Calibration(brier, len(pairs), bins)
+
+
+# ── Reading labelled cases ─────────────────────────────────────────────────────────────────
+
+
+def load_labelled_cases(path: Path, *, kb: KnowledgeBase | None = None) -> tuple[LabelledCase, ...]:
+    """Read a JSONL file of labelled cases; blank lines are skipped.
+
+    Every bad line is reported, one problem each, as ``file:line: what is wrong``, in a single
+    ``CaseError``. With ``kb``, the answers, expected site, side and origin are also checked
+    against that knowledge base.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise CaseError(f"{path}: cannot read the labelled cases ({reason})") from None
+    cases: list[LabelledCase] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 is JSON text
+        if not line.strip():
+            continue
+        try:
+            item = _labelled_case(line, kb)
+            if item.id in seen:
+                raise CaseError(f"id {item.id!r} is used by an earlier line")
+        except CaseError as exc:
+            problems.append(f"{path}:{number}: {exc}")
+            continue
+        seen.add(item.id)
+        cases.append(item)
+    if problems:
+        raise CaseError("\n".join(problems))
+    return tuple(cases)
+
+
+def _labelled_case(line: str, kb: KnowledgeBase | None) -> LabelledCase:
+    try:
+        doc = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CaseError(f"not valid JSON (column {exc.colno}: {exc.msg})") from None
+    if not isinstance(doc, dict):
+        raise CaseError("expected a JSON object with id, case and expected")
+    unknown = sorted(set(doc) - _KEYS)
+    missing = [k for k in ("id", "case", "expected") if k not in doc]
+    if unknown:
+        raise CaseError(f"unknown key {unknown[0]!r}; expected {', '.join(sorted(_KEYS))}")
+    if missing:
+        raise CaseError(f"missing key {missing[0]!r}")
+    case_id = doc["id"]
+    if not isinstance(case_id, str) or not case_id.strip():
+        raise CaseError("id: expected a non-empty string")
+    case = parse_case(doc["case"])
+    if kb is not None:
+        to_evidence(kb, case)  # unknown ids, impossible grades, contradictory ages
+    source = doc.get("source") or {}
+    if not isinstance(source, dict) or not all(
+        isinstance(source.get(k, ""), str) for k in ("ref", "locator")
+    ):
+        raise CaseError('source: expected {"ref": "<reference id>", "locator": "<where>"}')
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        raise CaseError("description: expected a string")
+    return LabelledCase(
+        case_id,
+        case,
+        _expected(doc["expected"], kb),
+        description,
+        source.get("ref"),
+        source.get("locator"),
+    )
+
+
+def _expected(raw: object, kb: KnowledgeBase | None) -> Expected:
+    if not isinstance(raw, dict) or sorted(raw) != sorted(_EXPECTED_KEYS):
+        raise CaseError(f"expected: needs exactly the keys {', '.join(_EXPECTED_KEYS)}")
+    site, side, origin, urgency = (raw[k] for k in _EXPECTED_KEYS)
+    if not isinstance(site, str):
+        raise CaseError("expected › site: expected a site id")
+    if side not in (*SIDES, None):
+        raise CaseError(f"expected › side: {side!r}; expected left, right or null")
+    if origin not in ORIGIN_GROUPS:
+        raise CaseError(
+            f"expected › origin: {origin!r}; expected one of {', '.join(ORIGIN_GROUPS)}"
+        )
+    if urgency not in URGENCY_LEVELS:
+        raise CaseError(
+            f"expected › urgency: {urgency!r}; expected one of {', '.join(URGENCY_LEVELS)}"
+        )
+    if kb is not None:
+        sites = kb.sites
+        if site not in sites:
+            raise CaseError(f"expected › site: {site!r} is not a site of the knowledge base")
+        if side is not None and not sites[site].lateral:
+            raise CaseError(f"expected › side: {site} is a midline site; use null")
+        if sites[site].origin != origin:
+            raise CaseError(f"expected › origin: {site} belongs to {sites[site].origin}")
+    return Expected(site, side, origin, urgency)
+
+
+# ── Batch assessment ───────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    """The outcome of one input line: an assessment document or an error, never both."""
+
+    line: int
+    id: str | int | None
+    document: Mapping[str, Any] | None
+    error: str | None
+
+
+def assess_lines(lines: Iterable[str | bytes], assessor: Assessor) -> Iterator[BatchLine]:
+    """Assess one case per line (blank lines skipped), lazily, so output can be streamed.
+
+    A line may carry an ``id`` beside the case keys; it is copied to the front of the
+    assessment document. A bad line yields an error and the next line is assessed.
+    """
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        case_id: str | int | None = None
+        try:
+            doc = json.loads(raw)
+            if not isinstance(doc, dict):
+                raise CaseError("expected a JSON object (a case)")
+            case_id = doc.pop("id", None)
+            if case_id is not None and not isinstance(case_id, str | int):
+                raise CaseError("id: expected a string or a number")
+            assessment = assessor.assess(parse_case(doc))
+        except json.JSONDecodeError as exc:
+            yield BatchLine(number, None, None, f"not valid JSON (column {exc.colno}: {exc.msg})")
+        except UnicodeDecodeError:
+            yield BatchLine(number, None, None, "not UTF-8 text")
+        except NervepathError as exc:
+            yield BatchLine(number, case_id, None, str(exc))
+        else:
+            head = {} if case_id is None else {"id": case_id}
+            yield BatchLine(number, case_id, head | assessment.to_dict(), None)
+
+
+# ── Terminal report ────────────────────────────────────────────────────────────────────────
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100 * _share(part, whole):.0f}%)"
+
+
+def render_report(report: EvaluationReport) -> RenderableType:
+    """A readable Rich report; emergencies assessed below ``emergency`` are shown in red."""
+    n, t = report.cases, report.triage
+    summary = Table("metric", "value", title=f"Evaluation of {n} labelled cases")
+    summary.add_row("top-1 site accuracy", f"{report.top1_accuracy:.3f}")
+    summary.add_row(f"top-{TOP_K} site accuracy", f"{report.top3_accuracy:.3f}")
+    summary.add_row("origin accuracy", f"{report.origin_accuracy:.3f}")
+    summary.add_row("triage agreement", f"{t.agreement:.3f}")
+    summary.add_row("over-triage rate", f"{t.over_triage_rate:.3f}")
+    summary.add_row("under-triage rate", f"{t.under_triage_rate:.3f}")
+    summary.add_row("Brier score (site posteriors)", f"{report.calibration.brier:.4f}")
+    parts: list[RenderableType] = [summary]
+    if t.under_triaged_emergencies:
+        parts.append(
+            Text(
+                f"✗ {len(t.under_triaged_emergencies)} emergencies assessed below emergency: "
+                + ", ".join(t.under_triaged_emergencies),
+                style="bold red",
+            )
+        )
+    else:
+        parts.append(Text("✓ no emergency was assessed below emergency", style="green"))
+    others = [i for i in t.under_triaged if i not in t.under_triaged_emergencies]
+    if others:
+        parts.append(Text("under-triaged: " + ", ".join(others), style="yellow"))
+
+    sites = Table("expected site", "cases", "top-1", f"top-{TOP_K}", title="Per site")
+    for s in report.per_site:
+        style = None if s.top3 == s.cases else "yellow"
+        sites.add_row(
+            s.site, str(s.cases), _pct(s.top1, s.cases), _pct(s.top3, s.cases), style=style
+        )
+    origins = Table("expected origin", "cases", "correct", title="Per origin")
+    for o in report.per_origin:
+        origins.add_row(o.origin, str(o.cases), _pct(o.correct, o.cases))
+
+    confusion = Table("expected ↓ / assessed →", *t.levels, title="Triage confusion")
+    for i, (level, row) in enumerate(zip(t.levels, t.confusion, strict=True)):
+        cells = [
+            Text(str(count), style="bold red" if count and j < i and level == t.levels[-1] else "")
+            for j, count in enumerate(row)
+        ]
+        confusion.add_row(level, *cells)
+
+    reliability = Table("bin", "count", "mean predicted", "observed", title="Reliability")
+    for b in report.calibration.bins:
+        reliability.add_row(
+            f"{b.lower:.1f}–{b.upper:.1f}",
+            str(b.count),
+            "–" if b.mean_predicted is None else f"{b.mean_predicted:.3f}",
+            "–" if b.observed_frequency is None else f"{b.observed_frequency:.3f}",
+        )
+    parts += [sites, origins, confusion, reliability]
+
+    misses = [r for r in report.results if not r.top3 or not r.origin_correct]
+    if misses:
+        table = Table("id", "expected", f"top {TOP_K}", "origin", title="Misses")
+        for r in misses:
+            side = f" ({r.expected.side})" if r.expected.side else ""
+            table.add_row(
+                r.id,
+                f"{r.expected.site}{side}",
+                "\n".join(f"{name} {p:.2f}" for name, p in r.top_sites),
+                r.origin,
+            )
+        parts.append(table)
+    return Group(*parts)

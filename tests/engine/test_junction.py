@@ -1,0 +1,130 @@
+"""Triangulation and junction-tree invariants, with and without the elimination hint."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nervepath.engine import CompiledNetwork, Network
+from nervepath.engine.evidence import absorb
+from nervepath.engine.junction import JunctionTree, build_tree, propagate
+from nervepath.engine.synthetic import realistic_cases
+from nervepath.engine.triangulation import bits_of, eliminate, elimination_hint
+
+
+def _graph(n: int, scopes: list[int]) -> list[int]:
+    adj = [0] * n
+    for scope in scopes:
+        for v in bits_of(scope):
+            adj[v] |= scope & ~(1 << v)
+    return adj
+
+
+def _true_neighbourhoods(adj: list[int], order: list[tuple[int, int]]) -> list[int]:
+    """The elimination game: each node's neighbours when it goes, fill-in included."""
+    graph = list(adj)
+    alive = 0
+    for v, _ in order:
+        alive |= 1 << v
+    out = []
+    for v, _ in order:
+        nb = graph[v] & alive
+        out.append(nb)
+        for u in bits_of(nb):
+            graph[u] |= nb & ~(1 << u)
+        alive &= ~(1 << v)
+    return out
+
+
+def _check_tree(tree: JunctionTree, scopes: list[int], alive: int) -> None:
+    masks = [sum(1 << v for v in clique) for clique in tree.cliques]
+    assert sorted(v for home in tree.homes for v in home) == bits_of(alive)
+    for k, home in enumerate(tree.homes):
+        assert all((masks[k] >> v) & 1 for v in home)
+    for j, scope in enumerate(scopes):
+        assert scope & ~masks[tree.placement[j]] == 0
+    for k, parent in enumerate(tree.parents):
+        assert parent == -1 or parent > k
+    # Running intersection: the cliques holding a variable form a connected subtree,
+    # i.e. exactly one of them has a parent not holding it.
+    for v in bits_of(alive):
+        holding = [k for k, m in enumerate(masks) if (m >> v) & 1]
+        tops = [k for k in holding if tree.parents[k] < 0 or not (masks[tree.parents[k]] >> v) & 1]
+        assert len(tops) == 1
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[int, list[int]]:
+    n = draw(st.integers(1, 14))
+    scopes = draw(
+        st.lists(
+            st.lists(st.integers(0, n - 1), unique=True, min_size=1, max_size=5).map(
+                lambda vs: sum(1 << v for v in vs)
+            ),
+            max_size=12,
+        )
+    )
+    return n, scopes + [1 << v for v in range(n)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs(), st.integers(1, 6), st.integers(1, 9))
+def test_elimination_and_tree_are_valid(
+    graph: tuple[int, list[int]], candidates: int, merge_limit: int
+) -> None:
+    n, scopes = graph
+    adj = _graph(n, scopes)
+    alive = (1 << n) - 1
+    order = eliminate(list(adj), alive, candidates=candidates)
+    assert [nb for _, nb in order] == _true_neighbourhoods(adj, order)
+    _check_tree(build_tree(adj, alive, scopes, merge_limit=merge_limit), scopes, alive)
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs(), st.data())
+def test_hint_only_takes_simplicial_nodes(
+    graph: tuple[int, list[int]], data: st.DataObject
+) -> None:
+    """A case graph = the fixed graph on a subset plus cliques among touched nodes."""
+    n, scopes = graph
+    fixed = _graph(n, scopes)
+    hint = elimination_hint(fixed)
+    alive = data.draw(st.integers(0, (1 << n) - 1))
+    extra = data.draw(
+        st.lists(st.lists(st.integers(0, n - 1), unique=True, max_size=4), max_size=3)
+    )
+    adj = [m & alive for m in fixed]
+    touched = 0
+    for clique in extra:
+        mask = sum(1 << v for v in clique) & alive
+        touched |= mask
+        for v in bits_of(mask):
+            adj[v] |= mask & ~(1 << v)
+    order = eliminate(list(adj), alive, hint=hint, touched=touched)
+    assert sorted(v for v, _ in order) == bits_of(alive)
+    assert [nb for _, nb in order] == _true_neighbourhoods(adj, order)
+
+
+def test_realistic_case_trees_are_valid(
+    realistic: Network, realistic_compiled: CompiledNetwork
+) -> None:
+    for evidence in realistic_cases(realistic, 40, seed=9):
+        absorbed = absorb(realistic_compiled, evidence)
+        alive = sum(1 << v for v in absorbed.tree.variables)
+        _check_tree(absorbed.tree, [s for s, _ in absorbed.factors], alive)
+
+
+def test_batch_rows_are_independent(
+    realistic: Network, realistic_compiled: CompiledNetwork
+) -> None:
+    """Row b of a batched propagation equals a propagation of row b alone."""
+    evidence = realistic_cases(realistic, 2, seed=4)[1]
+    absorbed = absorb(realistic_compiled, evidence)
+    rng = np.random.default_rng(0)
+    rows = absorbed.log_unary + rng.uniform(-2.0, 0.0, size=(5, absorbed.log_unary.shape[1]))
+    batch = propagate(absorbed.tree, absorbed.static, rows)
+    for b in range(5):
+        single = propagate(absorbed.tree, absorbed.static, rows[b : b + 1])
+        assert np.allclose(batch.present[b], single.present[0], atol=1e-13)
+        assert np.allclose(batch.log_z[b], single.log_z[0], atol=1e-11)

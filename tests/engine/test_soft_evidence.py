@@ -1,0 +1,84 @@
+"""Soft-evidence variants through a calibrated tree equal full propagations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nervepath.engine import CompiledNetwork, FindingNode, HiddenNode, Network, compile_network
+from nervepath.engine.evidence import absorb
+from nervepath.engine.junction import LOG_ZERO, propagate
+from nervepath.engine.soft_evidence import soft_evidence
+from nervepath.engine.synthetic import realistic_cases
+
+
+def _check(compiled: CompiledNetwork, evidence: dict[int, int], rows: np.ndarray) -> None:
+    everything = (1 << compiled.n_hidden) - 1
+    absorbed = absorb(compiled, evidence, everything)
+    tree = absorbed.tree
+    targets = [int(v) for v in absorbed.hidden_variables]
+    width = absorbed.log_unary.shape[1]
+    padded = np.zeros((len(rows), width))
+    padded[:, : compiled.n_hidden] = rows
+    base = propagate(tree, absorbed.static, absorbed.log_unary)
+    log_z, conditional = soft_evidence(
+        tree, base.potentials, base.present[0, absorbed.hidden_columns], padded, targets
+    )
+    full = propagate(tree, absorbed.static, absorbed.log_unary + padded)
+    assert np.abs(log_z - (full.log_z - base.log_z[0])).max() <= 1e-10
+    assert np.abs(conditional - full.present[:, absorbed.hidden_columns]).max() <= 1e-10
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_candidate_rows_on_realistic_cases(
+    seed: int, realistic: Network, realistic_compiled: CompiledNetwork
+) -> None:
+    for evidence in realistic_cases(realistic, 6, seed=seed):
+        unanswered = [f for f in range(len(realistic.findings)) if f not in evidence]
+        rows = np.stack([realistic_compiled.log_cumulative[f][0] for f in unanswered[:120]])
+        _check(realistic_compiled, evidence, rows)
+
+
+def test_arbitrary_rows_with_zeros_and_several_factors(
+    realistic: Network, realistic_compiled: CompiledNetwork
+) -> None:
+    rng = np.random.default_rng(3)
+    evidence = realistic_cases(realistic, 3, seed=8)[2]
+    rows = np.where(rng.random((40, len(realistic.hidden))) < 0.08, rng.uniform(-3, 1, (40, 95)), 0)
+    rows[0, 5] = LOG_ZERO
+    rows[1] = 0.0
+    _check(realistic_compiled, evidence, rows)
+
+
+def test_forest_of_independent_parts() -> None:
+    """Left and right legs with nothing in common: rows touching one or both."""
+    hidden = (
+        HiddenNode("disc_left", prior=0.1),
+        HiddenNode("disc_right", prior=0.2),
+        HiddenNode("root_left", leak=0.01, parents=((0, 0.8),)),
+        HiddenNode("root_right", leak=0.02, parents=((1, 0.7),)),
+    )
+    findings = (
+        FindingNode("pain_left", ("absent", "present"), (0.9, 0.1), ((2, (0.2, 0.8)),)),
+        FindingNode("pain_right", ("absent", "present"), (0.9, 0.1), ((3, (0.3, 0.7)),)),
+        FindingNode(
+            "both", ("absent", "present"), (0.95, 0.05), ((2, (0.5, 0.5)), (3, (0.4, 0.6)))
+        ),
+    )
+    compiled = compile_network(Network(hidden, findings))
+    rows = np.stack([compiled.log_cumulative[f][0] for f in range(3)] + [np.zeros(4)])
+    _check(compiled, {0: 1}, rows)
+    _check(compiled, {}, rows)
+
+
+def test_rows_in_small_chunks(
+    monkeypatch: pytest.MonkeyPatch, realistic: Network, realistic_compiled: CompiledNetwork
+) -> None:
+    """Chunking the rows (to bound memory on large trees) changes nothing."""
+    import nervepath.engine.soft_evidence as module
+
+    monkeypatch.setattr(module, "_MAX_ENTRIES", 256)
+    evidence = realistic_cases(realistic, 2, seed=6)[1]
+    unanswered = [f for f in range(len(realistic.findings)) if f not in evidence]
+    rows = np.stack([realistic_compiled.log_cumulative[f][0] for f in unanswered[:60]])
+    _check(realistic_compiled, evidence, rows)
