@@ -168,16 +168,20 @@ def kb_export(
 ) -> None:
     """Export the Bayesian network (full CPTs) for pgmpy, pyAgrum or any BIF reader.
 
-    Variables are named by knowledge-base id with the side appended (``l5_root_left``).
+    Variables are named by knowledge-base id with the side appended (``l5_root_left``);
+    findings with many parents get exact auxiliary nodes (``back_pain__part0_0``) so that
+    no table is huge (parent divorcing, see ``engine/divorce.py``).
     """
     from nervepath.engine.build import build_network
+    from nervepath.engine.divorce import divorce_parents
     from nervepath.engine.export import to_bif, to_xmlbif
 
     writers = {"bif": to_bif, "xmlbif": to_xmlbif}
     if fmt not in writers:
         raise NervepathError(f"--format {fmt!r}: expected one of {', '.join(writers)}")
     kb = _load(data)
-    text = writers[fmt](build_network(kb), name=f"nervepath_{kb.version.replace('.', '_')}")
+    network = divorce_parents(build_network(kb))
+    text = writers[fmt](network, name=f"nervepath_{kb.version.replace('.', '_')}")
     if output is None:
         sys.stdout.write(text)
     else:

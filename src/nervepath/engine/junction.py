@@ -391,7 +391,10 @@ def _propagate(
         if careful:
             ratio = np.divide(separator, old, out=np.zeros(shape), where=old != 0)
         else:
-            ratio = separator / old
+            # Exact zeros (impossible configurations) make 0/0 here; adding 1e-300 reads
+            # it as 0 and leaves any message entry that matters unchanged, since the
+            # fast pass only stands when the root mass is above 1e-250.
+            ratio = separator / (old + 1e-300)
         pots[k] *= ratio
     log_z = np.log(np.stack(scales)).sum(axis=0) if scales else np.zeros(b)
     # 4. Marginals of each clique's home variables, reordered by variable index.
