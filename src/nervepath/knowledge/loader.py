@@ -118,12 +118,16 @@ class _Reader:
             self.problems.extend(f"{where} › {_describe(error, model)}" for error in exc.errors())
             return None
 
-    def single(self, name: str, model: type[M]) -> M | None:
+    def required(self, name: str) -> Any:
+        """The parsed content of a file that must exist (``None`` after a problem)."""
         item = self.root / name
         if not item.is_file():
             self.problems.append(f"{name}: found no file, expected one")
             return None
-        data = self.document(name, item)
+        return self.document(name, item)
+
+    def single(self, name: str, model: type[M]) -> M | None:
+        data = self.required(name)
         if data is None:
             return None
         entry = self.validate(name, model, data)
@@ -137,11 +141,7 @@ class _Reader:
         Each list field of ``model`` is read with ``listed`` (so a problem names the entry,
         ``triage.yaml › ces_saddle_anaesthesia › when…``); other fields are validated whole.
         """
-        item = self.root / name
-        if not item.is_file():
-            self.problems.append(f"{name}: found no file, expected one")
-            return None
-        data = self.document(name, item)
+        data = self.required(name)
         if data is None:
             return None
         if not isinstance(data, dict):
