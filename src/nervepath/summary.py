@@ -58,7 +58,8 @@ def render_assessment(a: Assessment, *, top: int = 5) -> RenderableType:
             group if clinician else _ORIGIN.get(group, group), f"{_bar(p)} {100 * p:5.1f}%"
         )
     parts.append(origin)
-    sites = Table("site", "side", "probability", "what pushed it most", box=None)
+    sites = Table("site", "side", "probability", box=None)
+    sites.add_column("what pushed it most", overflow="fold")
     for s in a.sites[:top]:
         pushes = ", ".join(
             f"{c.finding}={c.state} ({c.log_odds_change:+.1f})" for c in s.explanation[:3]
