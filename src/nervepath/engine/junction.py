@@ -123,6 +123,11 @@ def _home_bits(size: int, where: tuple[int, ...]) -> FloatArray:
     return out
 
 
+def _first_eliminated(mask: int, position: list[int]) -> int:
+    """The earliest elimination position among the variables of a non-empty ``mask``."""
+    return min(position[v] for v in bits_of(mask))
+
+
 def build_tree(
     adj: list[int],
     alive: int,
@@ -155,16 +160,8 @@ def build_tree(
     masks = [nb | (1 << v) for v, nb in order]
     parent = [-1] * count
     for i, (_, nb) in enumerate(order):
-        first = count
-        m = nb
-        while m:
-            low = m & -m
-            j = position[low.bit_length() - 1]
-            if j < first:
-                first = j
-            m ^= low
         if nb:
-            parent[i] = first
+            parent[i] = _first_eliminated(nb, position)
     # 2. Merge a clique into its parent when one contains the other or their union is
     #    small (union-find on elimination positions; parents come later in the order).
     rep = list(range(count))
@@ -207,15 +204,7 @@ def build_tree(
     homes = tuple(tuple(sorted(h)) for h in homes_lists)
     placement: list[int] = []
     for scope in scopes:
-        first = count
-        m = scope
-        while m:
-            low = m & -m
-            j = position[low.bit_length() - 1]
-            if j < first:
-                first = j
-            m ^= low
-        placement.append(home_of[first])
+        placement.append(home_of[_first_eliminated(scope, position)])
     # 3. Axes and shapes for messages (the batch axis comes last); the same cliques
     #    recur from case to case, so their layouts are cached.
     layouts = [_clique_layout(clique, homes[k]) for k, clique in enumerate(cliques)]
