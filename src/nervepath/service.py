@@ -7,7 +7,7 @@ explanations, ``next_questions`` and ``recommendations``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from nervepath.case import Case, parse_case, to_evidence
 from nervepath.engine.build import build_network
 from nervepath.engine.compiled import CompiledNetwork, compile_network
-from nervepath.engine.explain import explain
+from nervepath.engine.explain import FindingContribution, explain
 from nervepath.engine.inference import infer, probabilities_all_absent
 from nervepath.engine.questions import rank_questions
 from nervepath.knowledge.catalogue import allowed_values
@@ -166,33 +166,8 @@ class Assessor:
         # 4. Explain the top sites by each answer's contribution.
         top = [name for name, _ in d.sites[:TOP_SITES_EXPLAINED]]
         explanations = {e.node: e.contributions for e in explain(self.compiled, d.evidence, top)}
-        site_defs, cause_defs = kb.sites, kb.causes
-        sites = tuple(
-            RankedSite(
-                self._hidden[name].id,
-                self._hidden[name].side,
-                site_defs[self._hidden[name].id].name,
-                site_defs[self._hidden[name].id].plain_name,
-                site_defs[self._hidden[name].id].origin,
-                p,
-                tuple(
-                    Contribution(c.finding, c.state, c.log_odds_change, self._text(c.finding))
-                    for c in explanations.get(name, ())
-                ),
-            )
-            for name, p in d.sites
-        )
-        causes = tuple(
-            RankedCause(
-                self._hidden[name].id,
-                self._hidden[name].side,
-                cause_defs[self._hidden[name].id].name,
-                cause_defs[self._hidden[name].id].plain_name,
-                p,
-                cause_defs[self._hidden[name].id].red_flag,
-            )
-            for name, p in d.causes
-        )
+        sites = tuple(self._ranked_site(name, p, explanations.get(name, ())) for name, p in d.sites)
+        causes = tuple(self._ranked_cause(name, p) for name, p in d.causes)
         # 5. The most useful next questions for this setting.
         scores = rank_questions(
             self.compiled,
@@ -235,6 +210,24 @@ class Assessor:
             for name, inst in self._instances.items()
             if name not in evidence and setting in self.kb.findings[inst.id].settings
         ]
+
+    def _ranked_site(
+        self, name: str, p: float, contributions: Sequence[FindingContribution]
+    ) -> RankedSite:
+        node = self._hidden[name]
+        site = self.kb.sites[node.id]
+        explanation = tuple(
+            Contribution(c.finding, c.state, c.log_odds_change, self._text(c.finding))
+            for c in contributions
+        )
+        return RankedSite(
+            node.id, node.side, site.name, site.plain_name, site.origin, p, explanation
+        )
+
+    def _ranked_cause(self, name: str, p: float) -> RankedCause:
+        node = self._hidden[name]
+        cause = self.kb.causes[node.id]
+        return RankedCause(node.id, node.side, cause.name, cause.plain_name, p, cause.red_flag)
 
     def _text(self, name: str) -> str:
         return self.kb.findings[self._instances[name].id].question

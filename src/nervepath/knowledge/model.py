@@ -85,15 +85,15 @@ class KnowledgeBase:
     def content_hash(self) -> str:
         return self.raw.content_hash
 
-    @property
+    @cached_property
     def sites(self) -> dict[str, schema.Site]:
         return {s.id: s for s in self.raw.sites}
 
-    @property
+    @cached_property
     def causes(self) -> dict[str, schema.Cause]:
         return {c.id: c for c in self.raw.causes}
 
-    @property
+    @cached_property
     def references(self) -> dict[str, schema.Reference]:
         return {r.id: r for r in self.raw.references}
 
