@@ -287,6 +287,51 @@ def evaluate_cases(
     out.print(render_report(report))
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [8000].")] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL (postgresql+psycopg://…); default: SQLite in the data dir.",
+        ),
+    ] = None,
+) -> None:
+    """Start the web app and REST API (self-check, clinician pages, /api, /docs).
+
+    Every option can also be set by environment (NERVEPATH_HOST, NERVEPATH_PORT,
+    NERVEPATH_DATABASE_URL, NERVEPATH_SECRET_KEY, NERVEPATH_DATA_DIR…; see the README).
+    """
+    import logging
+
+    import uvicorn
+
+    from nervepath.settings import Settings
+    from nervepath.web.app import create_app
+
+    overrides: dict[str, Any] = {"host": host, "port": port, "database_url": database_url}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    web_app = create_app(settings)
+    err.print(
+        f"nervepath is ready: open [bold]http://{settings.host}:{settings.port}/[/] "
+        f"(API docs at /docs; database {_redacted(settings.resolved_database_url())})",
+        highlight=False,
+    )
+    # Uvicorn's access log prints full paths, and a self-check link is a secret: our own
+    # middleware logs the route template instead.
+    uvicorn.run(web_app, host=settings.host, port=settings.port, access_log=False)
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 PROGRESS_FROM = 20
 """Show a progress bar (on a terminal) from this many cases, or when the count is unknown."""
 

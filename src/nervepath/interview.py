@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from typing import Any, Final, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from nervepath.case import Case
 from nervepath.engine.inference import ImpossibleEvidenceError
 from nervepath.engine.questions import rank_questions, should_stop
@@ -132,6 +134,51 @@ class _State:
     finished: str | None = None
 
 
+class _StateDocument(BaseModel):
+    """``_State`` as a client sends it back: validated, because it comes from outside."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sides: tuple[Literal["left", "right"], ...] | None = None
+    regions: tuple[str, ...] | None = None
+    qualities: tuple[str, ...] | None = None
+    answers: dict[str, str] = {}
+    asked: tuple[str, ...] = ()
+    adaptive: int = Field(default=0, ge=0)
+    escalations: int = Field(default=0, ge=0)
+    shown: tuple[str, ...] = ()
+    finished: Literal["confident", "nothing_left", "max_questions", "quit", "stopped"] | None = (
+        None
+    )
+
+    @classmethod
+    def from_state(cls, state: _State) -> _StateDocument:
+        return cls(
+            sides=state.sides,
+            regions=state.regions,
+            qualities=state.qualities,
+            answers=dict(state.answers),
+            asked=state.asked,
+            adaptive=state.adaptive,
+            escalations=state.escalations,
+            shown=tuple(sorted(state.shown)),
+            finished=state.finished,
+        )
+
+    def to_state(self) -> _State:
+        return _State(
+            sides=self.sides,
+            regions=self.regions,
+            qualities=self.qualities,
+            answers=dict(self.answers),
+            asked=self.asked,
+            adaptive=self.adaptive,
+            escalations=self.escalations,
+            shown=frozenset(self.shown),
+            finished=self.finished,
+        )
+
+
 @dataclass(frozen=True)
 class _Entry:
     state: _State
@@ -150,6 +197,7 @@ class Interview:
         max_questions: int = MAX_QUESTIONS,
         min_gain: float = 0.01,
         confident: float = 0.95,
+        state: Mapping[str, Any] | None = None,
     ) -> None:
         if setting not in ("self_check", "clinician"):
             raise CaseError(f"setting {setting!r}: expected self_check or clinician")
@@ -176,7 +224,7 @@ class Interview:
             n: tuple(t for t in group if t != n) for group in twins.values() for n in group
         }
         self._warning_order = _warning_order(kb.raw.triage, kb.findings, setting)
-        self._history = [self._entry(_State())]
+        self._history = [self._entry(_State() if state is None else self._resumed(state))]
 
     # ── what to ask ────────────────────────────────────────────────────────────────────────
     @property
@@ -279,6 +327,51 @@ class Interview:
         self._history.pop()
         return self.step
 
+    def mark(self, regions: Iterable[str], qualities: Iterable[str]) -> Step:
+        """Answer the body map at once: region instances (``heel_left``, ``saddle``) and what
+        is felt there. Only those exact places are marked, so a left heel and a right calf stay
+        apart; the sides follow from the places (both legs when only midline ones are marked).
+        """
+        state = self._history[-1].state
+        if state.sides is not None:
+            raise CaseError("the body map is already answered; go back to change it")
+        by_name = {
+            (r.id if not r.lateral else f"{r.id}_{side}"): (r.id, side if r.lateral else None)
+            for r in self.kb.raw.anatomy.regions
+            for side in SIDES
+        }
+        places = list(dict.fromkeys(regions))
+        unknown = [p for p in places if p not in by_name]
+        if unknown or not places:
+            near = get_close_matches(unknown[0], list(by_name), n=3) if unknown else []
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            raise CaseError(
+                f"regions: {unknown[0]!r} is not a body-map region{hint}"
+                if unknown
+                else "regions: mark at least one place"
+            )
+        felt = list(dict.fromkeys(qualities))
+        wrong = [q for q in felt if q not in QUALITIES]
+        if wrong or not felt:
+            raise CaseError(
+                f"qualities: {wrong[0]!r} is not one of {', '.join(QUALITIES)}"
+                if wrong
+                else "qualities: choose at least one"
+            )
+        sides = tuple(s for s in SIDES if any(by_name[p][1] == s for p in places)) or SIDES
+        answers: dict[str, str] = {}
+        for place in places:
+            rid, side = by_name[place]
+            answers.update(self._body_map_answers((side,) if side else (), (rid,), felt))
+        new = replace(
+            state,
+            sides=sides,
+            regions=tuple(dict.fromkeys(by_name[p][0] for p in places)),
+            qualities=tuple(q for q in QUALITIES if q in felt),
+        )
+        self._history.append(self._entry(self._with_answers(new, answers)))
+        return self.step
+
     def quit(self) -> Step:
         """Stop asking; the assessment uses the answers so far."""
         state = self._history[-1].state
@@ -287,6 +380,11 @@ class Interview:
         return self.step
 
     # ── results ────────────────────────────────────────────────────────────────────────────
+    def state_document(self) -> dict[str, Any]:
+        """The current state as JSON-able data: a client that keeps it (and the earlier ones,
+        for "back") can continue the interview later through ``Interview(..., state=...)``."""
+        return _StateDocument.from_state(self._history[-1].state).model_dump(mode="json")
+
     def case(self) -> Case:
         return Case(setting=self.setting, answers=dict(self._history[-1].state.answers))
 
@@ -298,6 +396,15 @@ class Interview:
         return self.assessor.assess(self.case())
 
     # ── internals ──────────────────────────────────────────────────────────────────────────
+    def _resumed(self, document: Mapping[str, Any]) -> _State:
+        try:
+            doc = _StateDocument.model_validate(document)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "state"
+            raise CaseError(f"state › {where}: {first['msg']}") from None
+        return doc.to_state()
+
     def _with_answers(self, state: _State, new: Mapping[str, str]) -> _State:
         """Add answers, and the same answers to unanswered questions worded the same."""
         answers = dict(state.answers)

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nervepath.service import Assessment
+from nervepath.wording import ORIGIN_PLAIN, URGENCY_MEANING
 
 __all__ = ["render_assessment"]
 
@@ -17,20 +18,8 @@ _STYLE = {
     "routine": "bold black on cyan",
     "self_care": "bold black on green",
 }
-_MEANING = {
-    "emergency": "EMERGENCY: go to an emergency department now (same day).",
-    "urgent": "URGENT: see a doctor within days.",
-    "routine": "ROUTINE: arrange to see a clinician in the coming weeks.",
-    "self_care": "SELF-CARE: this can usually be managed at home; seek care if it changes.",
-}
-_ORIGIN = {
-    "lumbar_spine": "lower back (spine)",
-    "peripheral_nerve": "a nerve in the leg",
-    "pelvis_hip": "hip or pelvis",
-    "foot_local": "the foot itself",
-    "vascular": "blood vessels",
-    "systemic": "the nerves in general (e.g. diabetes)",
-}
+_MEANING = URGENCY_MEANING
+_ORIGIN = ORIGIN_PLAIN
 
 
 def _bar(p: float, width: int = 20) -> str:

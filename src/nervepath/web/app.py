@@ -1,0 +1,128 @@
+"""``create_app``: the FastAPI app with its knowledge base, assessor, store and settings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+from swagger_ui_bundle import swagger_ui_path
+
+from nervepath import __version__
+from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
+from nervepath.service import Assessor
+from nervepath.settings import Settings
+from nervepath.storage import Store, open_store
+from nervepath.web.errors import install_error_handlers
+from nervepath.web.security import SecurityHeaders, secret_key
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("nervepath.web")
+
+INTENDED_USE = (
+    "nervepath supports decisions about foot and leg symptoms that may come from the lower "
+    "back, a nerve in the leg or the foot. It does not make a diagnosis and does not replace "
+    "an examination by a health professional."
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    kb: KnowledgeBase | None = None,
+    store: Store | None = None,
+) -> FastAPI:
+    """The app. ``kb`` and ``store`` default to the shipped knowledge base and the database
+    that ``settings`` names (created and migrated on first start)."""
+    settings = settings or Settings()
+    kb = kb or load_knowledge_base()
+    owns_store = store is None
+    store = store or open_store(settings.resolved_database_url())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            store.close()
+
+    app = FastAPI(
+        title="nervepath",
+        version=__version__,
+        summary="Trace foot and leg symptoms back along the nerves to where they start.",
+        description=INTENDED_USE,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.kb = kb
+    app.state.assessor = Assessor(kb)
+    app.state.store = store
+    templates = Jinja2Templates(directory=str(files("nervepath.web") / "templates"))
+    templates.env.globals.update(
+        kb_version=kb.version, kb_hash=kb.content_hash, version=__version__, intended_use=INTENDED_USE
+    )
+    app.state.templates = templates
+
+    install_error_handlers(app)
+    # Outermost last: headers wrap everything, sessions wrap the routes.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(settings),
+        session_cookie="nervepath_session",
+        same_site="lax",
+        https_only=settings.secure_cookies,
+        max_age=8 * 3600,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.middleware("http")(_log_request)
+
+    from nervepath.web.routes import api, interop, pages
+
+    app.include_router(api.router)
+    app.include_router(interop.router)
+    app.include_router(pages.router)
+    # The more specific mount first: ``/static`` would otherwise swallow ``/static/swagger``.
+    app.mount("/static/swagger", StaticFiles(directory=str(Path(swagger_ui_path))), "swagger")
+    app.mount(
+        "/static", StaticFiles(directory=str(files("nervepath.web") / "static")), name="static"
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        # Served from the installed swagger-ui-bundle: a clinic network may have no internet.
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="nervepath API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    return app
+
+
+async def _log_request(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """One line per request: method, route template, status, time — never an id or a body."""
+    start = time.perf_counter()
+    response = await call_next(request)
+    route = getattr(request.scope.get("route"), "path", "-")
+    log.info(
+        "%s %s %d %.1f ms",
+        request.method,
+        route,
+        response.status_code,
+        1000 * (time.perf_counter() - start),
+    )
+    return response

@@ -1,0 +1,1 @@
+"""The routers of the web app: JSON API, HTML pages, interoperability (FHIR, CDS Hooks)."""

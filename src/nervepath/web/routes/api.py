@@ -1,0 +1,188 @@
+"""The REST API under ``/api``: assessments (stored), the stateless interview step, and the
+knowledge catalogue. Each handler parses, calls one service, and returns what it gave."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from nervepath.case import Case
+from nervepath.interview import Interview
+from nervepath.knowledge import catalogue
+from nervepath.storage import StoredAssessment, User
+from nervepath.web.security import require_api_user
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api")
+Urgency = Literal["emergency", "urgent", "routine", "self_care"]
+
+
+class StoredAssessmentOut(BaseModel):
+    """A stored assessment: its inputs, its result, and what reproduces it."""
+
+    id: str
+    url: str = Field(description="The page of this assessment (the self-check link).")
+    created_at: datetime
+    updated_at: datetime
+    setting: str
+    urgency: str
+    top_site: str | None
+    kb_version: str
+    kb_hash: str
+    owner: str | None
+    case: dict[str, Any]
+    assessment: dict[str, Any]
+
+
+class AssessmentList(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[StoredAssessmentOut]
+
+
+class InterviewRequest(BaseModel):
+    """One step of the interview. Send back the ``state`` the last step returned (none to
+    start) and the answer to its step; keep earlier states to go back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    setting: Literal["self_check", "clinician"] = "self_check"
+    state: dict[str, Any] | None = None
+    action: Literal["start", "answer", "mark", "quit"] = "start"
+    values: list[str] = Field(default=[], description="answer: the chosen option values")
+    regions: list[str] = Field(default=[], description="mark: region instances (heel_left)")
+    qualities: list[str] = Field(default=[], description="mark: pain, numbness, …")
+
+
+class InterviewResponse(BaseModel):
+    state: dict[str, Any]
+    step: dict[str, Any]
+    progress: dict[str, Any]
+    assessment: dict[str, Any] | None = Field(
+        description="The assessment so far; present when the step is ``done``."
+    )
+
+
+def _out(request: Request, stored: StoredAssessment) -> StoredAssessmentOut:
+    return StoredAssessmentOut(
+        id=stored.id,
+        url=str(request.url_for("result_page", assessment_id=stored.id)),
+        created_at=stored.created_at,
+        updated_at=stored.updated_at,
+        setting=stored.setting,
+        urgency=stored.urgency,
+        top_site=stored.top_site,
+        kb_version=stored.kb_version,
+        kb_hash=stored.kb_hash,
+        owner=stored.owner,
+        case=stored.case,
+        assessment=stored.result,
+    )
+
+
+ApiUser = Annotated[User, Depends(require_api_user)]
+
+
+@router.post("/assessments", status_code=201, tags=["assessments"])
+def create_assessment(case: Case, request: Request, user: ApiUser) -> StoredAssessmentOut:
+    """Assess a case and store it (inputs, result, knowledge-base version and hash)."""
+    result = request.app.state.assessor.assess(case).to_dict()
+    stored = request.app.state.store.add_assessment(
+        case=case.model_dump(mode="json", exclude_none=True), result=result, owner=user.username
+    )
+    return _out(request, stored)
+
+
+@router.get("/assessments", tags=["assessments"])
+def list_assessments(
+    request: Request,
+    user: ApiUser,
+    urgency: Urgency | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AssessmentList:
+    """Stored assessments, newest first, filtered by urgency and date."""
+    store = request.app.state.store
+    filters: dict[str, Any] = {"urgency": urgency, "since": since, "until": until}
+    items = store.list_assessments(**filters, limit=limit, offset=offset)
+    return AssessmentList(
+        total=store.count_assessments(**filters),
+        limit=limit,
+        offset=offset,
+        items=[_out(request, s) for s in items],
+    )
+
+
+@router.get("/assessments/{assessment_id}", tags=["assessments"])
+def get_assessment(assessment_id: str, request: Request, user: ApiUser) -> StoredAssessmentOut:
+    return _out(request, request.app.state.store.get_assessment(assessment_id))
+
+
+@router.delete("/assessments/{assessment_id}", status_code=204, tags=["assessments"])
+def delete_assessment(assessment_id: str, request: Request, user: ApiUser) -> Response:
+    request.app.state.store.delete_assessment(assessment_id)
+    return Response(status_code=204)
+
+
+@router.post("/interview", tags=["interview"])
+def interview_step(body: InterviewRequest, request: Request) -> InterviewResponse:
+    """The adaptive interview, one step per call, with no state kept on the server.
+
+    ``start`` (no state) → the body map; ``mark`` answers it at once with region instances
+    and qualities; ``answer`` answers the current step with option values; ``quit`` stops.
+    """
+    interview = Interview(request.app.state.assessor, setting=body.setting, state=body.state)
+    if body.action == "mark":
+        interview.mark(body.regions, body.qualities)
+    elif body.action == "answer":
+        interview.answer(*body.values)
+    elif body.action == "quit":
+        interview.quit()
+    step = interview.step
+    done = step.kind == "done"
+    return InterviewResponse(
+        state=interview.state_document(),
+        step=asdict(step),
+        progress=asdict(interview.progress()),
+        assessment=interview.assessment().to_dict() if done else None,
+    )
+
+
+@router.get("/catalogue/sites", tags=["catalogue"])
+def catalogue_sites(request: Request) -> list[dict[str, Any]]:
+    """Every lesion site the differential ranks, with its origin group and sides."""
+    return catalogue.sites_catalogue(request.app.state.kb)
+
+
+@router.get("/catalogue/findings", tags=["catalogue"])
+def catalogue_findings(
+    request: Request, setting: Literal["self_check", "clinician"] | None = None
+) -> list[dict[str, Any]]:
+    """Every finding id with its question, kind, sides and allowed values."""
+    return catalogue.findings_catalogue(request.app.state.kb, setting)
+
+
+@router.get("/catalogue/regions", tags=["catalogue"])
+def catalogue_regions(request: Request) -> list[dict[str, Any]]:
+    """The body-map regions, with the roots and nerves that supply each."""
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "clinical_name": r.clinical_name,
+            "group": r.group,
+            "sides": ["left", "right"] if r.lateral else [None],
+            "roots_core": r.roots_core,
+            "roots_variable": r.roots_variable,
+            "nerves": r.nerves,
+        }
+        for r in request.app.state.kb.raw.anatomy.regions
+    ]

@@ -1,0 +1,414 @@
+"""The HTML pages: the self-check, the clinician flow, stored assessments and reports.
+
+Each page is a twin of an API endpoint and calls the same services. The interview keeps no
+state on the server: each form carries the interview state (and the earlier ones, for
+"back") in hidden fields, validated again on every post.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from nervepath.bodymap import render_body_map
+from nervepath.case import parse_case, to_evidence
+from nervepath.errors import CaseError
+from nervepath.interview import QUALITIES, Interview
+from nervepath.report import render_pdf, render_report
+from nervepath.storage import StoredAssessment, User
+from nervepath.web.errors import ApiError
+from nervepath.web.forms import (
+    examination_sections,
+    form_answers,
+    marked_regions,
+    region_choices,
+    value_words,
+)
+from nervepath.web.security import (
+    check_csrf,
+    csrf_token,
+    current_user,
+    require_clinician,
+    sign_in,
+    sign_out,
+)
+from nervepath.wording import ORIGIN_PLAIN, URGENCY_HEADLINE, URGENCY_MEANING
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+Clinician = Annotated[User, Depends(require_clinician)]
+URGENCIES = ("emergency", "urgent", "routine", "self_care")
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    context.update(
+        user=current_user(request),
+        csrf_token=csrf_token(request),
+        urgency_meaning=URGENCY_MEANING,
+        urgency_headline=URGENCY_HEADLINE,
+        origin_plain=ORIGIN_PLAIN,
+        value_words=value_words,
+        answer_words=lambda v: {"present": "yes", "absent": "no"}.get(v, v),
+    )
+    templates = request.app.state.templates
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, template, context, status_code=status_code
+    )
+
+
+async def _form(request: Request) -> Any:
+    form = await request.form()
+    check_csrf(request, form)
+    return form
+
+
+# ── the start and the self-check ───────────────────────────────────────────────────────────
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> Response:
+    return _page(request, "index.html")
+
+
+def _body_map_page(request: Request, *, setting: str, template: str, **extra: Any) -> Response:
+    kb = request.app.state.kb
+    return _page(
+        request,
+        template,
+        setting=setting,
+        action="/self-check" if setting == "self_check" else "/clinic/new",
+        body_map=render_body_map(kb, interactive=True, setting=setting, title="Where you feel it"),
+        region_groups=region_choices(kb, setting=setting),
+        qualities=QUALITIES,
+        marked=(),
+        **extra,
+    )
+
+
+@router.get("/self-check", response_class=HTMLResponse)
+def self_check(request: Request) -> Response:
+    return _body_map_page(request, setting="self_check", template="self_check.html")
+
+
+@router.post("/self-check", response_class=HTMLResponse)
+async def self_check_marked(request: Request) -> Response:
+    form = await _form(request)
+    interview = Interview(request.app.state.assessor, setting="self_check")
+    interview.mark(form.getlist("region"), form.getlist("quality"))
+    return _step_page(request, interview, history=[])
+
+
+# ── the interview, one step per post ───────────────────────────────────────────────────────
+@router.post("/interview/step", response_class=HTMLResponse)
+async def interview_step(request: Request) -> Response:
+    form = await _form(request)
+    setting = str(form.get("setting", "self_check"))
+    if setting == "clinician":
+        require_clinician(request)
+    history = _json_list(form.get("history"), "history")
+    state = _json_object(form.get("state"), "state")
+    action = str(form.get("action", "answer"))
+    if action == "back":
+        if not history:
+            raise CaseError("there is nothing to go back to")
+        previous = history.pop()
+        interview = Interview(request.app.state.assessor, setting=setting, state=previous)
+        return _step_page(request, interview, history=history)
+    interview = Interview(request.app.state.assessor, setting=setting, state=state)
+    if action == "quit":
+        interview.quit()
+    else:
+        value = form.get("value")
+        if not value:
+            raise CaseError("value: choose one answer")
+        interview.answer(str(value))
+    if interview.step.kind == "done":
+        return _store_and_show(request, interview.case_document(), setting=setting)
+    return _step_page(request, interview, history=[*history, state])
+
+
+def _step_page(request: Request, interview: Interview, *, history: list[Any]) -> Response:
+    if interview.step.kind == "done":
+        return _store_and_show(request, interview.case_document(), setting=interview.setting)
+    return _page(
+        request,
+        "step.html",
+        setting=interview.setting,
+        step=interview.step,
+        progress=interview.progress(),
+        state_json=json.dumps(interview.state_document(), separators=(",", ":")),
+        history_json=json.dumps(history, separators=(",", ":")),
+        can_go_back=bool(history),
+    )
+
+
+def _store_and_show(request: Request, case_doc: dict[str, Any], *, setting: str) -> Response:
+    case = parse_case(case_doc)
+    result = request.app.state.assessor.assess(case).to_dict()
+    user = current_user(request) if setting == "clinician" else None
+    stored = request.app.state.store.add_assessment(
+        case=case.model_dump(mode="json", exclude_none=True),
+        result=result,
+        owner=user.username if user else None,
+    )
+    target = (
+        f"/clinic/assessments/{stored.id}"
+        if setting == "clinician"
+        else str(request.url_for("result_page", assessment_id=stored.id).path)
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+def _json_object(raw: object, field: str) -> dict[str, Any] | None:
+    if raw in (None, ""):
+        return None
+    value = _json(raw, field)
+    if not isinstance(value, dict):
+        raise CaseError(f"{field}: expected a JSON object")
+    return value
+
+
+def _json_list(raw: object, field: str) -> list[Any]:
+    if raw in (None, ""):
+        return []
+    value = _json(raw, field)
+    if not isinstance(value, list):
+        raise CaseError(f"{field}: expected a JSON list")
+    return value
+
+
+def _json(raw: object, field: str) -> Any:
+    try:
+        return json.loads(str(raw))
+    except json.JSONDecodeError:
+        raise CaseError(f"{field}: not valid JSON; start again from the first page") from None
+
+
+# ── results ────────────────────────────────────────────────────────────────────────────────
+@router.get("/r/{assessment_id}", response_class=HTMLResponse, name="result_page")
+def result_page(assessment_id: str, request: Request) -> Response:
+    """A self-check result, reachable only by its unguessable link."""
+    stored = request.app.state.store.get_assessment(assessment_id)
+    a = stored.result
+    sites = a["sites"]
+    top = sites[0] if sites else None
+    explanation = top["explanation"] if top else []
+    return _page(
+        request,
+        "result.html",
+        a=a,
+        top=top,
+        others=sites[1:4],
+        origins=sorted(a["origin"].items(), key=lambda kv: -kv[1])[:3],
+        reasons_up=[c for c in explanation if c["log_odds_change"] > 0.1][:4],
+        reasons_down=[c for c in explanation if c["log_odds_change"] < -0.1][:2],
+        body_map=_static_map(request, stored, setting="self_check"),
+        pdf_url=f"/r/{stored.id}/report.pdf",
+        created_at=stored.created_at,
+    )
+
+
+@router.get("/r/{assessment_id}/report.pdf")
+def result_pdf(assessment_id: str, request: Request) -> Response:
+    stored = request.app.state.store.get_assessment(assessment_id)
+    return _pdf(request, stored, audience="patient")
+
+
+def _static_map(request: Request, stored: StoredAssessment, *, setting: str) -> str:
+    kb = request.app.state.kb
+    marked = marked_regions(kb, stored.case.get("answers", {}))
+    return render_body_map(kb, marked=marked, interactive=False, setting=setting)
+
+
+def _report_args(request: Request, stored: StoredAssessment) -> dict[str, Any]:
+    return {
+        "assessment_id": stored.id,
+        "created_at": stored.created_at,
+    }
+
+
+def _pdf(request: Request, stored: StoredAssessment, *, audience: str) -> Response:
+    pdf = render_pdf(
+        stored.result,
+        stored.case,
+        request.app.state.kb,
+        audience=audience,
+        **_report_args(request, stored),
+    )
+    name = f"nervepath-{stored.created_at:%Y%m%d-%H%M}-{audience}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# ── clinicians ─────────────────────────────────────────────────────────────────────────────
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/clinic") -> Response:
+    return _page(request, "login.html", next=next, failed=False, username="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    form = await _form(request)
+    username = str(form.get("username", "")).strip()
+    user = request.app.state.store.authenticate(username, str(form.get("password", "")))
+    target = str(form.get("next", "/clinic"))
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/clinic"
+    if user is None:
+        return _page(
+            request, "login.html", status_code=401, next=target, failed=True, username=username
+        )
+    sign_in(request, user)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await _form(request)
+    sign_out(request)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/clinic", response_class=HTMLResponse)
+def clinic_list(
+    request: Request,
+    user: Clinician,
+    urgency: str = "",
+    since: str = "",
+    until: str = "",
+    offset: int = 0,
+) -> Response:
+    if urgency and urgency not in URGENCIES:
+        raise ApiError(422, "invalid_request", f"urgency: expected one of {', '.join(URGENCIES)}")
+    filters = {
+        "urgency": urgency or None,
+        "since": _day(since, "since"),
+        "until": _day(until, "until", end=True),
+    }
+    store = request.app.state.store
+    page = 50
+    items = store.list_assessments(**filters, limit=page, offset=max(offset, 0))
+    total = store.count_assessments(**filters)
+    query = {"urgency": urgency, "since": since, "until": until}
+
+    def link(at: int) -> str:
+        return "/clinic?" + urlencode({**query, "offset": at})
+
+    kb = request.app.state.kb
+    sites = {h.name: h for h in kb.hidden}
+    return _page(
+        request,
+        "clinic_list.html",
+        items=items,
+        total=total,
+        urgency=urgency,
+        since=since,
+        until=until,
+        urgencies=URGENCIES,
+        site_label=lambda s: _site_label(kb, sites, s.top_site),
+        prev_url=link(offset - page) if offset > 0 else None,
+        next_url=link(offset + page) if offset + page < total else None,
+    )
+
+
+def _site_label(kb: Any, sites: dict[str, Any], name: str | None) -> str:
+    if not name or name not in sites:
+        return "—"
+    h = sites[name]
+    title = kb.sites[h.id].name if h.id in kb.sites else h.id
+    return f"{title} ({h.side})" if h.side else str(title)
+
+
+def _day(raw: str, field: str, *, end: bool = False) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, "invalid_request", f"{field}: expected a date like 2026-11-21") from None
+    moment = datetime.combine(day, time.min, tzinfo=UTC)
+    return moment + timedelta(days=1) if end else moment
+
+
+@router.get("/clinic/new", response_class=HTMLResponse)
+def clinic_new(request: Request, user: Clinician) -> Response:
+    return _body_map_page(
+        request,
+        setting="clinician",
+        template="clinic_new.html",
+        sections=examination_sections(request.app.state.kb),
+    )
+
+
+@router.post("/clinic/new", response_class=HTMLResponse)
+async def clinic_assess(request: Request, user: Clinician) -> Response:
+    form = await _form(request)
+    kb = request.app.state.kb
+    interview = Interview(request.app.state.assessor, setting="clinician")
+    regions, qualities = form.getlist("region"), form.getlist("quality")
+    if regions or qualities:
+        interview.mark(regions, qualities)
+        doc = interview.state_document()
+    else:
+        doc = {"sides": ["left", "right"], "regions": [], "qualities": []}
+    doc["answers"] = {**doc.get("answers", {}), **form_answers(kb, form)}
+    patient = {
+        k: v
+        for k, v in (("age", form.get("age")), ("sex", form.get("sex")))
+        if v not in (None, "")
+    }
+    case = {"setting": "clinician", "patient": patient, "answers": doc["answers"]}
+    if form.get("action") == "interview":
+        # The interview state has no patient: the age goes in as the answers it implies.
+        doc["answers"] = to_evidence(kb, parse_case(case))
+        resumed = Interview(request.app.state.assessor, setting="clinician", state=doc)
+        return _step_page(request, resumed, history=[])
+    return _store_and_show(request, case, setting="clinician")
+
+
+@router.get("/clinic/assessments/{assessment_id}", response_class=HTMLResponse)
+def clinic_result(assessment_id: str, request: Request, user: Clinician) -> Response:
+    stored = request.app.state.store.get_assessment(assessment_id)
+    a = stored.result
+    return _page(
+        request,
+        "clinic_result.html",
+        stored=stored,
+        a=a,
+        origins=sorted(a["origin"].items(), key=lambda kv: -kv[1]),
+        body_map=_static_map(request, stored, setting="clinician"),
+        created_at=stored.created_at,
+    )
+
+
+@router.get("/clinic/assessments/{assessment_id}/report", response_class=HTMLResponse)
+def clinic_report(assessment_id: str, request: Request, user: Clinician) -> Response:
+    stored = request.app.state.store.get_assessment(assessment_id)
+    html = render_report(
+        stored.result,
+        stored.case,
+        request.app.state.kb,
+        audience="clinician",
+        **_report_args(request, stored),
+    )
+    return HTMLResponse(html)
+
+
+@router.get("/clinic/assessments/{assessment_id}/report.pdf")
+def clinic_pdf(assessment_id: str, request: Request, user: Clinician) -> Response:
+    stored = request.app.state.store.get_assessment(assessment_id)
+    return _pdf(request, stored, audience="clinician")
+
+
+@router.post("/clinic/assessments/{assessment_id}/delete")
+async def clinic_delete(assessment_id: str, request: Request, user: Clinician) -> Response:
+    await _form(request)
+    request.app.state.store.delete_assessment(assessment_id)
+    return RedirectResponse("/clinic", status_code=303)

@@ -1,0 +1,182 @@
+"""Who may see what: API tokens and clinician sign-in, CSRF tokens on forms, security headers.
+
+- Self-check results need no account: each lives at an unguessable link (its id).
+- Clinician pages need a signed-in user (session cookie, signed with the secret key); the API
+  accepts the same session or ``Authorization: Bearer np_…`` (tokens are stored hashed).
+- Every form carries a CSRF token bound to the session, checked on every POST.
+- Every response carries headers that stop framing, sniffing, referrer leaks of the link and
+  caching of health data.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nervepath.settings import Settings
+from nervepath.storage import User
+from nervepath.web.errors import ApiError
+
+__all__ = [
+    "CSP",
+    "SecurityHeaders",
+    "check_csrf",
+    "csrf_token",
+    "current_user",
+    "require_api_user",
+    "require_clinician",
+    "secret_key",
+    "sign_in",
+    "sign_out",
+]
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+"""Scripts only from this server; inline styles are allowed for the SVG body map's fills."""
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, or one kept in the data directory (created once, owner-only)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path: Path = settings.data_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+class SecurityHeaders:
+    """ASGI middleware adding the security headers to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", _csp_for(path))
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["X-Frame-Options"] = "DENY"
+                # The self-check link is the key to the result: never send it to another site.
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+                if not path.startswith("/static/"):
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _csp_for(path: str) -> str:
+    if path == "/docs":
+        # Swagger UI starts itself with one inline script (FastAPI's page).
+        return CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+    return CSP
+
+
+# ── sign-in ────────────────────────────────────────────────────────────────────────────────
+def current_user(request: Request) -> User | None:
+    """The signed-in clinician of this session, if still active."""
+    username = request.session.get("user")
+    if not username:
+        return None
+    for user in request.app.state.store.list_users():
+        if user.username == username and user.active:
+            return user  # type: ignore[no-any-return]
+    request.session.pop("user", None)
+    return None
+
+
+def sign_in(request: Request, user: User) -> None:
+    # A new CSRF token at sign-in, so one planted before it is worthless after.
+    request.session.clear()
+    request.session["user"] = user.username
+    request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+
+
+def require_api_user(request: Request) -> User:
+    """FastAPI dependency: a bearer token or a signed-in session, else 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        user = request.app.state.store.verify_token(token.strip())
+        if user is not None:
+            return user  # type: ignore[no-any-return]
+        raise ApiError(
+            401,
+            "unauthorized",
+            "the API token is not valid (unknown, revoked, or its user is deactivated)",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    user = current_user(request)
+    if user is not None:
+        return user
+    raise ApiError(
+        401,
+        "unauthorized",
+        "sign in, or send an API token as 'Authorization: Bearer …' "
+        "(create one with: nervepath users token USERNAME)",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def require_clinician(request: Request) -> User:
+    """Dependency for clinician pages: a signed-in user, else a redirect to sign-in."""
+    user = current_user(request)
+    if user is None:
+        raise ApiError(
+            303,
+            "sign_in",
+            "sign in to see this page",
+            headers={"Location": f"/login?next={_safe_next(request.url.path)}"},
+        )
+    return user
+
+
+def _safe_next(path: str) -> str:
+    """Only local paths: ``next`` must never send a signed-in user to another site."""
+    return path if path.startswith("/") and not path.startswith("//") else "/clinic"
+
+
+# ── CSRF ───────────────────────────────────────────────────────────────────────────────────
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use) for a form's hidden field."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def check_csrf(request: Request, form: Any) -> None:
+    """Refuse a form whose token is missing or is not this session's."""
+    sent = str(form.get("csrf_token", ""))
+    expected = str(request.session.get("csrf", ""))
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise ApiError(
+            403,
+            "csrf",
+            "this form has expired or did not come from this site; reload the page and try again",
+        )
