@@ -7,7 +7,8 @@ from pathlib import Path
 from nervepath.knowledge.markdown import render_catalogue
 from nervepath.knowledge.model import KnowledgeBase
 
-DOCS = Path(__file__).parents[1] / "docs"
+ROOT = Path(__file__).parents[1]
+DOCS = ROOT / "docs"
 
 
 def test_catalogue_is_up_to_date(shipped_kb: KnowledgeBase) -> None:
@@ -23,3 +24,12 @@ def test_catalogue_cites_every_sourced_number(shipped_kb: KnowledgeBase) -> None
         assert f"`{site.id}`" in text
     for ref in {x.provenance.source.ref for x in shipped_kb.links if x.provenance.source}:
         assert f'<a id="{ref}"></a>' in text
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    from nervepath.settings import Settings
+
+    readme = (ROOT / "README.md").read_text()
+    for name, field in Settings.model_fields.items():
+        assert f"`NERVEPATH_{name.upper()}`" in readme, f"NERVEPATH_{name.upper()} not in README"
+        assert field.description, f"setting {name} has no description"

@@ -1,0 +1,230 @@
+"""The REST API: every endpoint, every error shape, and refusal without credentials."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from nervepath.knowledge.model import KnowledgeBase
+from nervepath.service import assess
+
+L5_CASE: dict[str, Any] = json.loads(open("examples/l5_radiculopathy.json").read())
+CAUDA_EQUINA = {
+    "setting": "self_check",
+    "answers": {
+        "numbness_saddle": "present",
+        "urinary_retention": "present",
+        "bilateral_leg_symptoms": "present",
+        "back_pain": "present",
+    },
+}
+
+
+def _error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"status", "code", "message", "fields"}
+    assert error["status"] == status
+    assert error["code"] == code
+    assert error["message"]
+    return error  # type: ignore[no-any-return]
+
+
+def test_create_then_fetch_returns_the_stored_assessment(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    created = client.post("/api/assessments", json=L5_CASE, headers=auth)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert len(body["id"]) >= 32
+    assert body["assessment"]["sites"][0]["id"] == "l5_root"
+    assert body["top_site"] == "l5_root_left"
+    assert body["owner"] == "clinician"
+    assert body["url"].endswith(f"/r/{body['id']}")
+    fetched = client.get(f"/api/assessments/{body['id']}", headers=auth)
+    assert fetched.status_code == 200
+    assert fetched.json() == body
+
+
+def test_a_stored_assessment_reproduces_exactly(client: TestClient, auth: dict[str, str]) -> None:
+    body = client.post("/api/assessments", json=L5_CASE, headers=auth).json()
+    assert assess(body["case"]).to_dict() == body["assessment"]
+    assert body["kb_hash"] == body["assessment"]["kb_hash"]
+
+
+def test_list_filters_by_urgency_and_date(client: TestClient, auth: dict[str, str]) -> None:
+    emergency = client.post("/api/assessments", json=CAUDA_EQUINA, headers=auth).json()
+    assert emergency["urgency"] == "emergency"
+    listed = client.get("/api/assessments?urgency=emergency&limit=500", headers=auth).json()
+    assert emergency["id"] in [i["id"] for i in listed["items"]]
+    assert all(i["urgency"] == "emergency" for i in listed["items"])
+    assert listed["total"] >= 1
+    future = client.get("/api/assessments?since=2999-01-01T00:00:00Z", headers=auth).json()
+    assert future == {"total": 0, "limit": 50, "offset": 0, "items": []}
+
+
+def test_list_newest_first_and_paged(client: TestClient, auth: dict[str, str]) -> None:
+    ids = [client.post("/api/assessments", json=L5_CASE, headers=auth).json()["id"] for _ in "ab"]
+    page = client.get("/api/assessments?limit=2", headers=auth).json()
+    assert [i["id"] for i in page["items"]] == ids[::-1]
+    second = client.get("/api/assessments?limit=1&offset=1", headers=auth).json()
+    assert second["items"][0]["id"] == ids[0]
+
+
+def test_delete_removes_it(client: TestClient, auth: dict[str, str]) -> None:
+    created = client.post("/api/assessments", json=L5_CASE, headers=auth).json()
+    assert client.delete(f"/api/assessments/{created['id']}", headers=auth).status_code == 204
+    _error(client.get(f"/api/assessments/{created['id']}", headers=auth), 404, "not_found")
+    _error(client.delete(f"/api/assessments/{created['id']}", headers=auth), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/assessments"),
+        ("get", "/api/assessments"),
+        ("get", "/api/assessments/abc"),
+        ("delete", "/api/assessments/abc"),
+    ],
+)
+def test_clinician_endpoints_refuse_without_credentials(
+    client: TestClient, method: str, path: str
+) -> None:
+    kwargs: dict[str, Any] = {"json": L5_CASE} if method == "post" else {}
+    response = getattr(client, method)(path, **kwargs)
+    _error(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    bad = getattr(client, method)(path, headers={"Authorization": "Bearer np_wrong"}, **kwargs)
+    _error(bad, 401, "unauthorized")
+
+
+def test_an_unknown_finding_names_the_field_and_the_nearest_ids(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    case = {"setting": "self_check", "answers": {"numbness_first_web_space_lft": "present"}}
+    error = _error(client.post("/api/assessments", json=case, headers=auth), 422, "invalid_case")
+    assert error["fields"][0]["field"] == "answers.numbness_first_web_space_lft"
+    assert "numbness_first_web_space_left" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"setting": "nurse", "answers": {}}, "setting"),
+        ({"answers": ["fever"]}, "answers"),
+        ({"answers": {}, "colour": "blue"}, "colour"),
+        ({"patient": {"age": -3}, "answers": {}}, "patient.age"),
+    ],
+)
+def test_invalid_requests_are_422_with_the_field(
+    client: TestClient, auth: dict[str, str], body: dict[str, Any], field: str
+) -> None:
+    error = _error(
+        client.post("/api/assessments", json=body, headers=auth), 422, "invalid_request"
+    )
+    assert error["fields"][0]["field"] == field
+
+
+def test_malformed_json_is_a_4xx(client: TestClient, auth: dict[str, str]) -> None:
+    response = client.post(
+        "/api/assessments",
+        content=b"{not json",
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    _error(response, 422, "invalid_request")
+
+
+def test_an_impossible_grade_is_422(client: TestClient, auth: dict[str, str]) -> None:
+    case = {"setting": "clinician", "answers": {"strength_ankle_dorsiflexion_left": "7"}}
+    error = _error(client.post("/api/assessments", json=case, headers=auth), 422, "invalid_case")
+    assert error["fields"][0]["field"].startswith("answers.strength_ankle_dorsiflexion_left")
+
+
+def test_unknown_paths_and_methods_use_the_same_shape(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    _error(client.get("/api/nothing-here"), 404, "not_found")
+    _error(client.put("/api/assessments", headers=auth), 405, "method_not_allowed")
+
+
+# ── the stateless interview ────────────────────────────────────────────────────────────────
+def test_interview_runs_statelessly_to_a_result(client: TestClient) -> None:
+    start = client.post("/api/interview", json={}).json()
+    assert start["step"]["kind"] == "side"
+    assert start["assessment"] is None
+    marked = client.post(
+        "/api/interview",
+        json={
+            "state": start["state"],
+            "action": "mark",
+            "regions": ["first_web_space_left", "lateral_leg_left"],
+            "qualities": ["numbness", "pain"],
+        },
+    ).json()
+    step = marked["step"]
+    assert step["kind"] == "question"
+    assert step["red_flag"] is True  # warning signs come first
+    assert marked["state"]["answers"]["numbness_first_web_space_left"] == "present"
+    assert "numbness_first_web_space_right" not in marked["state"]["answers"]
+    answered = client.post(
+        "/api/interview",
+        json={"state": marked["state"], "action": "answer", "values": ["absent"]},
+    ).json()
+    assert answered["state"]["answers"][step["finding"]] == "absent"
+    assert answered["step"]["finding"] != step["finding"]
+    done = client.post("/api/interview", json={"state": answered["state"], "action": "quit"})
+    result = done.json()
+    assert result["step"]["kind"] == "done"
+    assert result["assessment"]["sites"][0]["side"] == "left"
+
+
+def test_interview_errors_are_422(client: TestClient) -> None:
+    start = client.post("/api/interview", json={}).json()
+    wrong = client.post(
+        "/api/interview", json={"state": start["state"], "action": "answer", "values": ["up"]}
+    )
+    assert "is not an answer here" in _error(wrong, 422, "invalid_case")["message"]
+    bad_state = client.post("/api/interview", json={"state": {"adaptive": -1}, "action": "quit"})
+    assert _error(bad_state, 422, "invalid_case")["fields"][0]["field"] == "state.adaptive"
+    bad_region = client.post(
+        "/api/interview",
+        json={"state": start["state"], "action": "mark", "regions": ["elbow_left"],
+              "qualities": ["pain"]},
+    )
+    assert "elbow_left" in _error(bad_region, 422, "invalid_case")["message"]
+
+
+# ── catalogue, docs, headers ───────────────────────────────────────────────────────────────
+def test_catalogue_lists_sites_findings_and_regions(client: TestClient, kb: KnowledgeBase) -> None:
+    sites = client.get("/api/catalogue/sites").json()
+    assert {s["id"] for s in sites} == set(kb.sites)
+    findings = client.get("/api/catalogue/findings?setting=self_check").json()
+    assert findings and all("self_check" in f["settings"] for f in findings)
+    regions = client.get("/api/catalogue/regions").json()
+    assert {r["id"] for r in regions} == {r.id for r in kb.raw.anatomy.regions}
+    _error(client.get("/api/catalogue/findings?setting=nurse"), 422, "invalid_request")
+
+
+def test_openapi_and_offline_docs(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/assessments", "/api/assessments/{assessment_id}", "/api/interview"):
+        assert path in spec["paths"]
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/static/swagger/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+
+
+def test_security_headers_on_pages_and_api(client: TestClient) -> None:
+    for path in ("/", "/api/catalogue/sites", "/api/nothing"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["cache-control"] == "no-store"

@@ -1,0 +1,128 @@
+"""The HTML pages through the real app: forms with CSRF, sign-in, links, errors as pages."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import csrf_of, hidden
+
+
+def _self_check_to_first_question(client: TestClient, regions: list[str], qualities: list[str]) -> str:
+    page = client.get("/self-check")
+    assert page.status_code == 200
+    return client.post(
+        "/self-check",
+        data={"csrf_token": csrf_of(page.text), "region": regions, "quality": qualities},
+    ).text
+
+
+def _answer(client: TestClient, html: str, value: str, action: str = "answer") -> object:
+    return client.post(
+        "/interview/step",
+        data={
+            "csrf_token": csrf_of(html),
+            "setting": hidden(html, "setting"),
+            "state": hidden(html, "state"),
+            "history": hidden(html, "history"),
+            "value": value,
+            "action": action,
+        },
+        follow_redirects=False,
+    )
+
+
+def test_a_self_check_ends_on_its_private_link(client: TestClient) -> None:
+    html = _self_check_to_first_question(client, ["first_web_space_left"], ["numbness"])
+    assert "saddle" in html  # the warning signs come first
+    response = _answer(client, html, "absent")
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    back = _answer(client, response.text, "", action="back")  # type: ignore[attr-defined]
+    assert "saddle" in back.text  # type: ignore[attr-defined]
+    done = _answer(client, back.text, "", action="quit")  # type: ignore[attr-defined]
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    link = done.headers["location"]  # type: ignore[attr-defined]
+    assert re.fullmatch(r"/r/[\w-]{32,}", link)
+    result = client.get(link)
+    assert result.status_code == 200
+    assert "Where it most likely comes from" in result.text
+    assert "What to do next" in result.text
+    # Reachable by the link alone: a fresh browser with no session sees it too.
+    with TestClient(client.app) as stranger:
+        assert stranger.get(link).status_code == 200
+        assert stranger.get(link + "x").status_code == 404
+
+
+def test_cauda_equina_shows_the_emergency_banner_first(client: TestClient) -> None:
+    html = _self_check_to_first_question(client, ["saddle", "sole_left", "sole_right"], ["numbness"])
+    # The first warning sign is saddle numbness: marked already, so the emergency shows now.
+    assert 'class="banner emergency"' in html
+    assert html.index("banner emergency") < html.index("<form")
+    assert "emergency department" in html
+
+
+def test_forms_without_the_csrf_token_are_refused(client: TestClient) -> None:
+    response = client.post("/self-check", data={"region": ["heel_left"], "quality": ["pain"]})
+    assert response.status_code == 403
+    assert "expired" in response.text
+
+
+def test_clinician_pages_need_sign_in(client: TestClient) -> None:
+    for path in ("/clinic", "/clinic/new", "/clinic/assessments/abc"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_wrong_password_is_refused(client: TestClient) -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"username": "clinician", "password": "nope", "csrf_token": csrf_of(page.text)},
+    )
+    assert response.status_code == 401
+    assert "not right" in response.text
+
+
+def test_clinician_examination_gives_a_differential(signed_in: TestClient) -> None:
+    page = signed_in.get("/clinic/new")
+    assert page.status_code == 200
+    assert 'name="strength_ankle_dorsiflexion_left"' in page.text
+    assert 'name="reflex_achilles_right"' in page.text
+    response = signed_in.post(
+        "/clinic/new",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "region": ["first_web_space_left", "lateral_leg_left"],
+            "quality": ["numbness"],
+            "strength_ankle_dorsiflexion_left": "4",
+            "strength_great_toe_extension_left": "3",
+            "strength_ankle_inversion_left": "4",
+            "strength_hip_abduction_left": "4",
+            "straight_leg_raise_left": "present",
+            "age": "45",
+            "action": "assess",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    result = signed_in.get(response.headers["location"])
+    assert "Differential" in result.text
+    assert "L5 nerve root" in result.text
+    assert "log-odds" in result.text
+    listing = signed_in.get("/clinic?urgency=routine")
+    assert response.headers["location"].rsplit("/", 1)[1] in listing.text
+
+
+def test_list_search_rejects_a_bad_date(signed_in: TestClient) -> None:
+    response = signed_in.get("/clinic?since=yesterday")
+    assert response.status_code == 422
+    assert "expected a date" in response.text
+
+
+def test_error_pages_are_pages(client: TestClient) -> None:
+    response = client.get("/r/not-a-real-id")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Not found" in response.text
