@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from browser_support import PASSWORD
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from nervepath.knowledge.model import load_knowledge_base
@@ -18,7 +19,6 @@ from nervepath.settings import Settings
 from nervepath.storage import open_store
 from nervepath.web.app import create_app
 
-PASSWORD = "correct horse battery staple"
 CHROMIUM = os.environ.get("NERVEPATH_CHROMIUM", "/usr/bin/chromium")
 # Chromium's own background traffic would hit this machine's closed network.
 CHROMIUM_ARGS = [
@@ -71,11 +71,3 @@ def page(browser: Browser) -> Iterator[Page]:
     p.set_default_timeout(60_000)  # a generous bound on a loaded 2-core machine
     yield p
     context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Keep a screenshot to look at when NERVEPATH_SCREENSHOTS names a folder."""
-    folder = os.environ.get("NERVEPATH_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 
+from browser_support import PASSWORD, screenshot
 from playwright.sync_api import Browser, Page, expect
-
-from tests.browser.conftest import PASSWORD, screenshot
 
 
 def _mark(page: Page, instance: str) -> None:
@@ -39,13 +38,14 @@ def test_self_check_by_clicking_the_body_map(page: Page, base_url: str) -> None:
     expect(page.locator(".banner")).to_be_visible()
     expect(page.get_by_role("heading", name="Where it most likely comes from")).to_be_visible()
     expect(page.locator(".lead")).to_contain_text("Most likely")
-    expect(page.locator('.bodymap.static .marked[data-instance="first_web_space_left"]').first).to_be_attached()
+    marked = page.locator('.bodymap.static .marked[data-instance="first_web_space_left"]')
+    expect(marked.first).to_be_attached()
     screenshot(page, "3-self-check-result")
 
 
 def test_cauda_equina_gets_the_emergency_banner(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}/self-check")
-    for place in ("saddle", "sole_left", "sole_right"):
+    for place in ("saddle", "medial_sole_left", "medial_sole_right"):
         _mark(page, place)
     page.get_by_label("numbness").check()
     page.get_by_role("button", name="Next").click()

@@ -53,6 +53,8 @@ def auth(web: dict[str, Any]) -> dict[str, str]:
 @pytest.fixture()
 def signed_in(client: TestClient) -> TestClient:
     """The client with a clinician's session."""
+    from web_support import csrf_of
+
     page = client.get("/login")
     response = client.post(
         "/login",
@@ -66,17 +68,3 @@ def signed_in(client: TestClient) -> TestClient:
     )
     assert response.status_code == 303
     return client
-
-
-def csrf_of(html: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
-
-
-def hidden(html: str, name: str) -> str:
-    import html as h
-
-    marker = f'name="{name}" value="'
-    start = html.index(marker) + len(marker)
-    return h.unescape(html[start : html.index('"', start)])
