@@ -69,7 +69,10 @@ def create_app(
     app.state.store = store
     templates = Jinja2Templates(directory=str(files("nervepath.web") / "templates"))
     templates.env.globals.update(
-        kb_version=kb.version, kb_hash=kb.content_hash, version=__version__, intended_use=INTENDED_USE
+        kb_version=kb.version,
+        kb_hash=kb.content_hash,
+        version=__version__,
+        intended_use=INTENDED_USE,
     )
     app.state.templates = templates
 

@@ -332,7 +332,8 @@ def _day(raw: str, field: str, *, end: bool = False) -> datetime | None:
     try:
         day = date.fromisoformat(raw)
     except ValueError:
-        raise ApiError(422, "invalid_request", f"{field}: expected a date like 2026-11-21") from None
+        message = f"{field}: expected a date like 2026-11-21"
+        raise ApiError(422, "invalid_request", message) from None
     moment = datetime.combine(day, time.min, tzinfo=UTC)
     return moment + timedelta(days=1) if end else moment
 
