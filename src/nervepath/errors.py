@@ -3,15 +3,27 @@
 NervepathError
 ├── KnowledgeBaseError      the knowledge base does not load or is inconsistent
 │                           (.problems lists every problem found, not just the first)
-└── CaseError               a case (answers) that cannot be assessed: unknown ids,
-                            impossible grades; the message names the nearest valid ones
+├── CaseError               a case (answers) that cannot be assessed: unknown ids,
+│                           impossible grades; the message names the nearest valid ones
+└── StorageError            the database cannot be opened or migrated, or a record cannot be
+    │                       stored or read as asked (bad filter, a result missing a key…)
+    ├── AssessmentNotFound  no stored assessment has this id (.id)
+    └── UserError           a user or API token that cannot be created or changed: invalid
+                            username or password, duplicate username, unknown user or token
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["CaseError", "KnowledgeBaseError", "NervepathError"]
+__all__ = [
+    "AssessmentNotFound",
+    "CaseError",
+    "KnowledgeBaseError",
+    "NervepathError",
+    "StorageError",
+    "UserError",
+]
 
 
 class NervepathError(Exception):
@@ -32,3 +44,19 @@ class KnowledgeBaseError(NervepathError):
 
 class CaseError(NervepathError):
     """A case that cannot be assessed as given."""
+
+
+class StorageError(NervepathError):
+    """The database cannot be used as asked; the message never holds health data."""
+
+
+class AssessmentNotFound(StorageError):
+    """No stored assessment has this id (it never existed, or it was deleted)."""
+
+    def __init__(self, assessment_id: str) -> None:
+        self.id = assessment_id
+        super().__init__(f"no stored assessment has id {assessment_id!r}")
+
+
+class UserError(StorageError):
+    """A user or API token that cannot be created, found or changed as asked."""
