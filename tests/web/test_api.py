@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +231,19 @@ def test_security_headers_on_pages_and_api(client: TestClient) -> None:
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "no-referrer"
         assert headers["cache-control"] == "no-store"
+
+
+def test_logs_hold_no_health_data_and_no_link(
+    client: TestClient, auth: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        created = client.post("/api/assessments", json=CAUDA_EQUINA, headers=auth).json()
+        client.get(f"/api/assessments/{created['id']}", headers=auth)
+        bad = {"answers": {"numbness_saddle": "maybe"}}
+        client.post("/api/assessments", json=bad, headers=auth)
+    # The test client (httpx) logs its own requests; everything else is the server's.
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "httpx")
+    assert "POST /api/assessments 201" in logged
+    assert "GET /api/assessments/{assessment_id} 200" in logged
+    for secret in (created["id"], "numbness_saddle", "new_bladder_dysfunction", "maybe"):
+        assert secret not in logged
