@@ -1,5 +1,4 @@
-"""The interop routes on a bare app: FHIR Questionnaire, ``$assess``, stored assessments as
-Bundles, and the CDS Hooks service, over a real SQLite store."""
+"""The FHIR and CDS Hooks routes on a bare app over a real SQLite store."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nervepath.interview import QUALITIES
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
 from nervepath.knowledge.model import SIDES, KnowledgeBase
 
@@ -18,7 +17,6 @@ __all__ = [
     "Section",
     "examination_sections",
     "form_answers",
-    "marked_regions",
     "region_choices",
     "value_words",
 ]
@@ -67,23 +65,6 @@ def region_choices(kb: KnowledgeBase, *, setting: str) -> list[tuple[str, list[R
             text = f"{label}, {side}" if side else label
             groups.setdefault(r.group, []).append(RegionChoice(name, text, r.group))
     return list(groups.items())
-
-
-def marked_regions(kb: KnowledgeBase, answers: Mapping[str, object]) -> dict[str, list[str]]:
-    """Region instance → the qualities answered present there (``numbness_heel_left``)."""
-    regions = {r.id: r.lateral for r in kb.raw.anatomy.regions}
-    instances = {i.name: i for i in kb.finding_instances}
-    marked: dict[str, list[str]] = {}
-    for name, value in answers.items():
-        inst = instances.get(name)
-        if value != "present" or inst is None:
-            continue
-        for quality in QUALITIES:
-            rid = inst.id.removeprefix(f"{quality}_")
-            if rid != inst.id and rid in regions:
-                place = f"{rid}_{inst.side}" if inst.side else rid
-                marked.setdefault(place, []).append(quality)
-    return marked
 
 
 def examination_sections(kb: KnowledgeBase) -> list[Section]:

@@ -1,5 +1,4 @@
-"""FHIR and CDS Hooks over HTTP: the Questionnaire, ``$assess``, stored assessments as Bundles,
-and the ``patient-view`` CDS service. Each handler parses, calls ``nervepath.interop``, returns."""
+"""FHIR (Questionnaire, ``$assess``, stored assessments as Bundles) and CDS Hooks over HTTP."""
 
 from __future__ import annotations
 

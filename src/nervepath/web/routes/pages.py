@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from nervepath.bodymap import render_body_map
+from nervepath.bodymap import marked_from_answers, render_body_map
 from nervepath.case import parse_case, to_evidence
 from nervepath.errors import CaseError
 from nervepath.interview import QUALITIES, Interview
@@ -25,7 +25,6 @@ from nervepath.web.errors import ApiError
 from nervepath.web.forms import (
     examination_sections,
     form_answers,
-    marked_regions,
     region_choices,
     value_words,
 )
@@ -220,7 +219,7 @@ def result_pdf(assessment_id: str, request: Request) -> Response:
 
 def _static_map(request: Request, stored: StoredAssessment, *, setting: str) -> str:
     kb = request.app.state.kb
-    marked = marked_regions(kb, stored.case.get("answers", {}))
+    marked = marked_from_answers(kb, stored.case.get("answers", {}))
     return render_body_map(kb, marked=marked, interactive=False, setting=setting)
 
 
