@@ -68,3 +68,13 @@ def signed_in(client: TestClient) -> TestClient:
     )
     assert response.status_code == 303
     return client
+
+
+@pytest.fixture()
+def auth_token_case(client: TestClient, auth: dict[str, str]) -> str:
+    """The id of a stored assessment of the example L5 case."""
+    import json
+
+    case = json.loads(Path("examples/l5_radiculopathy.json").read_text())
+    response = client.post("/api/assessments", json=case, headers=auth)
+    return str(response.json()["id"])

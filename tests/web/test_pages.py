@@ -128,3 +128,16 @@ def test_error_pages_are_pages(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "Not found" in response.text
+
+
+def test_reports_download_from_the_pages(signed_in: TestClient, auth_token_case: str) -> None:
+    stored = auth_token_case
+    pdf = signed_in.get(f"/r/{stored}/report.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    printable = signed_in.get(f"/clinic/assessments/{stored}/report")
+    assert printable.status_code == 200
+    assert "L5 nerve root" in printable.text
+    clinician_pdf = signed_in.get(f"/clinic/assessments/{stored}/report.pdf")
+    assert clinician_pdf.content.startswith(b"%PDF")
