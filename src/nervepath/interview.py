@@ -22,16 +22,17 @@ undoes its answer. "unknown" (don't know) is always allowed and changes no proba
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from nervepath.case import Case
 from nervepath.engine.inference import ImpossibleEvidenceError
 from nervepath.engine.questions import rank_questions, should_stop
 from nervepath.errors import CaseError
+from nervepath.interview_state import State, StateDocument
 from nervepath.knowledge import schema
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
 from nervepath.knowledge.model import SIDES
@@ -122,66 +123,8 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class _State:
-    sides: tuple[str, ...] | None = None
-    regions: tuple[str, ...] | None = None
-    qualities: tuple[str, ...] | None = None
-    answers: Mapping[str, str] = field(default_factory=dict)  # never mutated: copied on write
-    asked: tuple[str, ...] = ()  # finding instances asked, in order
-    adaptive: int = 0  # questions asked after the warning signs
-    escalations: int = 0
-    shown: frozenset[str] = frozenset()  # emergency reasons shown and acknowledged
-    finished: str | None = None
-
-
-class _StateDocument(BaseModel):
-    """``_State`` as a client sends it back: validated, because it comes from outside."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    sides: tuple[Literal["left", "right"], ...] | None = None
-    regions: tuple[str, ...] | None = None
-    qualities: tuple[str, ...] | None = None
-    answers: dict[str, str] = {}
-    asked: tuple[str, ...] = ()
-    adaptive: int = Field(default=0, ge=0)
-    escalations: int = Field(default=0, ge=0)
-    shown: tuple[str, ...] = ()
-    finished: Literal["confident", "nothing_left", "max_questions", "quit", "stopped"] | None = (
-        None
-    )
-
-    @classmethod
-    def from_state(cls, state: _State) -> _StateDocument:
-        return cls(
-            sides=state.sides,
-            regions=state.regions,
-            qualities=state.qualities,
-            answers=dict(state.answers),
-            asked=state.asked,
-            adaptive=state.adaptive,
-            escalations=state.escalations,
-            shown=tuple(sorted(state.shown)),
-            finished=state.finished,
-        )
-
-    def to_state(self) -> _State:
-        return _State(
-            sides=self.sides,
-            regions=self.regions,
-            qualities=self.qualities,
-            answers=dict(self.answers),
-            asked=self.asked,
-            adaptive=self.adaptive,
-            escalations=self.escalations,
-            shown=frozenset(self.shown),
-            finished=self.finished,
-        )
-
-
-@dataclass(frozen=True)
 class _Entry:
-    state: _State
+    state: State
     differential: Differential
     step: Step
 
@@ -224,7 +167,7 @@ class Interview:
             n: tuple(t for t in group if t != n) for group in twins.values() for n in group
         }
         self._warning_order = _warning_order(kb.raw.triage, kb.findings, setting)
-        self._history = [self._entry(_State() if state is None else self._resumed(state))]
+        self._history = [self._entry(State() if state is None else self._resumed(state))]
 
     # ── what to ask ────────────────────────────────────────────────────────────────────────
     @property
@@ -383,7 +326,7 @@ class Interview:
     def state_document(self) -> dict[str, Any]:
         """The current state as JSON-able data: a client that keeps it (and the earlier ones,
         for "back") can continue the interview later through ``Interview(..., state=...)``."""
-        return _StateDocument.from_state(self._history[-1].state).model_dump(mode="json")
+        return StateDocument.from_state(self._history[-1].state).model_dump(mode="json")
 
     def case(self) -> Case:
         return Case(setting=self.setting, answers=dict(self._history[-1].state.answers))
@@ -396,16 +339,16 @@ class Interview:
         return self.assessor.assess(self.case())
 
     # ── internals ──────────────────────────────────────────────────────────────────────────
-    def _resumed(self, document: Mapping[str, Any]) -> _State:
+    def _resumed(self, document: Mapping[str, Any]) -> State:
         try:
-            doc = _StateDocument.model_validate(document)
+            doc = StateDocument.model_validate(document)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "state"
             raise CaseError(f"state › {where}: {first['msg']}") from None
         return doc.to_state()
 
-    def _with_answers(self, state: _State, new: Mapping[str, str]) -> _State:
+    def _with_answers(self, state: State, new: Mapping[str, str]) -> State:
         """Add answers, and the same answers to unanswered questions worded the same."""
         answers = dict(state.answers)
         for name, value in new.items():
@@ -414,7 +357,7 @@ class Interview:
                 answers.setdefault(twin, value)
         return replace(state, answers=answers)
 
-    def _entry(self, state: _State) -> _Entry:
+    def _entry(self, state: State) -> _Entry:
         try:
             d = self.assessor.differential(Case(setting=self.setting, answers=dict(state.answers)))
             return _Entry(state, d, self._step(state, d))
@@ -423,7 +366,7 @@ class Interview:
                 "this answer contradicts the earlier ones; check them, or answer don't know"
             ) from None
 
-    def _step(self, state: _State, d: Differential) -> Step:
+    def _step(self, state: State, d: Differential) -> Step:
         if state.finished is not None:
             return Step("done", "end", "", reason=state.finished)
         # An emergency reason not yet acknowledged comes before anything else.
@@ -487,7 +430,7 @@ class Interview:
             return Step("done", "end", "", reason="confident" if confident else "nothing_left")
         return self._question(state, scores[0].finding, "adaptive")
 
-    def _question(self, state: _State, name: str, phase: Phase) -> Step:
+    def _question(self, state: State, name: str, phase: Phase) -> Step:
         inst = self._instances[name]
         finding = self.kb.findings[inst.id]
         values = allowed_values(finding)
