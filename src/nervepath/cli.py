@@ -13,6 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from nervepath.cli_interop import export_app
+from nervepath.cli_report import report
+from nervepath.cli_users import users_app
 from nervepath.errors import KnowledgeBaseError, NervepathError
 from nervepath.knowledge import catalogue
 from nervepath.knowledge.markdown import render_catalogue
@@ -27,6 +30,9 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Inspect, check and export the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(users_app, name="users")
+app.add_typer(export_app, name="export")
+app.command("report")(report)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
