@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from nervepath.engine import CompiledNetwork, Network
 from nervepath.engine.evidence import absorb
-from nervepath.engine.junction import JunctionTree, build_tree, propagate
+from nervepath.engine.junction import JunctionTree, build_tree, propagate, separator_marginal
 from nervepath.engine.synthetic import realistic_cases
-from nervepath.engine.triangulation import bits_of, eliminate, elimination_hint
+from nervepath.engine.triangulation import bits_of, eliminate, elimination_hint, min_fill
 
 
 def _graph(n: int, scopes: list[int]) -> list[int]:
@@ -128,3 +128,45 @@ def test_batch_rows_are_independent(
         single = propagate(absorbed.tree, absorbed.static, rows[b : b + 1])
         assert np.allclose(batch.present[b], single.present[0], atol=1e-13)
         assert np.allclose(batch.log_z[b], single.log_z[0], atol=1e-11)
+
+
+def _naive_min_fill(adj: list[int], alive: int) -> list[tuple[int, int]]:
+    """Min-fill by rescoring every node at every step (ties: degree, then index)."""
+    graph = [m & alive for m in adj]
+    remaining = set(bits_of(alive))
+    order = []
+    while remaining:
+
+        def score(v: int) -> tuple[int, int, int]:
+            nb = graph[v]
+            missing = sum((nb & ~graph[u] & ~(1 << u)).bit_count() for u in bits_of(nb)) // 2
+            return missing, nb.bit_count(), v
+
+        v = min(remaining, key=score)
+        nb = graph[v]
+        order.append((v, nb))
+        remaining.remove(v)
+        for u in bits_of(nb):
+            graph[u] = (graph[u] | nb) & ~(1 << u) & ~(1 << v)
+    return order
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs(), st.data())
+def test_incremental_min_fill_equals_the_naive_one(
+    graph: tuple[int, list[int]], data: st.DataObject
+) -> None:
+    n, scopes = graph
+    adj = _graph(n, scopes)
+    alive = data.draw(st.integers(0, (1 << n) - 1))
+    assert min_fill(list(adj), alive) == _naive_min_fill(adj, alive)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 3), st.data())
+def test_separator_marginal_equals_a_numpy_sum(size: int, batch: int, data: st.DataObject) -> None:
+    others = tuple(sorted(data.draw(st.sets(st.integers(0, size - 1)))))
+    table = np.random.default_rng(size).random((1 << size, batch))
+    expected = table.reshape((2,) * size + (batch,)).sum(axis=others) if others else table
+    got = separator_marginal(table, size, others)
+    assert np.allclose(got, np.asarray(expected).reshape(got.shape), rtol=1e-13, atol=0.0)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 
 from nervepath.engine import CompiledNetwork, Network, compile_network
 from nervepath.engine.evidence import _absorb
-from nervepath.engine.junction import MERGE_LIMIT, propagate
+from nervepath.engine.junction import MERGE_LIMIT, REFINE_SIZE, propagate
 from nervepath.engine.synthetic import random_network, realistic_cases
 from nervepath.engine.tables import chain_factors, family_table, finding_tables, or_chain_factors
 
@@ -69,7 +69,7 @@ def test_noisy_or_chain_equals_table() -> None:
 def _infer_in_layout(
     compiled: CompiledNetwork, evidence: dict[int, int], layout: int
 ) -> np.ndarray:
-    absorbed = _absorb(compiled, compiled.layouts[layout], evidence, 0, MERGE_LIMIT)
+    absorbed = _absorb(compiled, compiled.layouts[layout], evidence, 0, MERGE_LIMIT, REFINE_SIZE)
     marginals = np.array(compiled.prior_marginals)
     if absorbed.tree.variables:
         result = propagate(absorbed.tree, absorbed.static, absorbed.log_unary)

@@ -284,24 +284,30 @@ def static_potentials(
     """Multiply each ``(scope, table)`` into the clique that ``tree.placement`` gives it.
 
     A table has one axis per scope variable, ascending, optionally after a leading
-    batch axis; the products come out batch-last, as :func:`propagate` takes them.
+    batch axis; its axes are permuted into the clique's (elimination) order and the
+    products come out ``(*tree.shapes[k], B)``, batch last, as :func:`propagate`
+    takes them.
     """
     static: list[FloatArray | None] = [None] * len(tree.cliques)
     for j, (scope, table) in enumerate(factors):
         k = tree.placement[j]
-        shape = _factor_shape(scope, tree.cliques[k])
-        if table.ndim > len(shape) - shape.count(1):
-            piece = np.moveaxis(table, 0, -1).reshape((*shape, table.shape[0]))
+        permutation, shape = _factor_layout(scope, tree.cliques[k])
+        if table.ndim > len(permutation):
+            axes = (*(1 + a for a in permutation), 0)
+            piece = np.transpose(table, axes).reshape((*shape, table.shape[0]))
         else:
-            piece = table.reshape((*shape, 1))
+            piece = np.transpose(table, permutation).reshape((*shape, 1))
         current = static[k]
         static[k] = piece if current is None else current * piece
     return static
 
 
 @functools.lru_cache(maxsize=8192)
-def _factor_shape(scope: int, clique: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(2 if (scope >> v) & 1 else 1 for v in clique)
+def _factor_layout(scope: int, clique: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Axis permutation (ascending ids → clique order) and broadcast shape of a factor."""
+    ids = bits_of(scope)
+    permutation = tuple(sorted(range(len(ids)), key=lambda a: clique.index(ids[a])))
+    return permutation, tuple(2 if (scope >> v) & 1 else 1 for v in clique)
 
 
 def _prior_marginals(layout: Layout, log_odds: FloatArray, n_hidden: int) -> FloatArray:

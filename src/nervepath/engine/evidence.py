@@ -23,10 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from nervepath.engine.cliques import tree_size
 from nervepath.engine.compiled import SWITCH_SIZE, CompiledNetwork, Layout, static_potentials
-from nervepath.engine.junction import LOG_ZERO, MERGE_LIMIT, JunctionTree, build_tree
+from nervepath.engine.junction import LOG_ZERO, MERGE_LIMIT, REFINE_SIZE, JunctionTree, build_tree
 from nervepath.engine.network import NetworkError
-from nervepath.engine.triangulation import bits_of
+from nervepath.engine.triangulation import bits_of, eliminate
 
 __all__ = [
     "Absorbed",
@@ -136,18 +137,38 @@ def absorb(
     extra: int = 0,
     *,
     merge_limit: int = MERGE_LIMIT,
+    refine_size: int = REFINE_SIZE,
 ) -> Absorbed:
     """Absorb checked evidence; ``extra`` is a bitmask of hidden nodes also wanted.
 
     The first layout of ``compiled`` is tried first; when its tree is large the second
-    (chains) is tried too and the smaller tree kept. ``merge_limit``: see
-    :func:`build_tree`.
+    (chains) is tried too and the smaller tree kept. ``merge_limit`` and
+    ``refine_size``: see :func:`build_tree`.
     """
-    first = _absorb(compiled, compiled.layouts[0], evidence, extra, merge_limit)
-    if first.tree.size <= SWITCH_SIZE or len(compiled.layouts) < 2:
-        return first
-    second = _absorb(compiled, compiled.layouts[1], evidence, extra, merge_limit)
-    return second if second.tree.size < first.tree.size else first
+    # Layouts are compared on their elimination orders, before any tree is built.
+    first = _draft(compiled, compiled.layouts[0], evidence, extra)
+    if first.size > SWITCH_SIZE and len(compiled.layouts) > 1:
+        second = _draft(compiled, compiled.layouts[1], evidence, extra)
+        if second.size < first.size:
+            first = second
+    return _finish(compiled, first, evidence, merge_limit, refine_size)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Draft:
+    """A case's interaction graph in one layout, its factors and min-degree order."""
+
+    layout: Layout
+    adj: list[int]
+    alive: int
+    touched: int
+    factors: list[tuple[int, FloatArray]]
+    owners: list[int]
+    normals: list[int]
+    positives: list[int]
+    detached: list[int]
+    order: list[tuple[int, int]]
+    size: int
 
 
 def _absorb(
@@ -156,7 +177,16 @@ def _absorb(
     evidence: Mapping[int, int],
     extra: int,
     merge_limit: int,
+    refine_size: int,
 ) -> Absorbed:
+    """:func:`absorb` in one given layout."""
+    draft = _draft(compiled, layout, evidence, extra)
+    return _finish(compiled, draft, evidence, merge_limit, refine_size)
+
+
+def _draft(
+    compiled: CompiledNetwork, layout: Layout, evidence: Mapping[int, int], extra: int
+) -> _Draft:
     # 1. Split the findings; the relevant variables are the closures they need.
     normals = [f for f, k in evidence.items() if k == 0]
     positives = [f for f, k in evidence.items() if k != 0 and compiled.finding_scopes[f]]
@@ -198,13 +228,41 @@ def _absorb(
             owners.append(j)
     width = len(adj)
     alive = relevant | (((1 << width) - 1) ^ ((1 << layout.width) - 1))
-    tree = build_tree(
+    order = eliminate(list(adj), alive, hint=layout.hint, touched=touched)
+    return _Draft(
+        layout,
         adj,
         alive,
+        touched,
+        factors,
+        owners,
+        normals,
+        positives,
+        detached,
+        order,
+        tree_size(order),
+    )
+
+
+def _finish(
+    compiled: CompiledNetwork,
+    draft: _Draft,
+    evidence: Mapping[int, int],
+    merge_limit: int,
+    refine_size: int,
+) -> Absorbed:
+    factors, normals, detached = draft.factors, draft.normals, draft.detached
+    n_hidden = compiled.n_hidden
+    width = len(draft.adj)
+    tree = build_tree(
+        draft.adj,
+        draft.alive,
         [s for s, _ in factors],
-        hint=layout.hint,
-        touched=touched,
+        hint=draft.layout.hint,
+        touched=draft.touched,
         merge_limit=merge_limit,
+        refine_size=refine_size,
+        order=draft.order,
     )
     # 3. Unary log-factors (none on auxiliaries) and the constant.
     log_unary = np.zeros((1, width))
@@ -221,13 +279,13 @@ def _absorb(
     return Absorbed(
         tree=tree,
         factors=tuple(factors),
-        owners=tuple(owners),
+        owners=tuple(draft.owners),
         hidden_columns=np.asarray(hidden_columns, dtype=np.intp),
         hidden_variables=np.asarray(hidden_variables, dtype=np.intp),
         static=tuple(static_potentials(tree, factors)),
         log_unary=log_unary,
         constant=constant,
-        positives=tuple(positives),
+        positives=tuple(draft.positives),
         normals=tuple(normals),
         detached=tuple(detached),
     )

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from nervepath.engine.junction import JunctionTree
+from nervepath.engine.junction import JunctionTree, home_factors, separator_marginal
 
 __all__ = ["soft_evidence"]
 
@@ -70,14 +70,29 @@ def _bits(size: int, where: tuple[int, ...]) -> FloatArray:
 
 def _reduce(table: FloatArray, size: int, positions: tuple[int, ...]) -> FloatArray:
     """Sum a ``(2^size, …)`` table over all but the variables at ``positions``."""
-    others = tuple(a for a in range(size) if a not in positions)
     tail = table.shape[1:]
-    summed: FloatArray = table.reshape((2,) * size + tail).sum(axis=others)
+    flat = table.reshape(1 << size, -1)
+    summed = separator_marginal(flat, size, _others(size, positions))
     return summed.reshape((1 << len(positions), *tail))
 
 
+@functools.lru_cache(maxsize=8192)
+def _others(size: int, positions: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(a for a in range(size) if a not in positions)
+
+
 def _joint(table: FloatArray, size: int, a: tuple[int, ...], b: tuple[int, ...]) -> FloatArray:
-    """``(2^|a|, 2^|b|)`` marginal of a flat clique table on two position sets."""
+    """``(2^|a|, 2^|b|)`` marginal of a flat clique table on two position sets.
+
+    The other axes are summed out first (contiguous runs), then ``bincount`` spreads
+    the small table over the pairs (the two sets may share variables).
+    """
+    both = tuple(sorted(set(a) | set(b)))
+    if len(both) < size:
+        table = _reduce(table[:, None], size, both)[:, 0]
+        a = tuple(both.index(x) for x in a)
+        b = tuple(both.index(x) for x in b)
+        size = len(both)
     n_b = 1 << len(b)
     index = _sep_index(size, a) * n_b + _sep_index(size, b)
     counts = np.bincount(index, weights=table, minlength=(1 << len(a)) * n_b)
@@ -283,8 +298,11 @@ def _collect_distribute(
         size = sizes[k]
         logs = rows[np.ix_(rows_k, tree.home_index[k])] if tree.homes[k] else None
         if logs is not None and np.any(logs != 0.0):
-            where = tuple(cliques[k].index(v) for v in tree.homes[k])
-            pot = flat[k][:, None] * np.exp(_bits(size, where).T @ logs.T)
+            # The homes lead the clique's axes: their factors are a (2^h, rows) table
+            # broadcast over the separator block, one exp per home configuration.
+            h = tree.n_homes[k]
+            lam = home_factors(np.ascontiguousarray(logs.T), h)
+            pot = (flat[k].reshape(1 << h, -1, 1) * lam[:, None, :]).reshape(1 << size, -1)
         else:
             pot = np.repeat(flat[k][:, None], len(rows_k), axis=1)
         tensor = pot.reshape((2,) * size + (len(rows_k),))

@@ -4,9 +4,10 @@ The interaction graph of a case is triangulated by eliminating its variables one
 a time, each elimination joining the variable's remaining neighbours into a clique
 (Rose 1970). Simplicial nodes (neighbours already a clique) go first, since that never
 enlarges the treewidth; then min-degree, or min-fill over a few candidates
-(Kjærulff 1990). Most of a case's graph is the network's fixed hidden-node graph, so
-an :class:`EliminationHint` computed once per network lets most nodes be taken
-without testing (see :func:`eliminate`).
+(Kjærulff 1990), or, for graphs whose tables would be large, full min-fill with
+incrementally updated scores (:func:`min_fill`). Most of a case's graph is the
+network's fixed hidden-node graph, so an :class:`EliminationHint` computed once per
+network lets most nodes be taken without testing (see :func:`eliminate`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-__all__ = ["EliminationHint", "bits_of", "eliminate", "elimination_hint"]
+__all__ = ["EliminationHint", "bits_of", "eliminate", "elimination_hint", "min_fill"]
 
 
 def bits_of(mask: int) -> list[int]:
@@ -113,20 +114,7 @@ def eliminate(
     """
     order: list[tuple[int, int]] = []
     # 0. Nodes the hint proves simplicial.
-    if hint is not None:
-        for v in bits_of(hint.simplicial & alive & ~touched):
-            order.append((v, adj[v] & alive))
-            alive &= ~(1 << v)
-        skipped = 0
-        graph = hint.graph
-        for v in hint.order:
-            if not (alive >> v) & 1:
-                continue
-            if (touched >> v) & 1 or graph[v] & skipped:
-                skipped |= 1 << v
-                continue
-            order.append((v, adj[v] & alive))
-            alive &= ~(1 << v)
+    alive = _hinted(adj, alive, hint, touched, order)
     degree: dict[int, int] = {}
     for v in bits_of(alive):
         adj[v] &= alive
@@ -174,4 +162,95 @@ def eliminate(
             degree[u] = a.bit_count()
             if not a & ~nb:
                 ready.append(u)
+    return order
+
+
+def _hinted(
+    adj: list[int],
+    alive: int,
+    hint: EliminationHint | None,
+    touched: int,
+    order: list[tuple[int, int]],
+) -> int:
+    """Append the nodes that ``hint`` proves simplicial to ``order``; return what is left."""
+    if hint is None:
+        return alive
+    for v in bits_of(hint.simplicial & alive & ~touched):
+        order.append((v, adj[v] & alive))
+        alive &= ~(1 << v)
+    skipped = 0
+    graph = hint.graph
+    for v in hint.order:
+        if not (alive >> v) & 1:
+            continue
+        if (touched >> v) & 1 or graph[v] & skipped:
+            skipped |= 1 << v
+            continue
+        order.append((v, adj[v] & alive))
+        alive &= ~(1 << v)
+    return alive
+
+
+def min_fill(
+    adj: list[int], alive: int, *, hint: EliminationHint | None = None, touched: int = 0
+) -> list[tuple[int, int]]:
+    """Greedy min-fill elimination (Kjærulff 1990), ties to the lower degree.
+
+    Same contract as :func:`eliminate` (``adj`` is modified). Every node's fill-in is
+    kept up to date incrementally: eliminating ``v`` changes the neighbourhood of its
+    neighbours only (rescored), and each fill edge ``(a, b)`` it adds removes one
+    missing pair from every other common neighbour of ``a`` and ``b`` (decremented).
+    Min-fill adds few edges per step, so that is little work. Stale heap entries are
+    skipped on the way out.
+    """
+    order: list[tuple[int, int]] = []
+    alive = _hinted(adj, alive, hint, touched, order)
+    # 1. Scores of every remaining node.
+    fill: dict[int, int] = {}
+    for v in bits_of(alive):
+        adj[v] &= alive
+    heap: list[tuple[int, int, int]] = []
+    for v in bits_of(alive):
+        fill[v] = _fill(v, adj)
+        heap.append((fill[v], adj[v].bit_count(), v))
+    heapq.heapify(heap)
+    # 2. Take the best; add its fill edges (decrementing common neighbours outside the
+    #    clique); connect and rescore its neighbours.
+    while heap:
+        f, d, v = heapq.heappop(heap)
+        if fill.get(v) != f or adj[v].bit_count() != d:
+            continue
+        nb = adj[v]
+        order.append((v, nb))
+        del fill[v]
+        outside = ~nb & ~(1 << v)
+        m = nb
+        while m:
+            low = m & -m
+            a = low.bit_length() - 1
+            m ^= low
+            missing = nb & ~adj[a] & ~low & ~(low - 1)  # fill edges (a, b) with b > a
+            while missing:
+                low_b = missing & -missing
+                missing ^= low_b
+                common = adj[a] & adj[low_b.bit_length() - 1] & outside
+                while common:
+                    low_w = common & -common
+                    common ^= low_w
+                    w = low_w.bit_length() - 1
+                    fill[w] -= 1
+                    heapq.heappush(heap, (fill[w], adj[w].bit_count(), w))
+        m = nb
+        while m:
+            low = m & -m
+            m ^= low
+            u = low.bit_length() - 1
+            adj[u] = (adj[u] | nb) & ~low & ~(1 << v)
+        m = nb
+        while m:
+            low = m & -m
+            m ^= low
+            u = low.bit_length() - 1
+            fill[u] = _fill(u, adj)
+            heapq.heappush(heap, (fill[u], adj[u].bit_count(), u))
     return order
