@@ -32,7 +32,7 @@ from nervepath.case import Case
 from nervepath.engine.inference import ImpossibleEvidenceError
 from nervepath.engine.questions import rank_questions, should_stop
 from nervepath.errors import CaseError
-from nervepath.interview_state import State, StateDocument
+from nervepath.interview_state import State, StateCache, StateDocument
 from nervepath.knowledge import schema
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
 from nervepath.knowledge.model import SIDES
@@ -141,6 +141,7 @@ class Interview:
         min_gain: float = 0.01,
         confident: float = 0.95,
         state: Mapping[str, Any] | None = None,
+        cache: StateCache[Any] | None = None,
     ) -> None:
         if setting not in ("self_check", "clinician"):
             raise CaseError(f"setting {setting!r}: expected self_check or clinician")
@@ -167,6 +168,7 @@ class Interview:
             n: tuple(t for t in group if t != n) for group in twins.values() for n in group
         }
         self._warning_order = _warning_order(kb.raw.triage, kb.findings, setting)
+        self._cache = cache
         self._history = [self._entry(State() if state is None else self._resumed(state))]
 
     # ── what to ask ────────────────────────────────────────────────────────────────────────
@@ -358,6 +360,13 @@ class Interview:
         return replace(state, answers=answers)
 
     def _entry(self, state: State) -> _Entry:
+        if self._cache is None:
+            return self._compute_entry(state)
+        key = (self.setting, self.max_questions, self.min_gain, self.confident)
+        entry: _Entry = self._cache.get(key, state, lambda: self._compute_entry(state))
+        return entry
+
+    def _compute_entry(self, state: State) -> _Entry:
         try:
             d = self.assessor.differential(Case(setting=self.setting, answers=dict(state.answers)))
             return _Entry(state, d, self._step(state, d))

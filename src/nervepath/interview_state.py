@@ -6,13 +6,18 @@ The web pages and ``POST /api/interview`` keep no state on the server: they hand
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["State", "StateDocument"]
+__all__ = ["State", "StateCache", "StateDocument"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,3 +78,30 @@ class StateDocument(BaseModel):
             shown=frozenset(self.shown),
             finished=self.finished,
         )
+
+
+class StateCache(Generic[T]):
+    """The last ``size`` states' computed steps, shared by the requests of one server.
+
+    A stateless client sends back the state the server computed on the previous request;
+    remembering that computation saves recomputing it (a full question ranking) before the
+    new answer is applied. Only a speed-up: a miss recomputes the same thing. Thread-safe.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._items: OrderedDict[str, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], state: State, compute: Callable[[], T]) -> T:
+        name = json.dumps([key, StateDocument.from_state(state).model_dump(mode="json")])
+        with self._lock:
+            if name in self._items:
+                self._items.move_to_end(name)
+                return self._items[name]
+        value = compute()
+        with self._lock:
+            self._items[name] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -17,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from nervepath import __version__
+from nervepath.interview_state import StateCache
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 from nervepath.service import Assessor
 from nervepath.settings import Settings
@@ -67,6 +69,7 @@ def create_app(
     app.state.kb = kb
     app.state.assessor = Assessor(kb)
     app.state.store = store
+    app.state.interview_cache = StateCache[Any](256)
     templates = Jinja2Templates(directory=str(files("nervepath.web") / "templates"))
     templates.env.globals.update(
         kb_version=kb.version,

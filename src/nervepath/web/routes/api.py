@@ -139,7 +139,12 @@ def interview_step(body: InterviewRequest, request: Request) -> InterviewRespons
     ``start`` (no state) → the body map; ``mark`` answers it at once with region instances
     and qualities; ``answer`` answers the current step with option values; ``quit`` stops.
     """
-    interview = Interview(request.app.state.assessor, setting=body.setting, state=body.state)
+    interview = Interview(
+        request.app.state.assessor,
+        setting=body.setting,
+        state=body.state,
+        cache=request.app.state.interview_cache,
+    )
     if body.action == "mark":
         interview.mark(body.regions, body.qualities)
     elif body.action == "answer":

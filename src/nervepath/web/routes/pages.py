@@ -61,6 +61,14 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
     )
 
 
+def _interview(request: Request, setting: str, state: dict[str, Any] | None = None) -> Interview:
+    """An interview over the app's assessor, resumed from ``state`` if given."""
+    app_state = request.app.state
+    return Interview(
+        app_state.assessor, setting=setting, state=state, cache=app_state.interview_cache
+    )
+
+
 async def _form(request: Request) -> Any:
     form = await request.form()
     check_csrf(request, form)
@@ -96,7 +104,7 @@ def self_check(request: Request) -> Response:
 @router.post("/self-check", response_class=HTMLResponse)
 async def self_check_marked(request: Request) -> Response:
     form = await _form(request)
-    interview = Interview(request.app.state.assessor, setting="self_check")
+    interview = _interview(request, "self_check")
     interview.mark(form.getlist("region"), form.getlist("quality"))
     return _step_page(request, interview, history=[])
 
@@ -115,9 +123,9 @@ async def interview_step(request: Request) -> Response:
         if not history:
             raise CaseError("there is nothing to go back to")
         previous = history.pop()
-        interview = Interview(request.app.state.assessor, setting=setting, state=previous)
+        interview = _interview(request, setting, previous)
         return _step_page(request, interview, history=history)
-    interview = Interview(request.app.state.assessor, setting=setting, state=state)
+    interview = _interview(request, setting, state)
     if action == "quit":
         interview.quit()
     else:
@@ -351,7 +359,7 @@ def clinic_new(request: Request, user: Clinician) -> Response:
 async def clinic_assess(request: Request, user: Clinician) -> Response:
     form = await _form(request)
     kb = request.app.state.kb
-    interview = Interview(request.app.state.assessor, setting="clinician")
+    interview = _interview(request, "clinician")
     regions, qualities = form.getlist("region"), form.getlist("quality")
     if regions or qualities:
         interview.mark(regions, qualities)
@@ -368,7 +376,7 @@ async def clinic_assess(request: Request, user: Clinician) -> Response:
     if form.get("action") == "interview":
         # The interview state has no patient: the age goes in as the answers it implies.
         doc["answers"] = to_evidence(kb, parse_case(case))
-        resumed = Interview(request.app.state.assessor, setting="clinician", state=doc)
+        resumed = _interview(request, "clinician", doc)
         return _step_page(request, resumed, history=[])
     return _store_and_show(request, case, setting="clinician")
 
