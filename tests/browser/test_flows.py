@@ -73,11 +73,19 @@ def test_keyboard_alone_marks_a_place(page: Page, base_url: str) -> None:
 
 
 def test_fits_a_phone_screen(browser: Browser, base_url: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.goto(f"{base_url}/self-check")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+    # One column on a phone, so the first web space is big enough to tap.
+    web_space = page.locator('.map-narrow [data-instance="first_web_space_left"]').first
+    box = web_space.bounding_box()
+    assert box is not None and min(box["width"], box["height"]) >= 8
+    web_space.tap()
+    expect(page.locator('input[name="region"][value="first_web_space_left"]')).to_be_checked()
     screenshot(page, "5-phone")
     context.close()
 

@@ -88,12 +88,30 @@ def _body_map_page(request: Request, *, setting: str, template: str, **extra: An
         template,
         setting=setting,
         action="/self-check" if setting == "self_check" else "/clinic/new",
-        body_map=render_body_map(kb, interactive=True, setting=setting, title="Where you feel it"),
+        body_map=_interactive_maps(kb, setting),
         region_groups=region_choices(kb, setting=setting),
         qualities=QUALITIES,
         marked=(),
         **extra,
     )
+
+
+def _interactive_maps(kb: Any, setting: str) -> str:
+    """Two layouts of the same map: two columns for wide screens, one for phones (so a toe is
+    big enough to tap); CSS shows one and ``display: none`` takes the other out of the tab
+    order and the accessibility tree. The script keeps both in step by ``data-instance``."""
+    wide, narrow = (
+        render_body_map(
+            kb,
+            interactive=True,
+            setting=setting,
+            title="Where you feel it",
+            columns=columns,
+            id_prefix=f"bodymap-{columns}",
+        )
+        for columns in (2, 1)
+    )
+    return f'<div class="map-wide">{wide}</div><div class="map-narrow">{narrow}</div>'
 
 
 @router.get("/self-check", response_class=HTMLResponse)
