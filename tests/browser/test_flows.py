@@ -101,6 +101,10 @@ def test_clinician_enters_an_examination_and_sees_the_differential(
     page.goto(f"{base_url}/clinic/new")
     _mark(page, "first_web_space_left")
     page.get_by_label("numbness").check()
+    sensory = page.locator('[data-field-prefix] [data-instance="first_web_space_left"]').first
+    sensory.click()
+    expect(page.locator('input[name="sensory_loss_first_web_space_left"]')).to_be_checked()
+    expect(page.locator("#sensory-summary")).to_contain_text("Marked (1)")
     for name, value in {
         "strength_ankle_dorsiflexion_left": "4",
         "strength_great_toe_extension_left": "3",

@@ -103,6 +103,7 @@ def test_clinician_examination_gives_a_differential(signed_in: TestClient) -> No
             "strength_ankle_inversion_left": "4",
             "strength_hip_abduction_left": "4",
             "straight_leg_raise_left": "present",
+            "sensory_loss_first_web_space_left": "present",
             "age": "45",
             "action": "assess",
         },
@@ -113,8 +114,12 @@ def test_clinician_examination_gives_a_differential(signed_in: TestClient) -> No
     assert "Differential" in result.text
     assert "L5 nerve root" in result.text
     assert "log-odds" in result.text
+    stored_id = response.headers["location"].rsplit("/", 1)[1]
     listing = signed_in.get("/clinic")
-    assert response.headers["location"].rsplit("/", 1)[1] in listing.text
+    assert stored_id in listing.text
+    stored = signed_in.get(f"/api/assessments/{stored_id}").json()  # the session works there too
+    assert stored["case"]["answers"]["sensory_loss_first_web_space_left"] == "present"
+    assert stored["case"]["patient"] == {"age": 45}
 
 
 def test_list_search_rejects_a_bad_date(signed_in: TestClient) -> None:

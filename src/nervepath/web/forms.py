@@ -18,9 +18,11 @@ __all__ = [
     "examination_sections",
     "form_answers",
     "region_choices",
+    "sensory_choices",
     "value_words",
 ]
 
+SENSORY_PREFIX = "sensory_loss_"
 _VALUE_WORDS = {"present": "yes / positive", "absent": "no / negative", UNKNOWN: "don't know"}
 
 
@@ -70,8 +72,8 @@ def region_choices(kb: KnowledgeBase, *, setting: str) -> list[tuple[str, list[R
 def examination_sections(kb: KnowledgeBase) -> list[Section]:
     """History and examination findings of the clinician setting, as rows of per-side cells.
 
-    Symptoms come from the body map instead, so ``symptom`` findings are left out; sensory
-    loss is an examination finding and gets its own section.
+    Symptoms and sensory loss are marked on body maps instead, so ``symptom`` and
+    ``sensory_loss_*`` findings are left out here.
     """
     by_base: dict[str, dict[str | None, str]] = {}
     for inst in kb.finding_instances:
@@ -82,13 +84,14 @@ def examination_sections(kb: KnowledgeBase) -> list[Section]:
         "strength": "Strength (MRC 0–5)",
         "reflex": "Reflexes",
         "exam": "Examination tests",
-        "sensory": "Sensory loss (examined)",
         "history": "History",
     }
     rows: dict[str, list[Row]] = {key: [] for key in titles}
     for base, sides in by_base.items():
         f = kb.findings[base]
         key = _section_key(base, f.category)
+        if key == "sensory":
+            continue
         label = f.clinician_text
         if key in ("strength", "reflex"):
             label = label.split(":")[0].removesuffix(" reflex")
@@ -111,6 +114,15 @@ def _section_key(base: str, category: str) -> str:
         if base.startswith(prefix):
             return key
     return "history" if category == "history" else "exam"
+
+
+def sensory_choices(kb: KnowledgeBase) -> list[tuple[str, list[RegionChoice]]]:
+    """The places where sensory loss can be recorded: ``sensory_loss_{region}[_{side}]``."""
+    names = {i.name for i in kb.finding_instances}
+    return [
+        (group, [c for c in items if f"{SENSORY_PREFIX}{c.name}" in names])
+        for group, items in region_choices(kb, setting="clinician")
+    ]
 
 
 def form_answers(kb: KnowledgeBase, form: Mapping[str, Any]) -> dict[str, str]:

@@ -26,6 +26,7 @@ from nervepath.web.forms import (
     examination_sections,
     form_answers,
     region_choices,
+    sensory_choices,
     value_words,
 )
 from nervepath.web.security import (
@@ -96,7 +97,7 @@ def _body_map_page(request: Request, *, setting: str, template: str, **extra: An
     )
 
 
-def _interactive_maps(kb: Any, setting: str) -> str:
+def _interactive_maps(kb: Any, setting: str, *, name: str = "bodymap") -> str:
     """Two layouts of the same map: two columns for wide screens, one for phones (so a toe is
     big enough to tap); CSS shows one and ``display: none`` takes the other out of the tab
     order and the accessibility tree. The script keeps both in step by ``data-instance``."""
@@ -107,7 +108,7 @@ def _interactive_maps(kb: Any, setting: str) -> str:
             setting=setting,
             title="Where you feel it",
             columns=columns,
-            id_prefix=f"bodymap-{columns}",
+            id_prefix=f"{name}-{columns}",
         )
         for columns in (2, 1)
     )
@@ -370,6 +371,8 @@ def clinic_new(request: Request, user: Clinician) -> Response:
         setting="clinician",
         template="clinic_new.html",
         sections=examination_sections(request.app.state.kb),
+        sensory_map=_interactive_maps(request.app.state.kb, "clinician", name="sensory"),
+        sensory_groups=sensory_choices(request.app.state.kb),
     )
 
 

@@ -1,24 +1,34 @@
-// The body map: clicking or pressing Space/Enter on a place toggles the matching checkbox in
+// The body maps: clicking or pressing Space/Enter on a place toggles the matching checkbox in
 // the form (the checkboxes are the real fields, so the form works without this script).
+// A map names its field: data-field="region" (value = the place) or
+// data-field-prefix="sensory_loss_" (one checkbox per place, named prefix + place).
 (function () {
   "use strict";
   var form = document.getElementById("bodymap-form");
   if (!form) return;
-  var summary = document.getElementById("marked-summary");
 
-  function box(instance) {
-    return form.querySelector('input[name="region"][value="' + instance + '"]');
+  function inputsOf(map) {
+    var field = map.getAttribute("data-field");
+    var prefix = map.getAttribute("data-field-prefix");
+    var selector = field ? 'input[name="' + field + '"]' : 'input[name^="' + prefix + '"]';
+    return Array.prototype.slice.call(form.querySelectorAll(selector));
   }
 
-  function sync() {
+  function placeOf(map, input) {
+    var prefix = map.getAttribute("data-field-prefix");
+    return prefix ? input.name.slice(prefix.length) : input.value;
+  }
+
+  function sync(map) {
     var names = [];
-    form.querySelectorAll('input[name="region"]').forEach(function (input) {
-      form.querySelectorAll('.region[data-instance="' + input.value + '"]').forEach(function (shape) {
+    inputsOf(map).forEach(function (input) {
+      map.querySelectorAll('.region[data-instance="' + placeOf(map, input) + '"]').forEach(function (shape) {
         shape.setAttribute("aria-checked", input.checked ? "true" : "false");
         shape.classList.toggle("marked", input.checked);
       });
       if (input.checked) names.push(input.parentNode.textContent.trim());
     });
+    var summary = document.getElementById(map.getAttribute("data-summary") || "marked-summary");
     if (summary) {
       summary.textContent = names.length
         ? "Marked (" + names.length + "): " + names.join("; ") + "."
@@ -26,34 +36,41 @@
     }
   }
 
-  function toggle(shape) {
-    var input = box(shape.getAttribute("data-instance"));
-    if (!input) return;
-    input.checked = !input.checked;
-    sync();
-  }
-
-  form.querySelectorAll(".region[data-instance]").forEach(function (shape) {
-    shape.addEventListener("click", function () { toggle(shape); });
-    shape.addEventListener("keydown", function (event) {
-      if (event.key === " " || event.key === "Enter") {
-        event.preventDefault();
-        toggle(shape);
-      }
+  form.querySelectorAll(".bodymap").forEach(function (map) {
+    function toggle(shape) {
+      var place = shape.getAttribute("data-instance");
+      var input = inputsOf(map).filter(function (i) { return placeOf(map, i) === place; })[0];
+      if (!input) return;
+      input.checked = !input.checked;
+      sync(map);
+    }
+    map.querySelectorAll(".region[data-instance]").forEach(function (shape) {
+      shape.addEventListener("click", function () { toggle(shape); });
+      shape.addEventListener("keydown", function (event) {
+        if (event.key === " " || event.key === "Enter") {
+          event.preventDefault();
+          toggle(shape);
+        }
+      });
     });
+    form.addEventListener("change", function () { sync(map); });
+    sync(map);
   });
-  form.addEventListener("change", sync);
+
   form.addEventListener("submit", function (event) {
+    var clinician = form.querySelector('input[name="setting"][value="clinician"]');
+    if (clinician) return;
     var marked = form.querySelectorAll('input[name="region"]:checked').length;
     var felt = form.querySelectorAll('input[name="quality"]:checked').length;
-    var clinician = form.querySelector('input[name="setting"][value="clinician"]');
-    if (!clinician && (!marked || !felt)) {
+    var summary = document.getElementById("marked-summary");
+    if (!marked || !felt) {
       event.preventDefault();
-      if (summary) summary.textContent = !marked
-        ? "Mark at least one place where you feel it."
-        : "Choose what it feels like.";
-      if (summary) summary.focus();
+      if (summary) {
+        summary.textContent = !marked
+          ? "Mark at least one place where you feel it."
+          : "Choose what it feels like.";
+        summary.focus();
+      }
     }
   });
-  sync();
 })();
