@@ -83,3 +83,21 @@ def test_adding_a_red_flag_never_lowers_urgency(case: dict, flag: str) -> None: 
     answers = dict(case["answers"]) | {flag: "present"}
     after = ASSESSOR.differential(parse_case(case | {"answers": answers})).triage.urgency
     assert urgency_rank(after) >= urgency_rank(before)
+
+
+def test_warning_signs_never_crowd_out_the_most_informative_test() -> None:
+    case = {
+        "setting": "clinician",
+        "answers": {
+            "numbness_first_web_space_left": "present",
+            "strength_ankle_dorsiflexion_left": "4",
+            "reflex_achilles_left": "normal",
+        },
+    }
+    questions = ASSESSOR.assess(parse_case(case)).next_questions
+    flags = [q.red_flag for q in questions]
+    assert flags == sorted(flags, reverse=True)  # warning signs first
+    others = [q for q in questions if not q.red_flag]
+    assert others, "the best separating test must be offered"
+    gains = [q.expected_information_gain for q in others]
+    assert gains == sorted(gains, reverse=True)

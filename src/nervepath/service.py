@@ -36,6 +36,7 @@ __all__ = [
 
 TOP_SITES_EXPLAINED = 5
 NEXT_QUESTIONS = 5
+"""At most this many unasked warning-sign questions, then at most this many others."""
 ORIGIN_GROUPS = (
     "lumbar_spine",
     "peripheral_nerve",
@@ -175,11 +176,15 @@ class Assessor:
             candidates=self.candidates(case.setting, d.evidence),
             targets=[h.name for h in self._sites],
         )
-        # Unanswered red-flag questions come first, whatever their information gain.
+        # Unanswered red-flag questions come first, whatever their information gain; then the
+        # most informative others, so the test that best separates the top sites is never
+        # crowded out by warning signs.
         red = kb.red_flag_findings
-        first = sorted(scores, key=lambda s: self._instances[s.finding].id not in red)
+        flagged = [s for s in scores if self._instances[s.finding].id in red]
+        others = [s for s in scores if self._instances[s.finding].id not in red]
         next_questions = tuple(
-            self._question(s.finding, s.expected_information_gain) for s in first[:NEXT_QUESTIONS]
+            self._question(s.finding, s.expected_information_gain)
+            for s in (*flagged[:NEXT_QUESTIONS], *others[:NEXT_QUESTIONS])
         )
         # 6. Guideline recommendations for this urgency and differential.
         advice = recommend(
