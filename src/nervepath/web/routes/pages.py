@@ -44,6 +44,8 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 Clinician = Annotated[User, Depends(require_clinician)]
 URGENCIES = ("emergency", "urgent", "routine", "self_care")
+NOTABLE = 0.1
+"""A change in log-odds worth a plain sentence on the result page (smaller ones are noise)."""
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
@@ -230,8 +232,8 @@ def result_page(assessment_id: str, request: Request) -> Response:
         top=top,
         others=sites[1:4],
         origins=sorted(a["origin"].items(), key=lambda kv: -kv[1])[:3],
-        reasons_up=[c for c in explanation if c["log_odds_change"] > 0.1][:4],
-        reasons_down=[c for c in explanation if c["log_odds_change"] < -0.1][:2],
+        reasons_up=[c for c in explanation if c["log_odds_change"] > NOTABLE][:4],
+        reasons_down=[c for c in explanation if c["log_odds_change"] < -NOTABLE][:2],
         body_map=_static_map(request, stored, setting="self_check"),
         pdf_url=f"/r/{stored.id}/report.pdf",
         created_at=stored.created_at,
@@ -250,20 +252,14 @@ def _static_map(request: Request, stored: StoredAssessment, *, setting: str) -> 
     return render_body_map(kb, marked=marked, interactive=False, setting=setting)
 
 
-def _report_args(request: Request, stored: StoredAssessment) -> dict[str, Any]:
-    return {
-        "assessment_id": stored.id,
-        "created_at": stored.created_at,
-    }
-
-
 def _pdf(request: Request, stored: StoredAssessment, *, audience: str) -> Response:
     pdf = render_pdf(
         stored.result,
         stored.case,
         request.app.state.kb,
         audience=audience,
-        **_report_args(request, stored),
+        assessment_id=stored.id,
+        created_at=stored.created_at,
     )
     name = f"nervepath-{stored.created_at:%Y%m%d-%H%M}-{audience}.pdf"
     return Response(
@@ -425,7 +421,8 @@ def clinic_report(assessment_id: str, request: Request, user: Clinician) -> Resp
         stored.case,
         request.app.state.kb,
         audience="clinician",
-        **_report_args(request, stored),
+        assessment_id=stored.id,
+        created_at=stored.created_at,
     )
     return HTMLResponse(html)
 
