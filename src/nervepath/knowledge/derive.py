@@ -163,12 +163,14 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
     if reflex is not None:
         for r in kb.anatomy.reflexes:
             fid = f"reflex_{r.id}"
+            # "Ankle jerk (Achilles reflex)" already says so; "reflex" is added only if missing.
+            label = r.name if "reflex" in r.name.lower() else f"{r.name} reflex"
             out[fid] = FindingDef(
                 fid,
                 "exam",
                 True,
-                f"{r.name} reflex",
-                f"{r.name} reflex",
+                label,
+                label,
                 ("clinician",),
                 tuple(reflex.grades),
                 graded(d.reflex_leak, reflex),

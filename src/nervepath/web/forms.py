@@ -94,7 +94,7 @@ def examination_sections(kb: KnowledgeBase) -> list[Section]:
             continue
         label = f.clinician_text
         if key in ("strength", "reflex"):
-            label = label.split(":")[0].removesuffix(" reflex")
+            label = label.split(":")[0]
         cells = tuple(
             Cell(sides[s], s, tuple(v for v in allowed_values(f) if v != UNKNOWN))
             if s in sides
