@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -108,3 +109,22 @@ def test_stop_rule() -> None:
     assert should_stop((), [0.4])
     assert not should_stop(scores, [0.97], confident=0.99)
     assert should_stop(scores, [0.4], min_gain=0.5)
+
+
+def test_twin_findings_share_rows_and_scores() -> None:
+    """Findings with the same parents and links (one row pushed for both) score alike,
+    and as when each is ranked alone."""
+    network = random_network(7, hidden=6, findings=5)
+    twin = dataclasses.replace(network.findings[2], name="twin_of_f2")
+    twinned = Network(network.hidden, (*network.findings, twin))
+    evidence = {0: 1, 1: 0}
+    scores = {s.finding: s for s in rank_questions(twinned, evidence)}
+    assert scores["twin_of_f2"].expected_information_gain == pytest.approx(
+        scores["f2"].expected_information_gain, abs=1e-14
+    )
+    for name in ("f2", "twin_of_f2", "f3"):
+        (alone,) = rank_questions(twinned, evidence, candidates=[name])
+        assert alone.expected_information_gain == pytest.approx(
+            scores[name].expected_information_gain, abs=1e-12
+        )
+        assert np.allclose(alone.state_probabilities, scores[name].state_probabilities, atol=1e-12)

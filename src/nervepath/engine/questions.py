@@ -105,7 +105,13 @@ def rank_questions(
     cols = [column[v] for v in target_list]
     base_present = base.present[0, cols]
     base_absent = base.absent[0, cols]
-    log_mass, conditional = soft_evidence(tree, base.potentials, base_present, rows, target_list)
+    # Twin findings and shared parent sets repeat rows: each distinct row is pushed once.
+    distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+    log_mass, conditional = soft_evidence(
+        tree, base.potentials, base_present, distinct, target_list
+    )
+    inverse = inverse.reshape(-1)
+    log_mass, conditional = log_mass[inverse], conditional[inverse]
     log_ratio = log_mass + leak
     upto = np.exp(np.minimum(log_ratio, 0.0))[:, None]
     joint_present = upto * conditional

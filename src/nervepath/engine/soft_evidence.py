@@ -81,22 +81,23 @@ def _others(size: int, positions: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(a for a in range(size) if a not in positions)
 
 
-def _joint(table: FloatArray, size: int, a: tuple[int, ...], b: tuple[int, ...]) -> FloatArray:
-    """``(2^|a|, 2^|b|)`` marginal of a flat clique table on two position sets.
+def _spread_reduce(
+    weights: FloatArray, columns: FloatArray, size: int, index: IndexArray, keep: tuple[int, ...]
+) -> FloatArray:
+    """``Σ_{c ∖ keep} w(c) · T(index(c), :)``: ``(2^|keep|, n_cols)``.
 
-    The other axes are summed out first (contiguous runs), then ``bincount`` spreads
-    the small table over the pairs (the two sets may share variables).
+    ``T`` is a table over a child separator, gathered onto the clique's configurations
+    by ``index`` and reduced with contiguous sums, in column blocks so that no
+    temporary exceeds :data:`_MAX_ENTRIES` (the dense joint ``P(S_C, S_W)`` it
+    replaces has ``2^(|S_C| + |S_W|)`` entries, far more than the clique).
     """
-    both = tuple(sorted(set(a) | set(b)))
-    if len(both) < size:
-        table = _reduce(table[:, None], size, both)[:, 0]
-        a = tuple(both.index(x) for x in a)
-        b = tuple(both.index(x) for x in b)
-        size = len(both)
-    n_b = 1 << len(b)
-    index = _sep_index(size, a) * n_b + _sep_index(size, b)
-    counts = np.bincount(index, weights=table, minlength=(1 << len(a)) * n_b)
-    return np.asarray(counts, dtype=np.float64).reshape(-1, n_b)
+    n_cols = columns.shape[1]
+    step = max(1, _MAX_ENTRIES // (1 << size))
+    parts = [
+        _reduce(weights[:, None] * columns[index, start : start + step], size, keep)
+        for start in range(0, n_cols, step)
+    ]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
 def _safe_inverse(values: FloatArray) -> FloatArray:
@@ -231,7 +232,8 @@ def soft_evidence(
         for w in children[k]:
             table = tables[w]
             if table is not None:
-                parts.append(_joint(flat[k], sizes[k], up[k], down[w]) @ table)
+                index = _sep_index(sizes[k], down[w])
+                parts.append(_spread_reduce(flat[k], table, sizes[k], index, up[k]))
                 columns[k].extend(columns[w])
         if parts:
             tables[k] = sep_inverse[k][:, None] * np.concatenate(parts, axis=1)
@@ -296,13 +298,20 @@ def _collect_distribute(
         if len(rows_k) == 0:
             continue
         size = sizes[k]
-        logs = rows[np.ix_(rows_k, tree.home_index[k])] if tree.homes[k] else None
-        if logs is not None and np.any(logs != 0.0):
-            # The homes lead the clique's axes: their factors are a (2^h, rows) table
-            # broadcast over the separator block, one exp per home configuration.
+        logs = rows[np.ix_(rows_k, tree.home_index[k])] if tree.homes[k] else np.zeros((0, 0))
+        used = np.flatnonzero(np.any(logs != 0.0, axis=0))
+        if len(used):
+            # The homes lead the clique's axes: the factors of the homes that carry any
+            # are a (2^u, rows) table, one exp per configuration of those u homes,
+            # broadcast over the other homes and the separator block.
             h = tree.n_homes[k]
-            lam = home_factors(np.ascontiguousarray(logs.T), h)
-            pot = (flat[k].reshape(1 << h, -1, 1) * lam[:, None, :]).reshape(1 << size, -1)
+            lam = home_factors(np.ascontiguousarray(logs[:, used].T), len(used))
+            home_shape = [1] * h
+            for a in used:
+                home_shape[a] = 2
+            pot = (
+                flat[k].reshape((2,) * h + (-1, 1)) * lam.reshape((*home_shape, 1, len(rows_k)))
+            ).reshape(1 << size, -1)
         else:
             pot = np.repeat(flat[k][:, None], len(rows_k), axis=1)
         tensor = pot.reshape((2,) * size + (len(rows_k),))
@@ -344,10 +353,9 @@ def _collect_distribute(
             ratio = np.zeros_like(new)
             np.divide(new, old, out=ratio, where=old > 0.0)
             shape = tuple(2 if a in up[k] else 1 for a in range(size))
-            tensor = pot.reshape((2,) * size + (len(rows_k),)) * ratio.reshape(
-                (*shape, len(rows_k))
-            )
-            pot = tensor.reshape(pot.shape)
+            # In place: the collected table is not needed once updated.
+            tensor = pot.reshape((2,) * size + (len(rows_k),))
+            tensor *= ratio.reshape((*shape, len(rows_k)))
             total = totals[p][parent_rows]
         final[k] = pot
         totals[k] = total
