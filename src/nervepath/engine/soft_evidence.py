@@ -17,7 +17,8 @@ factors, the rest follows from one separator marginal:
 2. *Collect* over active rows: ``ψ_C = P_C · λ_{r,C} · ∏_children m_W / P(S_W)``,
    ``m_C = Σ_{C∖S_C} ψ_C``; at the root ``Z_r = Σ ψ``.
 3. *Distribute* over active rows: ``ψ'_C = ψ_C · Σ_{P∖S_C} ψ'_P / m_C``; the targets
-   homed in ``C`` are read from ``ψ'_C``.
+   homed in ``C`` are read from ``ψ'_C``. The new separator marginal
+   ``Σ_{P∖S_C} ψ'_P`` is summed once per edge and serves both this update and step 4.
 4. *Leave by a separator.* Targets below an inactive child ``W`` of an active clique
    follow from the new separator marginal ``Q(S_W) = Σ_{C∖S_W} ψ'_C`` alone:
    ``E[x_t λ_r] = Σ_s Q(s) J_W(s, t)`` with ``J_W(s, t) = P(t = 1 | S_W = s, e)``, built
@@ -313,8 +314,7 @@ def _collect_distribute(
                 flat[k].reshape((2,) * h + (-1, 1)) * lam.reshape((*home_shape, 1, len(rows_k)))
             ).reshape(1 << size, -1)
         else:
-            pot = np.repeat(flat[k][:, None], len(rows_k), axis=1)
-        tensor = pot.reshape((2,) * size + (len(rows_k),))
+            pot = None  # made by the first child's message (one pass, not two)
         for w in children[k]:
             message = messages[w]
             if message is None:
@@ -325,12 +325,22 @@ def _collect_distribute(
                 spread[:, np.searchsorted(rows_k, active[w])] = ratio
                 ratio = spread
             shape = tuple(2 if a in down[w] else 1 for a in range(size))
-            tensor *= ratio.reshape((*shape, len(rows_k)))
+            if pot is None:
+                pot = (
+                    flat[k].reshape((2,) * size + (1,)) * ratio.reshape((*shape, len(rows_k)))
+                ).reshape(1 << size, -1)
+            else:
+                tensor = pot.reshape((2,) * size + (len(rows_k),))
+                tensor *= ratio.reshape((*shape, len(rows_k)))
+        if pot is None:
+            pot = np.repeat(flat[k][:, None], len(rows_k), axis=1)
         psi[k] = pot
         if parents[k] >= 0:
             messages[k] = _reduce(pot, size, up[k])
     # 4. Distribute over active rows; read targets; leave by separators.
-    final: list[FloatArray | None] = [None] * n
+    # ``arriving[w]``: the parent's updated table summed onto ``S_W``, for all the
+    # parent's rows; computed once and used both to update ``W`` and to leave by ``S_W``.
+    arriving: list[FloatArray | None] = [None] * n
     totals: list[FloatArray] = [np.ones(0)] * n
     for k in reversed(order):
         collected = psi[k]
@@ -344,9 +354,9 @@ def _collect_distribute(
             total = pot.sum(axis=0)
             log_z[rows_k] += np.log(total)
         else:
-            parent_final, old = final[p], messages[k]
-            assert parent_final is not None and old is not None
-            new = _reduce(parent_final, sizes[p], down[k])
+            new, old = arriving[k], messages[k]
+            assert new is not None and old is not None
+            arriving[k] = None
             parent_rows = np.searchsorted(active[p], rows_k)
             if len(parent_rows) != new.shape[1]:
                 new = new[:, parent_rows]
@@ -357,7 +367,6 @@ def _collect_distribute(
             tensor = pot.reshape((2,) * size + (len(rows_k),))
             tensor *= ratio.reshape((*shape, len(rows_k)))
             total = totals[p][parent_rows]
-        final[k] = pot
         totals[k] = total
         scale = _safe_inverse(total)
         if homes[k]:
@@ -367,9 +376,15 @@ def _collect_distribute(
             out[np.ix_(rows_k, home_columns)] = (values * scale).T
         for w in children[k]:
             table = tables[w]
-            if table is None or len(active[w]) == len(rows_k):
+            leaves = table is not None and len(active[w]) != len(rows_k)
+            if psi[w] is None and not leaves:
+                continue
+            reduced = _reduce(pot, size, down[w])
+            if psi[w] is not None:
+                arriving[w] = reduced
+            if table is None or not leaves:
                 continue
             leaving = np.flatnonzero(~is_active[w][rows_k])
-            separator = _reduce(pot, size, down[w])[:, leaving]
+            separator = reduced[:, leaving]
             below_columns = np.asarray(columns[w], dtype=np.intp)
             out[np.ix_(rows_k[leaving], below_columns)] = ((table.T @ separator) * scale[leaving]).T
