@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from nervepath.cli_input import read_json
 from nervepath.cli_interop import export_app
 from nervepath.cli_report import report
 from nervepath.cli_users import users_app
@@ -244,7 +245,7 @@ def assess_case(
         raise NervepathError("--out is for --batch; without it the assessment goes to stdout")
     from nervepath.service import assess
 
-    assessment = assess(_read_case(case_file))
+    assessment = assess(read_json(case_file, "case"))
     if as_json:
         _print_json(assessment.to_dict())
         return
@@ -395,20 +396,6 @@ def _assess_batch(source: str, target: Path | None) -> int:
 def _count_lines(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(1 for _ in handle)
-
-
-def _read_case(case_file: str) -> Any:
-    name = "standard input" if case_file == "-" else case_file
-    try:
-        text = sys.stdin.read() if case_file == "-" else Path(case_file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NervepathError(f"{name}: cannot read the case ({exc.strerror})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NervepathError(
-            f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
 
 
 def _one_line(value: Any) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from nervepath.cli_input import read_json
 from nervepath.errors import NervepathError
 
 __all__ = ["export_app"]
@@ -66,7 +67,7 @@ def export_fhir(
             raise NervepathError(f"--what {what} needs a CASE file")
         _write(resource_json(questionnaire(kb, setting=setting or "self_check"), indent=2), output)
         return
-    case = parse_case(_read_json(case_file, "case"))
+    case = parse_case(read_json(case_file, "case"))
     if what == "questionnaire":
         resource: Resource = questionnaire(kb, setting=setting or case.setting)
     elif what == "questionnaire-response":
@@ -92,24 +93,10 @@ def case_from_fhir(
     from nervepath.interop.fhir import case_from_questionnaire_response, parse_resource
     from nervepath.knowledge.model import load_knowledge_base
 
-    qr = parse_resource(_read_json(qr_file, "QuestionnaireResponse"), QuestionnaireResponse)
+    qr = parse_resource(read_json(qr_file, "QuestionnaireResponse"), QuestionnaireResponse)
     case = case_from_questionnaire_response(qr, load_knowledge_base())
     document = case.model_dump(mode="json", exclude_none=True)
     _write(json.dumps(document, indent=2, ensure_ascii=False), output)
-
-
-def _read_json(source: str, what: str) -> Any:
-    name = "standard input" if source == "-" else source
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NervepathError(f"{name}: cannot read the {what} ({exc.strerror})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NervepathError(
-            f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
 
 
 def _write(text: str, output: Path | None) -> None:

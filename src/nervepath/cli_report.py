@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -13,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from nervepath.cli_input import read_json
 from nervepath.errors import NervepathError
 
 if TYPE_CHECKING:
@@ -143,17 +143,8 @@ def _stored(assessment_id: str) -> StoredAssessment:
 
 
 def _read_case(source: str) -> dict[str, Any]:
+    data = read_json(source, "case")
     name = "standard input" if source == "-" else source
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NervepathError(f"{name}: cannot read the case ({exc.strerror})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NervepathError(
-            f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
     if not isinstance(data, dict):
         raise NervepathError(f"{name}: a case is a JSON object, not {type(data).__name__}")
     return data
