@@ -13,6 +13,7 @@ from nervepath.errors import CaseError
 from nervepath.knowledge.model import KnowledgeBase
 from nervepath.report.charts import Bar, signed
 from nervepath.service import Assessment
+from nervepath.wording import ORIGIN_PLAIN, URGENCY_MEANING
 
 __all__ = [
     "AUDIENCES",
@@ -33,13 +34,8 @@ TOP_CAUSES = 5
 TOP_CAUSES_PLAIN = 3  # a patient reads the likeliest few, not a differential
 MAX_CONTRIBUTIONS = 40  # the largest effects; a longer table stops being read
 
-# The headline wording is the terminal summary's (summary.py), so every door says the same.
-HEADLINE = {
-    "emergency": "EMERGENCY: go to an emergency department now (same day).",
-    "urgent": "URGENT: see a doctor within days.",
-    "routine": "ROUTINE: arrange to see a clinician in the coming weeks.",
-    "self_care": "SELF-CARE: this can usually be managed at home; seek care if it changes.",
-}
+# The headline is the same sentence every door prints (wording.py).
+HEADLINE = URGENCY_MEANING
 ACTION: dict[Audience, dict[str, str]] = {
     "patient": {
         "emergency": "Go to an emergency department (A&E) now, today. Do not wait to see if it "
@@ -59,14 +55,7 @@ ACTION: dict[Audience, dict[str, str]] = {
     },
 }
 ORIGIN_NAMES: dict[Audience, dict[str, str]] = {
-    "patient": {  # as in summary.py
-        "lumbar_spine": "lower back (spine)",
-        "peripheral_nerve": "a nerve in the leg",
-        "pelvis_hip": "hip or pelvis",
-        "foot_local": "the foot itself",
-        "vascular": "blood vessels",
-        "systemic": "the nerves in general (e.g. diabetes)",
-    },
+    "patient": ORIGIN_PLAIN,
     "clinician": {
         "lumbar_spine": "lumbar spine",
         "peripheral_nerve": "peripheral nerve",
