@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nervepath.bodymap import region_instances
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
 from nervepath.knowledge.model import SIDES, KnowledgeBase
 
@@ -60,12 +61,10 @@ def value_words(value: str) -> str:
 def region_choices(kb: KnowledgeBase, *, setting: str) -> list[tuple[str, list[RegionChoice]]]:
     """Body-map places grouped as the knowledge base groups them (foot, ankle, … back)."""
     groups: dict[str, list[RegionChoice]] = {}
-    for r in kb.raw.anatomy.regions:
-        label = r.clinical_name if setting == "clinician" else r.name
-        for side in SIDES if r.lateral else (None,):
-            name = f"{r.id}_{side}" if side else r.id
-            text = f"{label}, {side}" if side else label
-            groups.setdefault(r.group, []).append(RegionChoice(name, text, r.group))
+    for place in region_instances(kb):
+        label = place.clinical_name if setting == "clinician" else place.plain_name
+        text = f"{label}, {place.side}" if place.side else label
+        groups.setdefault(place.group, []).append(RegionChoice(place.name, text, place.group))
     return list(groups.items())
 
 
