@@ -18,6 +18,7 @@ __all__ = [
     "describe",
     "findings_catalogue",
     "provenance",
+    "regions_catalogue",
     "sites_catalogue",
     "statistics",
 ]
@@ -62,6 +63,23 @@ def sites_catalogue(kb: KnowledgeBase) -> list[dict[str, Any]]:
             "leak": provenance(kb, s.leak),
         }
         for s in kb.raw.sites
+    ]
+
+
+def regions_catalogue(kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """The body-map regions, with the roots (core, variable zone) and nerves that supply each."""
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "clinical_name": r.clinical_name,
+            "group": r.group,
+            "sides": _sides(r.lateral),
+            "roots_core": r.roots_core,
+            "roots_variable": r.roots_variable,
+            "nerves": r.nerves,
+        }
+        for r in kb.raw.anatomy.regions
     ]
 
 

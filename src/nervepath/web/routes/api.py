@@ -178,16 +178,4 @@ def catalogue_findings(
 @router.get("/catalogue/regions", tags=["catalogue"])
 def catalogue_regions(request: Request) -> list[dict[str, Any]]:
     """The body-map regions, with the roots and nerves that supply each."""
-    return [
-        {
-            "id": r.id,
-            "name": r.name,
-            "clinical_name": r.clinical_name,
-            "group": r.group,
-            "sides": ["left", "right"] if r.lateral else [None],
-            "roots_core": r.roots_core,
-            "roots_variable": r.roots_variable,
-            "nerves": r.nerves,
-        }
-        for r in request.app.state.kb.raw.anatomy.regions
-    ]
+    return catalogue.regions_catalogue(request.app.state.kb)
