@@ -154,12 +154,11 @@ async def interview_step(request: Request) -> Response:
         if not value:
             raise CaseError("value: choose one answer")
         interview.answer(str(value))
-    if interview.step.kind == "done":
-        return _store_and_show(request, interview.case_document(), setting=setting)
     return _step_page(request, interview, history=[*history, state])
 
 
 def _step_page(request: Request, interview: Interview, *, history: list[Any]) -> Response:
+    """The current step's page; a finished interview is stored and shown instead."""
     if interview.step.kind == "done":
         return _store_and_show(request, interview.case_document(), setting=interview.setting)
     return _page(
