@@ -94,7 +94,15 @@ def _csp_for(path: str) -> str:
 
 # ── sign-in ────────────────────────────────────────────────────────────────────────────────
 def current_user(request: Request) -> User | None:
-    """The signed-in clinician of this session, if still active."""
+    """The signed-in clinician of this session, if still active (looked up once a request:
+    the dependency and the page template both ask)."""
+    if not hasattr(request.state, "user"):
+        request.state.user = _session_user(request)
+    user: User | None = request.state.user
+    return user
+
+
+def _session_user(request: Request) -> User | None:
     username = request.session.get("user")
     if not username:
         return None
@@ -110,10 +118,12 @@ def sign_in(request: Request, user: User) -> None:
     request.session.clear()
     request.session["user"] = user.username
     request.session["csrf"] = secrets.token_urlsafe(32)
+    request.state.user = user
 
 
 def sign_out(request: Request) -> None:
     request.session.clear()
+    request.state.user = None
 
 
 def require_api_user(request: Request) -> User:
