@@ -21,6 +21,7 @@ from nervepath.errors import CaseError
 from nervepath.interview import QUALITIES, Interview
 from nervepath.report import render_pdf, render_report
 from nervepath.storage import StoredAssessment, User
+from nervepath.triage import URGENCY_LEVELS
 from nervepath.web.errors import ApiError
 from nervepath.web.forms import (
     examination_sections,
@@ -43,7 +44,7 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 Clinician = Annotated[User, Depends(require_clinician)]
-URGENCIES = ("emergency", "urgent", "routine", "self_care")
+URGENCIES = tuple(reversed(URGENCY_LEVELS))  # most urgent first, as the list page offers them
 NOTABLE = 0.1
 """A change in log-odds worth a plain sentence on the result page (smaller ones are noise)."""
 
