@@ -44,9 +44,10 @@ import numpy as np
 import numpy.typing as npt
 
 from nervepath.engine.compiled import CompiledNetwork, compile_network
-from nervepath.engine.evidence import Evidence, absorb, evidence_indices, node_indices
-from nervepath.engine.junction import LOG_ZERO, propagate
+from nervepath.engine.evidence import Absorbed, Evidence, absorb, evidence_indices, node_indices
+from nervepath.engine.junction import LOG_ZERO, Propagation, propagate
 from nervepath.engine.network import Network, NetworkError
+from nervepath.engine.split import Terms, combine, split_terms
 
 __all__ = [
     "ImpossibleEvidenceError",
@@ -114,6 +115,11 @@ def infer(source: Network | CompiledNetwork, evidence: Evidence) -> Posterior:
 
 
 def _posterior(compiled: CompiledNetwork, evidence: dict[int, int]) -> tuple[FloatArray, float]:
+    terms = split_terms(compiled, evidence)
+    if terms is not None:
+        split = _split_posterior(compiled, evidence, terms)
+        if split is not None:
+            return split
     # 1. Absorb the evidence into one tree's factors.
     absorbed = absorb(compiled, evidence)
     marginals = np.array(compiled.prior_marginals)
@@ -128,6 +134,61 @@ def _posterior(compiled: CompiledNetwork, evidence: dict[int, int]) -> tuple[Flo
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
     marginals[absorbed.hidden_variables] = result.present[0, absorbed.hidden_columns]
     return marginals, log_z + absorbed.constant
+
+
+def _split_posterior(
+    compiled: CompiledNetwork, evidence: dict[int, int], terms: Terms
+) -> tuple[FloatArray, float] | None:
+    """:func:`_posterior` with the widest abnormal findings as signed terms (``None``: use
+    the tables instead, the sum cancelling too much or the evidence being impossible)."""
+    split = propagate_terms(compiled, evidence, terms)
+    if split is None:
+        return None
+    absorbed, result, weights, log_total = split
+    marginals = np.array(compiled.prior_marginals)
+    marginals[absorbed.hidden_variables] = weights @ result.present[:, absorbed.hidden_columns]
+    return marginals, log_total + absorbed.constant
+
+
+def propagate_terms(
+    compiled: CompiledNetwork, evidence: dict[int, int], terms: Terms, extra: int = 0
+) -> tuple[Absorbed, Propagation, FloatArray, float] | None:
+    """The tree of the evidence without the split findings, propagated once per term.
+
+    Returns it with the propagation (batch row ``t`` for term ``t``), the terms'
+    signed weights (summing to 1) and the log of their total mass; ``None`` when the
+    evidence is impossible or the sum cancels too much (see :func:`split.combine`).
+    """
+    absorbed = absorb(compiled, *without(compiled, evidence, terms, extra))
+    if absorbed.constant == -math.inf:
+        return None
+    result = propagate(absorbed.tree, absorbed.static, term_rows(absorbed.log_unary, terms))
+    combined = combine(result.log_z, terms)
+    if combined is None:
+        return None
+    weights, log_total = combined
+    return absorbed, result, weights, float(log_total)
+
+
+def without(
+    compiled: CompiledNetwork, evidence: dict[int, int], terms: Terms, extra: int = 0
+) -> tuple[dict[int, int], int]:
+    """The evidence without the split findings, and ``extra`` with their parents (which the
+    terms' unary factors touch, so the tree must hold them)."""
+    rest = {f: k for f, k in evidence.items() if f not in terms.findings}
+    for f in terms.findings:
+        extra |= compiled.finding_scopes[f]
+    return rest, extra
+
+
+def term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
+    """Each row of ``log_unary`` (``(R, width)``) plus each term's factors.
+
+    Row ``r · 2^|W| + t`` of the result is row ``r`` with term ``t``.
+    """
+    rows = np.repeat(log_unary, len(terms.signs), axis=0)
+    rows[:, : terms.log_rows.shape[1]] += np.tile(terms.log_rows, (log_unary.shape[0], 1))
+    return rows
 
 
 def probability_all_absent(
@@ -159,16 +220,48 @@ def probabilities_all_absent(
     for group in members:
         for v in group:
             extra |= 1 << v
+    terms = split_terms(compiled, checked)
+    if terms is not None and members:
+        ratios = _split_all_absent(compiled, checked, members, extra, terms)
+        if ratios is not None:
+            return ratios
     absorbed = absorb(compiled, checked, extra)
     if absorbed.constant == -math.inf:
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
     if not members:
         return ()
-    log_unary = np.repeat(absorbed.log_unary, len(members) + 1, axis=0)  # (G + 1, width)
-    for g, group in enumerate(members):
-        log_unary[g + 1, group] = LOG_ZERO
-    result = propagate(absorbed.tree, absorbed.static, log_unary)
+    result = propagate(absorbed.tree, absorbed.static, _group_rows(absorbed.log_unary, members))
     if not math.isfinite(float(result.log_z[0])):
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
     ratios = np.exp(np.minimum(result.log_z[1:] - result.log_z[0], 0.0))
+    return tuple(float(r) for r in ratios)
+
+
+def _group_rows(log_unary: FloatArray, members: list[list[int]]) -> FloatArray:
+    """Row 0: ``log_unary``; row ``g + 1``: every node of group ``g`` also absent."""
+    rows = np.repeat(log_unary, len(members) + 1, axis=0)  # (G + 1, width)
+    for g, group in enumerate(members):
+        rows[g + 1, group] = LOG_ZERO
+    return rows
+
+
+def _split_all_absent(
+    compiled: CompiledNetwork,
+    evidence: dict[int, int],
+    members: list[list[int]],
+    extra: int,
+    terms: Terms,
+) -> tuple[float, ...] | None:
+    """:func:`probabilities_all_absent` with the widest findings split (``None``: use the
+    tables)."""
+    absorbed = absorb(compiled, *without(compiled, evidence, terms, extra))
+    if absorbed.constant == -math.inf:
+        return None
+    rows = term_rows(_group_rows(absorbed.log_unary, members), terms)
+    result = propagate(absorbed.tree, absorbed.static, rows)
+    combined = combine(result.log_z.reshape(len(members) + 1, -1), terms)
+    if combined is None:
+        return None
+    log_total = combined[1]
+    ratios = np.exp(np.minimum(log_total[1:] - log_total[0], 0.0))
     return tuple(float(r) for r in ratios)

@@ -39,10 +39,15 @@ import numpy.typing as npt
 
 from nervepath.engine.compiled import CompiledNetwork
 from nervepath.engine.evidence import Evidence, absorb, evidence_indices, node_indices
-from nervepath.engine.inference import ImpossibleEvidenceError, compiled_network
-from nervepath.engine.junction import propagate
+from nervepath.engine.inference import (
+    ImpossibleEvidenceError,
+    compiled_network,
+    propagate_terms,
+)
+from nervepath.engine.junction import JunctionTree, propagate
 from nervepath.engine.network import Network, NetworkError
 from nervepath.engine.soft_evidence import soft_evidence
+from nervepath.engine.split import Terms, signed_log_sum, split_terms
 
 __all__ = ["QuestionScore", "rank_questions", "should_stop"]
 
@@ -69,7 +74,7 @@ def rank_questions(
 
     ``targets`` defaults to every hidden node; ``candidates`` (finding indices or
     names) to every finding not in ``evidence``. The result is sorted by decreasing
-    gain, ties by finding name.
+    gain (to 1e-9 nats), ties by finding name.
     """
     compiled = compiled_network(source)
     checked = evidence_indices(compiled, evidence)
@@ -78,40 +83,29 @@ def rank_questions(
     chosen = _candidate_indices(compiled, checked, candidates)
     if not chosen:
         return ()
-    # 1. One tree for the evidence, holding every target and every candidate's parents.
     extra = 0
     for v in target_list:
         extra |= 1 << v
     for f in chosen:
         extra |= compiled.finding_scopes[f]
-    absorbed = absorb(compiled, checked, extra)
-    if absorbed.constant == -math.inf:
-        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-    tree = absorbed.tree
-    column = {v: j for j, v in enumerate(tree.variables)}
-    # 2. Rows: (candidate, k) for k < K − 1, with F_f(k) as soft evidence.
+    # 1. The rows: (candidate, k) for k < K − 1, with F_f(k) as soft evidence.
     owners: list[tuple[int, int]] = []
     for f in chosen:
         owners.extend((f, k) for k in range(len(network.findings[f].states) - 1))
-    rows = np.zeros((len(owners), absorbed.log_unary.shape[1]))
+    rows = np.zeros((len(owners), compiled.n_hidden))
     leak = np.empty(len(owners))
     for r, (f, k) in enumerate(owners):
-        rows[r, : compiled.n_hidden] = compiled.log_cumulative[f][k]
+        rows[r] = compiled.log_cumulative[f][k]
         leak[r] = compiled.leak_log_cumulative[f][k]
-    # 3. The evidence alone, then every row through the calibrated tree.
-    base = propagate(tree, absorbed.static, absorbed.log_unary)
-    if not math.isfinite(float(base.log_z[0])):
-        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-    cols = [column[v] for v in target_list]
-    base_present = base.present[0, cols]
-    base_absent = base.absent[0, cols]
-    # Twin findings and shared parent sets repeat rows: each distinct row is pushed once.
-    distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
-    log_mass, conditional = soft_evidence(
-        tree, base.potentials, base_present, distinct, target_list
+    # 2–3. The evidence alone, then every row, through one calibrated tree (or one per
+    #      term of the split findings; see :mod:`nervepath.engine.split`).
+    terms = split_terms(compiled, checked)
+    pushed = (
+        None if terms is None else _split_rows(compiled, checked, extra, terms, rows, target_list)
     )
-    inverse = inverse.reshape(-1)
-    log_mass, conditional = log_mass[inverse], conditional[inverse]
+    if pushed is None:
+        pushed = _rows(compiled, checked, extra, rows, target_list)
+    base_present, base_absent, log_mass, conditional = pushed
     log_ratio = log_mass + leak
     upto = np.exp(np.minimum(log_ratio, 0.0))[:, None]
     joint_present = upto * conditional
@@ -130,11 +124,19 @@ def rank_questions(
         pick = first[members][:, None] + np.arange(count - 1)[None, :]
         mass = np.concatenate([np.zeros((m, 1)), mass_rows[pick], np.ones((m, 1))], axis=1)
         present = np.concatenate(
-            [np.zeros((m, 1, len(cols))), joint_present[pick], np.tile(base_present, (m, 1, 1))],
+            [
+                np.zeros((m, 1, len(target_list))),
+                joint_present[pick],
+                np.tile(base_present, (m, 1, 1)),
+            ],
             axis=1,
         )
         absent = np.concatenate(
-            [np.zeros((m, 1, len(cols))), joint_absent[pick], np.tile(base_absent, (m, 1, 1))],
+            [
+                np.zeros((m, 1, len(target_list))),
+                joint_absent[pick],
+                np.tile(base_absent, (m, 1, 1)),
+            ],
             axis=1,
         )
         state_present = np.maximum(np.diff(present, axis=1), 0.0)
@@ -153,8 +155,88 @@ def rank_questions(
         )
         for i, f in enumerate(chosen)
     ]
-    scores.sort(key=lambda s: (-s.expected_information_gain, s.finding))
+    # Gains equal to 1e-9 nats (left/right twins, equal but for rounding) go by name.
+    scores.sort(key=lambda s: (-round(s.expected_information_gain, 9), s.finding))
     return tuple(scores)
+
+
+Pushed = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+"""``P(t = 1 | e)``, ``P(t = 0 | e)``, then per row ``log E[λ_r | e]`` and ``P(t = 1 | e, λ_r)``."""
+
+
+def _rows(
+    compiled: CompiledNetwork,
+    evidence: dict[int, int],
+    extra: int,
+    rows: FloatArray,
+    targets: list[int],
+) -> Pushed:
+    """The rows pushed through the calibrated tree of the evidence."""
+    absorbed = absorb(compiled, evidence, extra)
+    if absorbed.constant == -math.inf:
+        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+    base = propagate(absorbed.tree, absorbed.static, absorbed.log_unary)
+    if not math.isfinite(float(base.log_z[0])):
+        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+    cols = _columns(absorbed.tree.variables, targets)
+    present, absent = base.present[0, cols], base.absent[0, cols]
+    log_mass, conditional = _soft(absorbed.tree, base.potentials, present, rows, targets)
+    return present, absent, log_mass, conditional
+
+
+def _split_rows(
+    compiled: CompiledNetwork,
+    evidence: dict[int, int],
+    extra: int,
+    terms: Terms,
+    rows: FloatArray,
+    targets: list[int],
+) -> Pushed | None:
+    """:func:`_rows` with the widest findings split: the rows go through the tree of each
+    term and the results are summed with the terms' signed weights (``None``: a sum
+    cancels too much, use the tables)."""
+    split = propagate_terms(compiled, evidence, terms, extra)
+    if split is None:
+        return None
+    absorbed, base, weights, _ = split
+    cols = _columns(absorbed.tree.variables, targets)
+    present, absent = weights @ base.present[:, cols], weights @ base.absent[:, cols]
+    masses = np.empty((rows.shape[0], len(weights)))
+    joints = np.zeros((rows.shape[0], len(targets)))
+    for t, weight in enumerate(weights):
+        potentials = [np.ascontiguousarray(p[..., t : t + 1]) for p in base.potentials]
+        log_mass, conditional = _soft(
+            absorbed.tree, potentials, base.present[t, cols], rows, targets
+        )
+        masses[:, t] = log_mass
+        joints += (weight * np.exp(log_mass))[:, None] * conditional
+    # Each row's own signed sum, Σ_T w_T E_T[λ_r], must not cancel either.
+    summed = signed_log_sum(masses, weights)
+    if summed is None:
+        return None
+    return present, absent, summed, joints / np.exp(summed)[:, None]
+
+
+def _soft(
+    tree: JunctionTree,
+    potentials: Sequence[FloatArray],
+    present: FloatArray,
+    rows: FloatArray,
+    targets: list[int],
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`soft_evidence` of each distinct row once (twin findings repeat rows)."""
+    width = max(tree.variables, default=-1) + 1
+    padded = np.zeros((rows.shape[0], max(width, rows.shape[1])))
+    padded[:, : rows.shape[1]] = rows
+    distinct, inverse = np.unique(padded, axis=0, return_inverse=True)
+    log_mass, conditional = soft_evidence(tree, potentials, present, distinct, targets)
+    inverse = inverse.reshape(-1)
+    return log_mass[inverse], conditional[inverse]
+
+
+def _columns(variables: tuple[int, ...], targets: list[int]) -> list[int]:
+    column = {v: j for j, v in enumerate(variables)}
+    return [column[v] for v in targets]
 
 
 def should_stop(

@@ -1,0 +1,137 @@
+"""Wide abnormal findings as signed terms: exact, and guarded against cancellation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest.mock import patch
+
+import numpy as np
+import pytest
+from engine_oracles import brute_all_absent, brute_force, network_and_evidence
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nervepath.engine.questions as questions
+from nervepath.engine import (
+    FindingNode,
+    HiddenNode,
+    Network,
+    compile_network,
+    infer,
+    probabilities_all_absent,
+    rank_questions,
+)
+from nervepath.engine import split as split_module
+from nervepath.engine.inference import _split_posterior
+from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
+
+TOLERANCE = 1e-9
+
+
+@contextmanager
+def split_everything() -> Iterator[None]:
+    """Split every abnormal finding that has a parent (up to the usual three)."""
+    with patch.object(split_module, "SPLIT_MIN_PARENTS", 1):
+        yield
+
+
+@settings(max_examples=200, deadline=None)
+@given(network_and_evidence())
+def test_split_posterior_matches_brute_force(case: tuple[Network, dict[int, int]]) -> None:
+    network, evidence = case
+    expected, log_evidence = brute_force(network, evidence)
+    compiled = compile_network(network)
+    with split_everything():
+        terms = split_terms(compiled, evidence)
+    if terms is None or log_evidence == -math.inf:
+        return
+    result = _split_posterior(compiled, evidence, terms)
+    if result is None:  # cancelled too much: the tables answer (tested below)
+        return
+    marginals, log_z = result
+    assert np.abs(np.clip(marginals, 0.0, 1.0) - expected).max() <= TOLERANCE
+    assert log_z == pytest.approx(log_evidence, abs=TOLERANCE)
+
+
+@settings(max_examples=100, deadline=None)
+@given(network_and_evidence(), st.data())
+def test_split_origin_groups_match_brute_force(
+    case: tuple[Network, dict[int, int]], data: st.DataObject
+) -> None:
+    network, evidence = case
+    if brute_force(network, evidence)[1] == -math.inf:
+        return
+    n = len(network.hidden)
+    groups = data.draw(st.lists(st.lists(st.integers(0, n - 1), unique=True), max_size=4))
+    with split_everything():
+        got = probabilities_all_absent(network, evidence, groups)
+    for group, value in zip(groups, got, strict=True):
+        assert value == pytest.approx(brute_all_absent(network, evidence, group), abs=TOLERANCE)
+
+
+@settings(max_examples=60, deadline=None)
+@given(network_and_evidence())
+def test_split_ranking_equals_table_ranking(case: tuple[Network, dict[int, int]]) -> None:
+    network, evidence = case
+    if brute_force(network, evidence)[1] == -math.inf:
+        return
+    compiled = compile_network(network)
+    with patch.object(questions, "split_terms", lambda *_: None):
+        tables = rank_questions(compiled, evidence)
+    with split_everything():
+        split = rank_questions(compiled, evidence)
+    expected = {s.finding: s for s in tables}
+    for score in split:
+        other = expected[score.finding]
+        assert score.expected_information_gain == pytest.approx(
+            other.expected_information_gain, abs=TOLERANCE
+        )
+        assert np.allclose(score.state_probabilities, other.state_probabilities, atol=TOLERANCE)
+
+
+def test_terms_of_a_graded_finding() -> None:
+    """``P(Y = k) = F(k) − F(k − 1)``: two terms, the second negative; ``F(K − 1) = 1``."""
+    hidden = (HiddenNode("h", prior=0.3),)
+    grade = FindingNode("g", ("5", "4", "3"), (0.9, 0.08, 0.02), ((0, (0.2, 0.3, 0.5)),))
+    compiled = compile_network(Network(hidden, (grade,)))
+    with split_everything():
+        middle = split_terms(compiled, {0: 1})
+        worst = split_terms(compiled, {0: 2})
+    assert middle is not None and worst is not None
+    assert middle.signs.tolist() == [1.0, -1.0]
+    # Term 0 is F(1) = C_leak(1) C_h(1)^h; term 1 is F(0) = C_leak(0) C_h(0)^h.
+    assert np.exp(middle.log_constants).tolist() == pytest.approx([0.98, 0.9])
+    assert np.exp(middle.log_rows[:, 0]).tolist() == pytest.approx([0.5, 0.2])
+    # The most severe state: F(2) = 1 adds nothing.
+    assert worst.log_rows[0, 0] == 0.0 and worst.log_constants[0] == 0.0
+
+
+def test_combine_refuses_heavy_cancellation() -> None:
+    terms = Terms((0,), np.zeros((2, 1)), np.zeros(2), np.array([1.0, -1.0]))
+    fine = combine(np.array([0.0, math.log(0.5)]), terms)
+    assert fine is not None
+    weights, log_total = fine
+    assert weights.tolist() == pytest.approx([2.0, -1.0])
+    assert float(log_total) == pytest.approx(math.log(0.5))
+    tiny = 1.0 / (10 * MAX_CANCELLATION)
+    assert combine(np.array([0.0, math.log1p(-tiny)]), terms) is None
+    assert combine(np.array([0.0, 0.0]), terms) is None  # not positive
+
+
+def test_unlikely_wide_finding_falls_back_to_tables() -> None:
+    """A finding present against the odds (P ≈ 5e-8) would cancel: the tables answer."""
+    hidden = (HiddenNode("a", prior=0.5), HiddenNode("b", prior=0.5))
+    link = (1 - 1e-7, 1e-7)
+    rare = FindingNode("rare", ("absent", "present"), (1 - 1e-8, 1e-8), ((0, link), (1, link)))
+    network = Network(hidden, (rare,))
+    compiled = compile_network(network)
+    evidence = {0: 1}
+    with split_everything():
+        terms = split_terms(compiled, evidence)
+        assert terms is not None
+        assert _split_posterior(compiled, evidence, terms) is None
+        posterior = infer(compiled, evidence)
+    expected, _ = brute_force(network, evidence)
+    assert np.abs(posterior.marginals - expected).max() <= TOLERANCE
