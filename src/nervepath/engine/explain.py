@@ -38,6 +38,7 @@ from nervepath.engine.evidence import (
 from nervepath.engine.inference import ImpossibleEvidenceError, compiled_network
 from nervepath.engine.junction import propagate
 from nervepath.engine.network import Network
+from nervepath.engine.threads import one_blas_thread
 
 __all__ = ["Explanation", "FindingContribution", "explain"]
 
@@ -69,6 +70,7 @@ class Explanation:
     contributions: tuple[FindingContribution, ...]
 
 
+@one_blas_thread
 def explain(
     source: Network | CompiledNetwork, evidence: Evidence, nodes: Iterable[int | str]
 ) -> tuple[Explanation, ...]:

@@ -48,6 +48,7 @@ from nervepath.engine.evidence import Absorbed, Evidence, absorb, evidence_indic
 from nervepath.engine.junction import LOG_ZERO, Propagation, propagate
 from nervepath.engine.network import Network, NetworkError
 from nervepath.engine.split import Terms, combine, split_terms
+from nervepath.engine.threads import one_blas_thread
 
 __all__ = [
     "ImpossibleEvidenceError",
@@ -97,6 +98,7 @@ def compiled_network(source: Network | CompiledNetwork) -> CompiledNetwork:
     return source if isinstance(source, CompiledNetwork) else compile_network(source)
 
 
+@one_blas_thread
 def infer(source: Network | CompiledNetwork, evidence: Evidence) -> Posterior:
     """Exact ``P(h = 1 | evidence)`` of every hidden node and ``log P(evidence)``.
 
@@ -202,6 +204,7 @@ def probability_all_absent(
     return probabilities_all_absent(source, evidence, [nodes])[0]
 
 
+@one_blas_thread
 def probabilities_all_absent(
     source: Network | CompiledNetwork,
     evidence: Evidence,
