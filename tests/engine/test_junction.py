@@ -7,8 +7,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nervepath.engine import CompiledNetwork, Network
+from nervepath.engine.cliques import _first_eliminated
 from nervepath.engine.evidence import absorb
-from nervepath.engine.junction import JunctionTree, build_tree, propagate, separator_marginal
+from nervepath.engine.junction import (
+    JunctionTree,
+    _configuration_index,
+    _home_marginals,
+    build_tree,
+    home_factors,
+    propagate,
+    separator_marginal,
+)
 from nervepath.engine.synthetic import realistic_cases
 from nervepath.engine.triangulation import bits_of, eliminate, elimination_hint, min_fill
 
@@ -170,3 +179,38 @@ def test_separator_marginal_equals_a_numpy_sum(size: int, batch: int, data: st.D
     expected = table.reshape((2,) * size + (batch,)).sum(axis=others) if others else table
     got = separator_marginal(table, size, others)
     assert np.allclose(got, np.asarray(expected).reshape(got.shape), rtol=1e-13, atol=0.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 10), st.data())
+def test_configuration_index_reads_the_chosen_axes(size: int, data: st.DataObject) -> None:
+    positions = tuple(sorted(data.draw(st.sets(st.integers(0, size - 1)))))
+    index = _configuration_index(size, positions)
+    for c in range(1 << size):
+        bits = [(c >> (size - 1 - a)) & 1 for a in positions]
+        assert index[c] == sum(bit << (len(bits) - 1 - j) for j, bit in enumerate(bits))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 15), st.integers(1, 3))
+def test_home_factors_and_marginals_equal_the_naive_ones(h: int, batch: int) -> None:
+    """Above the indicator-matrix limit the homes are handled in blocks."""
+    rng = np.random.default_rng(h * 10 + batch)
+    logs = rng.uniform(-3.0, 1.0, size=(h, batch))
+    configurations = (np.arange(1 << h)[:, None] >> np.arange(h)[::-1]) & 1
+    expected = np.exp(configurations @ logs)
+    assert np.allclose(home_factors(logs, h), expected, rtol=1e-13, atol=0.0)
+    homes = rng.random((1 << h, batch))
+    marginals = _home_marginals(homes, h)
+    assert np.allclose(marginals[:h], configurations.T @ homes, rtol=1e-12, atol=0.0)
+    assert np.allclose(marginals[h:], (1 - configurations).T @ homes, rtol=1e-12, atol=0.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), unique=True, min_size=1, max_size=30), st.data())
+def test_first_eliminated_is_the_earliest_position(order: list[int], data: st.DataObject) -> None:
+    eliminated = [sum(1 << v for v in order[: i + 1]) for i in range(len(order))]
+    low = data.draw(st.integers(0, len(order) - 1))
+    members = data.draw(st.sets(st.sampled_from(order[low:]), min_size=1))
+    mask = sum(1 << v for v in members)
+    assert _first_eliminated(mask, eliminated, low) == min(order.index(v) for v in members)

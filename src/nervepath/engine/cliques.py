@@ -53,8 +53,8 @@ class JunctionTree:
     ``home_index[k]``) first. ``up_shapes[k]`` broadcasts clique ``k``'s separator
     into its parent, ``sep_positions[k]`` are those variables' axes in the parent and
     ``down_axes[k]`` the parent's other axes. ``placement[j]`` is the clique that holds
-    scope ``j`` of :func:`build_tree`'s input; ``home_order`` sorts the concatenated
-    homes by variable index.
+    scope ``j`` of :func:`build_tree`'s input; ``home_variables`` concatenates the
+    homes (clique by clique) and ``home_order`` sorts them by variable index.
     """
 
     variables: tuple[int, ...]
@@ -69,6 +69,7 @@ class JunctionTree:
     down_axes: tuple[tuple[int, ...], ...]
     placement: tuple[int, ...]
     home_order: npt.NDArray[np.intp]
+    home_variables: npt.NDArray[np.intp]
 
     @property
     def width(self) -> int:
@@ -86,9 +87,21 @@ def tree_size(order: Sequence[tuple[int, int]]) -> int:
     return sum(1 << nb.bit_count() for _, nb in order)
 
 
-def _first_eliminated(mask: int, position: list[int]) -> int:
-    """The earliest elimination position among the variables of a non-empty ``mask``."""
-    return min(map(position.__getitem__, bits_of(mask)))
+def _first_eliminated(mask: int, eliminated: list[int], low: int = 0) -> int:
+    """The earliest elimination position, from ``low`` on, among the variables of ``mask``.
+
+    ``eliminated[i]`` is the mask of the first ``i + 1`` variables eliminated, so the
+    answer is the first ``i`` where it meets ``mask``: a binary search over a few
+    integer ANDs instead of a walk over the set bits.
+    """
+    high = len(eliminated) - 1
+    while low < high:
+        middle = (low + high) >> 1
+        if eliminated[middle] & mask:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def build_tree(
@@ -120,13 +133,17 @@ def build_tree(
             order = refined
     count = len(order)
     position = [0] * len(adj)
+    eliminated: list[int] = []
+    so_far = 0
     for i, (v, _) in enumerate(order):
         position[v] = i
+        so_far |= 1 << v
+        eliminated.append(so_far)
     masks = [nb | (1 << v) for v, nb in order]
     parent = [-1] * count
     for i, (_, nb) in enumerate(order):
         if nb:
-            parent[i] = _first_eliminated(nb, position)
+            parent[i] = _first_eliminated(nb, eliminated, i + 1)
     # 2. Merge a clique into its parent when one contains the other or their union is
     #    small (union-find on elimination positions; parents come later in the order).
     rep = list(range(count))
@@ -169,14 +186,15 @@ def build_tree(
     n_homes = [0] * len(kept)
     for i in range(count):
         n_homes[home_of[i]] += 1
-    placement = tuple(home_of[_first_eliminated(scope, position)] for scope in scopes)
+    placement = tuple(home_of[_first_eliminated(scope, eliminated)] for scope in scopes)
     edges = [
         _edge_layout(clique, cliques[parents[k]]) if parents[k] >= 0 else _ROOT_EDGE
         for k, clique in enumerate(cliques)
     ]
     homes = tuple(clique[: n_homes[k]] for k, clique in enumerate(cliques))
     flat_homes = [v for h in homes for v in h]
-    home_order = np.argsort(np.asarray(flat_homes, dtype=np.intp), kind="stable")
+    home_variables = np.asarray(flat_homes, dtype=np.intp)
+    home_order = np.argsort(home_variables, kind="stable")
     return JunctionTree(
         variables=tuple(sorted(flat_homes)),
         cliques=cliques,
@@ -190,6 +208,7 @@ def build_tree(
         down_axes=tuple(edge[2] for edge in edges),
         placement=placement,
         home_order=home_order.astype(np.intp),
+        home_variables=home_variables,
     )
 
 

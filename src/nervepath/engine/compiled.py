@@ -55,9 +55,13 @@ CHAIN_MIN = 4
 """In the second layout, findings and hidden families with at least this many parents
 are chained (:mod:`nervepath.engine.tables`)."""
 
-SWITCH_SIZE = 1 << 15
+SWITCH_SIZE = 1 << 20
 """A case whose first-layout tree has more table entries than this is also tried in
-the second layout, and the smaller tree is used."""
+the second layout, and the smaller tree is used. On the benchmark cases the chains'
+extra cliques cost more than their smaller tables save up to about a million entries
+(of the cases between 2^15 and 2^20, all but two ran slower chained, most by 30–100 %,
+even where the chained tree was smaller), so the second layout bounds memory more
+than it saves time."""
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -292,22 +296,29 @@ def static_potentials(
     for j, (scope, table) in enumerate(factors):
         k = tree.placement[j]
         permutation, shape = _factor_layout(scope, tree.cliques[k])
-        if table.ndim > len(permutation):
-            axes = (*(1 + a for a in permutation), 0)
-            piece = np.transpose(table, axes).reshape((*shape, table.shape[0]))
+        if table.ndim > scope.bit_count():
+            order = range(table.ndim - 1) if permutation is None else permutation
+            axes = (*(1 + a for a in order), 0)
+            piece = table.transpose(axes).reshape((*shape, table.shape[0]))
+        elif permutation is None:
+            piece = table.reshape((*shape, 1))
         else:
-            piece = np.transpose(table, permutation).reshape((*shape, 1))
+            piece = table.transpose(permutation).reshape((*shape, 1))
         current = static[k]
         static[k] = piece if current is None else current * piece
     return static
 
 
 @functools.lru_cache(maxsize=8192)
-def _factor_layout(scope: int, clique: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Axis permutation (ascending ids → clique order) and broadcast shape of a factor."""
+def _factor_layout(
+    scope: int, clique: tuple[int, ...]
+) -> tuple[tuple[int, ...] | None, tuple[int, ...]]:
+    """Axis permutation (ascending ids → clique order; ``None`` when that is the identity,
+    so an unbatched table needs only a reshape) and broadcast shape of a factor."""
     ids = bits_of(scope)
     permutation = tuple(sorted(range(len(ids)), key=lambda a: clique.index(ids[a])))
-    return permutation, tuple(2 if (scope >> v) & 1 else 1 for v in clique)
+    shape = tuple(2 if (scope >> v) & 1 else 1 for v in clique)
+    return (None if permutation == tuple(range(len(ids))) else permutation), shape
 
 
 def _prior_marginals(layout: Layout, log_odds: FloatArray, n_hidden: int) -> FloatArray:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -48,9 +49,29 @@ FloatArray = npt.NDArray[np.float64]
 LOG_ZERO = -1e300
 """Stands for ``log 0`` in unary log-factors: finite, so ``0 · LOG_ZERO`` is 0, not NaN."""
 
-_BITS_LIMIT = 12
+_BITS_LIMIT = 8
 """Up to this many homes, unary factors and marginals use cached indicator matrices
-(one matrix product each); above it, one broadcast per home variable."""
+(one matrix product each); more homes are split into blocks of at most this many,
+which also keeps each product below OpenBLAS's threading threshold (see
+:data:`_GEMV_MAX`)."""
+
+_GEMV_MAX = 1 << 13
+"""Tables of up to this many entries are summed by a matrix product with ones. OpenBLAS
+runs a matrix–vector product of 9216 entries or more on several threads, which on a
+busy machine costs more than the sum."""
+
+_INDEX_LIMIT = 13
+"""Cliques of up to this many variables move messages by gathering or counting with
+cached configuration indices (at most ``2^13`` entries each, 64 KiB); larger ones by
+broadcasting and reductions, whose per-call overhead no longer matters."""
+
+_BATCH_LIMIT = 8
+"""Batches up to this size are summed onto separators by counting (see
+:func:`separator_marginal`)."""
+
+_BROADCAST_MIN = 8
+"""A trailing block at least this long is multiplied by broadcasting; a shorter one
+(NumPy's inner loop would then be a few elements long) by gathering."""
 
 
 @functools.lru_cache(maxsize=32)
@@ -94,20 +115,67 @@ def _runs(others: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
     return tuple((start, length) for start, length in reversed(runs))
 
 
+@functools.lru_cache(maxsize=64)
+def _ones(size: int) -> FloatArray:
+    """A read-only vector of ``size`` ones: ``ones @ table`` sums rows through BLAS."""
+    out = np.ones(size)
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=2048)
+def _configuration_index(size: int, positions: tuple[int, ...]) -> npt.NDArray[np.intp]:
+    """``(2^size,)``: each configuration's index among those of the axes ``positions``.
+
+    The axes keep their relative order (the first is the most significant bit), so
+    gathering a table over ``positions`` with this index broadcasts it onto the
+    clique, and ``np.bincount`` with it sums the clique onto ``positions``.
+    """
+    configurations = np.arange(1 << size, dtype=np.intp)
+    out = np.zeros(1 << size, dtype=np.intp)
+    for a in positions:
+        out <<= 1
+        out |= (configurations >> (size - 1 - a)) & 1
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _batched_index(size: int, positions: tuple[int, ...], b: int) -> npt.NDArray[np.intp]:
+    """``(2^size · B,)``: :func:`_configuration_index` of each entry of a ``(2^size, B)``
+    table, as an index into a ``(2^|positions|, B)`` one."""
+    index = _configuration_index(size, positions)
+    if b == 1:
+        return index
+    out = (index[:, None] * b + np.arange(b, dtype=np.intp)).reshape(-1)
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept(size: int, others: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(a for a in range(size) if a not in others)
+
+
 def separator_marginal(table: FloatArray, size: int, others: tuple[int, ...]) -> FloatArray:
     """Sum a ``(2^size, B)`` table over the axes ``others``: ``(2^(size − |others|), B)``.
 
-    Each run of adjacent axes is summed as the middle axis of a three-axis view, from
-    the last run to the first (so earlier axes keep their place): at most twice the
-    table's size in all, against 5–30× that for one NumPy reduction over many
-    scattered length-2 axes.
+    NumPy reductions over scattered length-2 axes run 5–30× slower than contiguous
+    ones, so a small table (up to :data:`_BATCH_LIMIT` columns) is summed by one
+    ``np.bincount`` over a cached index of the kept axes. Otherwise each run of
+    adjacent axes is summed as the middle axis of a three-axis view, from the last run
+    to the first (so earlier axes keep their place): at most twice the table's size.
     """
     b = table.shape[-1]
+    if others and size <= _INDEX_LIMIT and b <= _BATCH_LIMIT:
+        kept = _kept(size, others)
+        index = _batched_index(size, kept, b)
+        return _count(index, table, b << len(kept)).reshape(-1, b)
     out = table
     left = size
     for start, length in _runs(others):
         after = left - start - length
-        out = out.reshape(1 << start, 1 << length, (1 << after) * b).sum(axis=1)
+        out = np.add.reduce(out.reshape(1 << start, 1 << length, (1 << after) * b), axis=1)
         left -= length
     return out.reshape(1 << left, b)
 
@@ -163,30 +231,25 @@ def _propagate(
     careful: bool,
 ) -> Propagation | None:
     # Tables are (2^size, B): configurations with the homes most significant, batch
-    # last, so that the sums and products below run over contiguous blocks.
+    # last, so that the sums and products below run over contiguous blocks. Sums over
+    # a leading or trailing block are matrix products with a vector of ones: NumPy's
+    # own reductions crawl when the other block is only a few entries long.
     b = log_unary.shape[0]
     n = len(tree.cliques)
     if n == 0:
         empty = np.zeros((b, 0))
         return Propagation(present=empty, absent=empty, log_z=np.zeros(b), potentials=())
     parents = tree.parents
-    columns = np.ascontiguousarray(log_unary.T)
-    pots: list[FloatArray] = []
     # 1. Initial potentials: unary factors of the homed variables times static tables.
+    #    Every variable is home in exactly one clique: one gather serves them all.
+    columns = log_unary.T[tree.home_variables]
+    pots: list[FloatArray] = []
+    offset = 0
     for k in range(n):
         h = tree.n_homes[k]
-        rest = 1 << (len(tree.cliques[k]) - h)
-        lam = home_factors(columns[tree.home_index[k]], h)
-        table = static[k]
-        if table is None:
-            pot = np.repeat(lam, rest, axis=0) if rest > 1 else lam
-        else:
-            # The static product may leave out axes that no factor touches: broadcast.
-            full = np.empty((*tree.shapes[k], b))
-            home_shape = (*tree.shapes[k][:h], *((1,) * (len(tree.shapes[k]) - h)), b)
-            np.multiply(table, lam.reshape(home_shape), out=full)
-            pot = full.reshape(-1, b)
-        pots.append(pot)
+        lam = home_factors(columns[offset : offset + h], h)
+        offset += h
+        pots.append(_initial(static[k], lam, tree.shapes[k], h, b))
     messages: list[FloatArray] = [pots[0]] * n
     scales: list[FloatArray] = []
     # 2. Collect towards the roots (rescaling every message in the careful pass): sum
@@ -195,21 +258,20 @@ def _propagate(
         p = parents[k]
         pot = pots[k]
         if p < 0:
-            total = pot.sum(axis=0)
+            total = _sum_rows(pot)
             if not careful and not (total > _TINY).all():
                 return None
             scales.append(total)
             pot /= _safe(total)
             continue
         h = tree.n_homes[k]
-        message = pot.reshape(1 << h, -1).sum(axis=0).reshape(-1, b)
+        message = _sum_rows(pot.reshape(1 << h, -1)).reshape(-1, b)
         messages[k] = message
         if careful:
-            total = message.sum(axis=0)
+            total = _sum_rows(message)
             scales.append(total)
             message = message / _safe(total)
-        parent = pots[p].reshape((*tree.shapes[p], b))
-        parent *= message.reshape((*tree.up_shapes[k], b))
+        _absorb_message(tree, pots[p], message, k, p, b)
     # 3. Distribute from the roots: child ← child · P(S | e) / m on its trailing block.
     for k in range(n - 1, -1, -1):
         p = parents[k]
@@ -224,18 +286,14 @@ def _propagate(
             # it as 0 and leaves any message entry that matters unchanged, since the
             # fast pass only stands when the root mass is above 1e-250.
             ratio = separator / (old + 1e-300)
-        child = pots[k].reshape(1 << tree.n_homes[k], -1)
-        child *= ratio.reshape(1, -1)
+        _scale_trailing(pots[k], ratio, len(tree.cliques[k]), tree.n_homes[k], b)
     log_z = np.log(np.stack(scales)).sum(axis=0) if scales else np.zeros(b)
     # 4. Marginals of each clique's home variables, reordered by variable index.
     present_parts: list[FloatArray] = []
     absent_parts: list[FloatArray] = []
     for k in range(n):
         h = tree.n_homes[k]
-        if b == 1:
-            homes = pots[k].reshape(1 << h, -1).sum(axis=1).reshape(-1, 1)
-        else:
-            homes = pots[k].reshape(1 << h, -1, b).sum(axis=1)
+        homes = _home_table(pots[k], len(tree.cliques[k]), h, b)
         both = _home_marginals(homes, h)
         present_parts.append(both[:h])
         absent_parts.append(both[h:])
@@ -247,15 +305,110 @@ def _propagate(
     return Propagation(present=present, absent=absent, log_z=log_z, potentials=shaped)
 
 
+def _sum_rows(table: FloatArray) -> FloatArray:
+    """The sum of a 2-D table's rows."""
+    if table.size <= _GEMV_MAX:
+        out: FloatArray = _ones(table.shape[0]) @ table
+        return out
+    summed: FloatArray = np.add.reduce(table, axis=0)
+    return summed
+
+
+def _home_table(pot: FloatArray, size: int, h: int, b: int) -> FloatArray:
+    """``(2^h, B)``: a ``(2^size, B)`` table summed over its trailing ``size − h`` axes."""
+    if size == h:
+        return pot
+    rest = 1 << (size - h)
+    if b == 1 and pot.size <= _GEMV_MAX:
+        out: FloatArray = pot.reshape(1 << h, rest) @ _ones(rest)
+        return out.reshape(-1, 1)
+    if size <= _INDEX_LIMIT and b <= _BATCH_LIMIT:
+        index = _batched_index(size, tuple(range(h)), b)
+        return _count(index, pot, b << h).reshape(-1, b)
+    summed: FloatArray = np.add.reduce(pot.reshape(1 << h, rest, b), axis=1)
+    return summed
+
+
+def _count(index: npt.NDArray[np.intp], table: FloatArray, length: int) -> FloatArray:
+    """``out[i] = Σ table.flat[c]`` over the entries ``c`` with ``index[c] = i``."""
+    return cast(FloatArray, np.bincount(index, weights=table.reshape(-1), minlength=length))
+
+
+def _initial(
+    table: FloatArray | None, lam: FloatArray, shape: tuple[int, ...], h: int, b: int
+) -> FloatArray:
+    """``(2^size, B)``: a clique's static table times its homes' unary factors ``lam``."""
+    size = len(shape)
+    rest = 1 << (size - h)
+    if table is None:
+        return np.repeat(lam, rest, axis=0) if rest > 1 else lam
+    if table.size != (1 << size) * table.shape[-1]:
+        # The static product may leave out axes that no factor touches: broadcast.
+        if size > _INDEX_LIMIT:
+            full = np.empty((*shape, b))
+            home_shape = (*shape[:h], *((1,) * (size - h)), b)
+            np.multiply(table, lam.reshape(home_shape), out=full)
+            return full.reshape(-1, b)
+        present = tuple(a for a in range(size) if table.shape[a] == 2)
+        flat = table.reshape(-1, table.shape[-1])
+        table = flat.take(_configuration_index(size, present), axis=0)
+    if rest == 1:
+        return table.reshape(-1, table.shape[-1]) * lam
+    if b == 1 and rest < _BROADCAST_MIN:
+        out: FloatArray = table.reshape(-1) * np.repeat(lam.reshape(-1), rest)
+        return out.reshape(-1, 1)
+    blocks = table.reshape(1 << h, rest, table.shape[-1]) * lam.reshape(1 << h, 1, b)
+    return blocks.reshape(-1, b)
+
+
+def _absorb_message(
+    tree: JunctionTree, parent: FloatArray, message: FloatArray, k: int, p: int, b: int
+) -> None:
+    """Multiply clique ``k``'s message ``(2^|S|, B)`` into its parent's separator axes."""
+    size = len(tree.cliques[p])
+    if size <= _INDEX_LIMIT:
+        parent *= message.take(_configuration_index(size, tree.sep_positions[k]), axis=0)
+        return
+    shaped = parent.reshape((*tree.shapes[p], b))
+    shaped *= message.reshape((*tree.up_shapes[k], b))
+
+
+def _scale_trailing(pot: FloatArray, ratio: FloatArray, size: int, h: int, b: int) -> None:
+    """``pot (2^size, B) *= ratio`` over its trailing ``size − h`` axes."""
+    rest = 1 << (size - h)
+    if rest * b < _BROADCAST_MIN and size <= _INDEX_LIMIT:
+        pot *= ratio.take(_low_index(size, size - h), axis=0)
+        return
+    child = pot.reshape(1 << h, -1)
+    child *= ratio.reshape(1, -1)
+
+
+@functools.lru_cache(maxsize=256)
+def _low_index(size: int, low: int) -> npt.NDArray[np.intp]:
+    """``(2^size,)``: each configuration's index among those of its last ``low`` axes."""
+    out = np.arange(1 << size, dtype=np.intp) & ((1 << low) - 1)
+    out.setflags(write=False)
+    return out
+
+
+def _blocks(h: int) -> list[int]:
+    """``h`` homes as consecutive blocks of at most :data:`_BITS_LIMIT`, as even as can be."""
+    count = -(-h // _BITS_LIMIT)
+    return [h // count + (1 if j < h % count else 0) for j in range(count)]
+
+
 def home_factors(logs: FloatArray, h: int) -> FloatArray:
     """``(2^h, B)``: ``∏_j λ_j(x_j)`` over the home configurations, ``λ_j = (1, e^logs_j)``."""
     if h <= _BITS_LIMIT:
         out: FloatArray = np.exp(_unary_bits(h) @ logs)
         return out
-    lam = np.exp(logs)
-    table = np.ones((1, logs.shape[1]))
-    for j in range(h):
-        table = np.stack([table, table * lam[j]], axis=1).reshape(-1, logs.shape[1])
+    b = logs.shape[1]
+    table = np.ones((1, b))
+    start = 0
+    for size in _blocks(h):
+        block = np.exp(_unary_bits(size) @ logs[start : start + size])
+        table = (table[:, None, :] * block[None, :, :]).reshape(-1, b)
+        start += size
     return table
 
 
@@ -265,9 +418,19 @@ def _home_marginals(homes: FloatArray, h: int) -> FloatArray:
         out: FloatArray = _marginal_bits(h) @ homes
         return out
     b = homes.shape[1]
-    ones = [homes.reshape(1 << j, 2, -1, b)[:, 1].sum(axis=(0, 1)) for j in range(h)]
-    zeros = [homes.reshape(1 << j, 2, -1, b)[:, 0].sum(axis=(0, 1)) for j in range(h)]
-    return np.stack(ones + zeros)
+    ones: list[FloatArray] = []
+    zeros: list[FloatArray] = []
+    before = 0
+    for size in _blocks(h):
+        after = h - before - size
+        # The block's own table: the leading and trailing blocks summed out.
+        block = _sum_rows(homes.reshape(1 << before, -1))
+        block = np.add.reduce(block.reshape(1 << size, 1 << after, b), axis=1)
+        both = _marginal_bits(size) @ block
+        ones.append(both[:size])
+        zeros.append(both[size:])
+        before += size
+    return np.concatenate(ones + zeros)
 
 
 def _safe(total: FloatArray) -> FloatArray:
