@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from unittest.mock import patch
 
 import numpy as np
@@ -13,6 +14,7 @@ from engine_oracles import brute_all_absent, brute_force, network_and_evidence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import nervepath.engine.inference as inference
 import nervepath.engine.questions as questions
 from nervepath.engine import (
     FindingNode,
@@ -24,10 +26,15 @@ from nervepath.engine import (
     rank_questions,
 )
 from nervepath.engine import split as split_module
+from nervepath.engine.evidence import evidence_indices
 from nervepath.engine.inference import _split_posterior
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
+from nervepath.evaluate import load_labelled_cases
+from nervepath.knowledge.model import KnowledgeBase
+from nervepath.service import Assessor
 
 TOLERANCE = 1e-9
+VIGNETTES = Path(__file__).parents[1] / "vignettes" / "vignettes.jsonl"
 
 
 @contextmanager
@@ -135,3 +142,24 @@ def test_unlikely_wide_finding_falls_back_to_tables() -> None:
         posterior = infer(compiled, evidence)
     expected, _ = brute_force(network, evidence)
     assert np.abs(posterior.marginals - expected).max() <= TOLERANCE
+
+
+def test_vignettes_split_equals_tables(shipped_kb: KnowledgeBase) -> None:
+    """The clinical vignettes, where splitting is the usual path, give the tables' answers."""
+    assessor = Assessor(shipped_kb)
+    compiled = assessor.compiled
+    cases = load_labelled_cases(VIGNETTES, kb=shipped_kb)
+    split_used = 0
+    for labelled in cases:
+        evidence = evidence_indices(compiled, assessor.differential(labelled.case).evidence)
+        terms = split_terms(compiled, evidence)
+        if terms is None:
+            continue
+        result = _split_posterior(compiled, evidence, terms)
+        assert result is not None, labelled.id
+        split_used += 1
+        with patch.object(inference, "split_terms", lambda *_: None):
+            tables = infer(compiled, evidence)
+        assert np.abs(np.clip(result[0], 0.0, 1.0) - tables.marginals).max() <= 1e-11, labelled.id
+        assert result[1] == pytest.approx(tables.log_evidence, abs=1e-11)
+    assert split_used >= len(cases) // 2  # most vignettes have back pain or are over 50
