@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from nervepath.engine import (
     HiddenNode,
     Network,
     compile_network,
+    explain,
     infer,
     probabilities_all_absent,
     rank_questions,
@@ -34,6 +36,7 @@ from nervepath.knowledge.model import KnowledgeBase
 from nervepath.service import Assessor
 
 TOLERANCE = 1e-9
+explain_module = sys.modules["nervepath.engine.explain"]  # the package exports the function
 VIGNETTES = Path(__file__).parents[1] / "vignettes" / "vignettes.jsonl"
 
 
@@ -96,6 +99,30 @@ def test_split_ranking_equals_table_ranking(case: tuple[Network, dict[int, int]]
             other.expected_information_gain, abs=TOLERANCE
         )
         assert np.allclose(score.state_probabilities, other.state_probabilities, atol=TOLERANCE)
+
+
+@settings(max_examples=100, deadline=None)
+@given(network_and_evidence())
+def test_split_explanations_equal_table_explanations(case: tuple[Network, dict[int, int]]) -> None:
+    network, evidence = case
+    if brute_force(network, evidence)[1] == -math.inf:
+        return
+    compiled = compile_network(network)
+    nodes = range(len(network.hidden))
+    with patch.object(explain_module, "split_terms", lambda *_: None):
+        tables = explain(compiled, evidence, nodes)
+    with split_everything():
+        split = explain(compiled, evidence, nodes)
+    for mine, theirs in zip(split, tables, strict=True):
+        assert mine.probability == pytest.approx(theirs.probability, abs=TOLERANCE)
+        expected = {c.finding: c.log_odds_change for c in theirs.contributions}
+        assert len(mine.contributions) == len(expected)
+        for contribution in mine.contributions:
+            change = expected[contribution.finding]
+            if math.isfinite(change):
+                assert contribution.log_odds_change == pytest.approx(change, abs=1e-8)
+            else:
+                assert contribution.log_odds_change == change
 
 
 def test_terms_of_a_graded_finding() -> None:
@@ -162,4 +189,13 @@ def test_vignettes_split_equals_tables(shipped_kb: KnowledgeBase) -> None:
             tables = infer(compiled, evidence)
         assert np.abs(np.clip(result[0], 0.0, 1.0) - tables.marginals).max() <= 1e-11, labelled.id
         assert result[1] == pytest.approx(tables.log_evidence, abs=1e-11)
+        top = np.argsort(-tables.marginals)[:3].tolist()
+        with patch.object(explain_module, "split_terms", lambda *_: None):
+            expected = explain(compiled, evidence, top)
+        for mine, theirs in zip(explain(compiled, evidence, top), expected, strict=True):
+            changes = {c.finding: c.log_odds_change for c in theirs.contributions}
+            for contribution in mine.contributions:
+                assert contribution.log_odds_change == pytest.approx(
+                    changes[contribution.finding], abs=1e-9
+                )
     assert split_used >= len(cases) // 2  # most vignettes have back pain or are over 50

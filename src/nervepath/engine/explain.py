@@ -15,6 +15,8 @@ All leave-one-out posteriors come from *one* batched propagation over the juncti
 tree of the full evidence, which is also valid for every subset of it: batch row 0
 holds all the evidence, row ``j + 1`` the same factors without finding ``j`` (its unary
 factors removed for a normal finding, its table replaced by ones for an abnormal one).
+The widest abnormal findings enter as signed terms (:mod:`nervepath.engine.split`): each
+row is then propagated once per term, and a split finding's own row drops its terms.
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ from nervepath.engine.evidence import (
     node_indices,
     unary_log_factors,
 )
-from nervepath.engine.inference import ImpossibleEvidenceError, compiled_network
-from nervepath.engine.junction import propagate
+from nervepath.engine.inference import ImpossibleEvidenceError, compiled_network, propagate_terms
+from nervepath.engine.junction import Propagation, propagate
 from nervepath.engine.network import Network
+from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, leave_out, split_terms
 from nervepath.engine.threads import one_blas_thread
 
 __all__ = ["Explanation", "FindingContribution", "explain"]
@@ -81,24 +84,15 @@ def explain(
     extra = 0
     for v in targets:
         extra |= 1 << v
-    # 1. One tree for the full evidence (it covers every subset of it).
-    absorbed = absorb(compiled, checked, extra)
-    if absorbed.constant == -math.inf:
-        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-    observed = list(absorbed.normals) + list(absorbed.positives) + list(absorbed.detached)
-    batch = 1 + len(observed)
-    # 2–3. Propagate the rows, in chunks when the tree is large (memory).
-    if absorbed.tree.variables:
-        step = max(1, _MAX_ENTRIES // max(1, absorbed.tree.size))
-        parts = [
-            _rows(compiled, absorbed, range(r, min(r + step, batch))) for r in range(0, batch, step)
-        ]
-        present = np.concatenate([p for p, _ in parts])
-        absent = np.concatenate([a for _, a in parts])
-        column = {v: j for j, v in enumerate(absorbed.tree.variables)}
+    # 1. One tree for the full evidence (it covers every subset of it); the widest
+    #    abnormal findings as signed terms when that does not cancel (split.py).
+    terms = split_terms(compiled, checked)
+    split = None if terms is None else _split_rows(compiled, checked, extra, terms, targets)
+    if split is not None:
+        observed, column, present, absent = split
     else:
-        column = {}
-        present = absent = np.zeros((batch, 0))
+        observed, column, present, absent = _table_rows(compiled, checked, extra)
+    batch = 1 + len(observed)
     # 4. Log-odds per row and node; differences with row 0.
     network = compiled.network
     explanations: list[Explanation] = []
@@ -131,38 +125,111 @@ def explain(
     return tuple(explanations)
 
 
-def _rows(
-    compiled: CompiledNetwork, absorbed: Absorbed, chunk: range
-) -> tuple[FloatArray, FloatArray]:
-    """``P(x = 1)`` and ``P(x = 0)`` of the tree's variables for rows ``chunk`` of the batch.
+Rows = tuple[list[int], dict[int, int], FloatArray, FloatArray]
+"""The observed findings in row order, each tree variable's column, and ``P(x = 1)``,
+``P(x = 0)`` per row (row 0: all the evidence; row ``j + 1``: without finding ``j``)."""
 
-    Row 0 holds all the evidence; row ``j + 1`` leaves observed finding ``j`` out (normal
-    findings first, then abnormal ones, in :class:`Absorbed` order).
-    """
-    n_normal = len(absorbed.normals)
-    rows = list(chunk)
-    # 2. Unary factors per row: the normal finding of row j + 1 left out.
+
+def _table_rows(compiled: CompiledNetwork, evidence: dict[int, int], extra: int) -> Rows:
+    """The leave-one-out rows through the tree of all the evidence, every finding a factor."""
+    absorbed = absorb(compiled, evidence, extra)
+    if absorbed.constant == -math.inf:
+        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+    observed = list(absorbed.normals) + list(absorbed.positives) + list(absorbed.detached)
+    batch = 1 + len(observed)
+    if not absorbed.tree.variables:
+        return observed, {}, np.zeros((batch, 0)), np.zeros((batch, 0))
+    # 2–3. Propagate the rows, in chunks when the tree is large (memory).
+    step = max(1, _MAX_ENTRIES // max(1, absorbed.tree.size))
+    parts = []
+    for start in range(0, batch, step):
+        chunk = range(start, min(start + step, batch))
+        log_unary = _leave_out_unary(compiled, absorbed, list(chunk))
+        result = _propagate_rows(absorbed, list(chunk), log_unary)
+        if start == 0 and not math.isfinite(float(result.log_z[0])):
+            raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+        parts.append((result.present, result.absent))
+    column = {v: j for j, v in enumerate(absorbed.tree.variables)}
+    present = np.concatenate([p for p, _ in parts])
+    return observed, column, present, np.concatenate([a for _, a in parts])
+
+
+def _split_rows(
+    compiled: CompiledNetwork,
+    evidence: dict[int, int],
+    extra: int,
+    terms: Terms,
+    targets: list[int],
+) -> Rows | None:
+    """:func:`_table_rows` with the split findings as terms: every row is propagated once
+    per term and summed with the row's signed weights (a split finding's own row drops
+    its terms). ``None`` when a sum cancels too much for its probabilities to be exact."""
+    split = propagate_terms(compiled, evidence, terms, extra)
+    if split is None:
+        return None
+    absorbed = split[0]
+    observed = [*absorbed.normals, *absorbed.positives, *absorbed.detached, *terms.findings]
+    own = len(observed) - len(terms.findings)
+    batch, count = 1 + len(observed), len(terms.signs)
+    per_row = [terms] * (1 + own)
+    per_row += [leave_out(compiled, evidence, terms, i) for i in range(len(terms.findings))]
+    column = {v: j for j, v in enumerate(absorbed.tree.variables)}
+    checked = [column[v] for v in targets if v in column]
+    step = max(1, _MAX_ENTRIES // max(1, absorbed.tree.size * count))
+    present = np.empty((batch, len(absorbed.tree.variables)))
+    absent = np.empty_like(present)
+    for start in range(0, batch, step):
+        chunk = list(range(start, min(start + step, batch)))
+        rest = [r if r <= own else 0 for r in chunk]  # a split finding's row: all the rest
+        base = _leave_out_unary(compiled, absorbed, rest)
+        rows = np.repeat(base, count, axis=0)
+        for i, r in enumerate(chunk):
+            rows[i * count : (i + 1) * count, : compiled.n_hidden] += per_row[r].log_rows
+        result = _propagate_rows(absorbed, rest, rows, count)
+        for i, r in enumerate(chunk):
+            block = slice(i * count, (i + 1) * count)
+            combined = combine(result.log_z[block], per_row[r])
+            if combined is None:
+                return None
+            weights = combined[0]
+            for out, values in ((present, result.present), (absent, result.absent)):
+                signed = weights @ values[block]
+                magnitude = np.abs(weights) @ values[block]
+                if not (magnitude[checked] <= MAX_CANCELLATION * signed[checked]).all():
+                    return None  # a small probability left inexact by the cancellation
+                out[r] = signed
+    return observed, column, present, absent
+
+
+def _leave_out_unary(compiled: CompiledNetwork, absorbed: Absorbed, rows: list[int]) -> FloatArray:
+    """Unary factors for each row: the normal finding of row ``j + 1`` left out."""
     log_unary = np.repeat(absorbed.log_unary, len(rows), axis=0)
-    dropped = [(i, r - 1) for i, r in enumerate(rows) if 1 <= r <= n_normal]
+    dropped = [(i, r - 1) for i, r in enumerate(rows) if 1 <= r <= len(absorbed.normals)]
     if dropped:
         log_unary[[i for i, _ in dropped], : compiled.n_hidden] = unary_log_factors(
             compiled, list(absorbed.normals), leave_out=[j for _, j in dropped]
         )
-    # 3. Tables per row: those of the abnormal finding of the row replaced by ones (the
-    #    auxiliaries of a chain then sum to a constant, which leaves marginals alone).
+    return log_unary
+
+
+def _propagate_rows(
+    absorbed: Absorbed, rows: list[int], log_unary: FloatArray, repeat: int = 1
+) -> Propagation:
+    """Propagate ``rows`` (each ``repeat`` times in ``log_unary``), the tables of the abnormal
+    finding of each row replaced by ones (the auxiliaries of a chain then sum to a constant,
+    which leaves marginals alone)."""
+    n_normal = len(absorbed.normals)
     factors: list[tuple[int, FloatArray]] = []
     for (scope, table), owner in zip(absorbed.factors, absorbed.owners, strict=True):
-        row = 1 + n_normal + owner
-        if owner < 0 or row not in chunk:
+        mine = [i for i, r in enumerate(rows) if owner >= 0 and r == 1 + n_normal + owner]
+        if not mine:
             factors.append((scope, table))
             continue
-        batched = np.broadcast_to(table, (len(rows), *table.shape)).copy()
-        batched[rows.index(row)] = 1.0
+        batched = np.broadcast_to(table, (len(rows) * repeat, *table.shape)).copy()
+        for i in mine:
+            batched[i * repeat : (i + 1) * repeat] = 1.0
         factors.append((scope, batched))
-    result = propagate(absorbed.tree, static_potentials(absorbed.tree, factors), log_unary)
-    if 0 in chunk and not math.isfinite(float(result.log_z[0])):
-        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-    return result.present, result.absent
+    return propagate(absorbed.tree, static_potentials(absorbed.tree, factors), log_unary)
 
 
 def _log_odds(present: FloatArray, absent: FloatArray) -> FloatArray:

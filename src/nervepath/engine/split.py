@@ -86,13 +86,20 @@ def split_terms(compiled: CompiledNetwork, evidence: Mapping[int, int]) -> Terms
     if not wide:
         return None
     wide.sort(key=lambda f: (-len(network.findings[f].parents), f))
-    chosen = tuple(wide[:SPLIT_MAX])
-    count = 1 << len(chosen)
+    return terms_of(compiled, evidence, tuple(wide[:SPLIT_MAX]))
+
+
+def terms_of(
+    compiled: CompiledNetwork, evidence: Mapping[int, int], findings: tuple[int, ...]
+) -> Terms:
+    """The ``2^|findings|`` terms of the given abnormal ``findings``."""
+    network = compiled.network
+    count = 1 << len(findings)
     log_rows = np.zeros((count, compiled.n_hidden))
     log_constants = np.zeros(count)
     signs = np.ones(count)
     for t in range(count):
-        for i, f in enumerate(chosen):
+        for i, f in enumerate(findings):
             lower = (t >> i) & 1  # this term takes F_f(k − 1), with a minus sign
             j = evidence[f] - lower
             if j < len(network.findings[f].states) - 1:  # F_f(K − 1) = 1 adds nothing
@@ -100,7 +107,22 @@ def split_terms(compiled: CompiledNetwork, evidence: Mapping[int, int]) -> Terms
                 log_constants[t] += compiled.leak_log_cumulative[f][j]
             if lower:
                 signs[t] = -signs[t]
-    return Terms(chosen, log_rows, log_constants, signs)
+    return Terms(findings, log_rows, log_constants, signs)
+
+
+def leave_out(
+    compiled: CompiledNetwork, evidence: Mapping[int, int], terms: Terms, i: int
+) -> Terms:
+    """``terms`` with split finding ``i`` left out (its factor 1), padded with terms of
+    weight 0 to the same count, so that every leave-one-out row has as many terms."""
+    rest = terms_of(compiled, evidence, terms.findings[:i] + terms.findings[i + 1 :])
+    pad = len(terms.signs) - len(rest.signs)
+    return Terms(
+        terms.findings,
+        np.concatenate([rest.log_rows, np.zeros((pad, rest.log_rows.shape[1]))]),
+        np.concatenate([rest.log_constants, np.zeros(pad)]),
+        np.concatenate([rest.signs, np.zeros(pad)]),
+    )
 
 
 def combine(log_masses: FloatArray, terms: Terms) -> tuple[FloatArray, FloatArray] | None:
