@@ -12,6 +12,7 @@ from nervepath.engine.evidence import absorb
 from nervepath.engine.junction import (
     JunctionTree,
     _configuration_index,
+    _direct_marginal_bits,
     _home_marginals,
     build_tree,
     home_factors,
@@ -204,6 +205,20 @@ def test_home_factors_and_marginals_equal_the_naive_ones(h: int, batch: int) -> 
     marginals = _home_marginals(homes, h)
     assert np.allclose(marginals[:h], configurations.T @ homes, rtol=1e-12, atol=0.0)
     assert np.allclose(marginals[h:], (1 - configurations).T @ homes, rtol=1e-12, atol=0.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 10), st.integers(1, 3), st.data())
+def test_direct_marginals_equal_the_home_table_ones(
+    size: int, batch: int, data: st.DataObject
+) -> None:
+    """One product with the whole clique table gives the homes' masses of 1, then of 0."""
+    h = data.draw(st.integers(1, min(size, 8)))
+    table = np.random.default_rng(size * 10 + h).random((1 << size, batch))
+    homes = table.reshape(1 << h, -1, batch).sum(axis=1)
+    expected = _home_marginals(homes, h)
+    got = _direct_marginal_bits(size, h) @ table
+    assert np.allclose(got, expected, rtol=1e-13, atol=0.0)
 
 
 @settings(max_examples=200, deadline=None)

@@ -65,6 +65,10 @@ _INDEX_LIMIT = 13
 cached configuration indices (at most ``2^13`` entries each, 64 KiB); larger ones by
 broadcasting and reductions, whose per-call overhead no longer matters."""
 
+_DIRECT_LIMIT = 10
+"""Cliques of up to this many variables get their home marginals from one product
+with the whole table (:func:`_direct_marginal_bits`) instead of two."""
+
 _BATCH_LIMIT = 8
 """Batches up to this size are summed onto separators by counting (see
 :func:`separator_marginal`)."""
@@ -99,6 +103,16 @@ def _unary_bits(size: int) -> FloatArray:
 def _marginal_bits(size: int) -> FloatArray:
     """``(2·size, 2^size)``: indicators of ``x_j = 1`` then of ``x_j = 0``, by row."""
     out = np.ascontiguousarray(_configurations(size).T)
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _direct_marginal_bits(size: int, h: int) -> FloatArray:
+    """``(2h, 2^size)``: :func:`_marginal_bits` of the ``h`` leading axes, each column
+    repeated over the trailing configurations, so one product gives the home marginals
+    of a whole clique table."""
+    out = np.ascontiguousarray(np.repeat(_marginal_bits(h), 1 << (size - h), axis=1))
     out.setflags(write=False)
     return out
 
@@ -252,6 +266,10 @@ def _propagate(
         pots.append(_initial(static[k], lam, tree.shapes[k], h, b))
     messages: list[FloatArray] = [pots[0]] * n
     scales: list[FloatArray] = []
+    sizes = [len(clique) for clique in tree.cliques]
+    # The gather that broadcasts a message onto its parent's configurations is also
+    # the count that sums the parent back onto the separator: one index per edge.
+    indices: list[npt.NDArray[np.intp] | None] = [None] * n
     # 2. Collect towards the roots (rescaling every message in the careful pass): sum
     #    the leading home block, multiply into the parent's separator axes.
     for k in range(n):
@@ -264,20 +282,29 @@ def _propagate(
             scales.append(total)
             pot /= _safe(total)
             continue
-        h = tree.n_homes[k]
-        message = _sum_rows(pot.reshape(1 << h, -1)).reshape(-1, b)
+        message = _sum_rows(pot.reshape(1 << tree.n_homes[k], -1)).reshape(-1, b)
         messages[k] = message
         if careful:
             total = _sum_rows(message)
             scales.append(total)
             message = message / _safe(total)
-        _absorb_message(tree, pots[p], message, k, p, b)
+        if sizes[p] <= _INDEX_LIMIT:
+            index = _configuration_index(sizes[p], tree.sep_positions[k])
+            indices[k] = index
+            pots[p] *= message.take(index, axis=0)
+        else:
+            grown = pots[p].reshape((*tree.shapes[p], b))
+            grown *= message.reshape((*tree.up_shapes[k], b))
     # 3. Distribute from the roots: child ← child · P(S | e) / m on its trailing block.
     for k in range(n - 1, -1, -1):
         p = parents[k]
         if p < 0:
             continue
-        separator = separator_marginal(pots[p], len(tree.cliques[p]), tree.down_axes[k])
+        edge = indices[k]
+        if b == 1 and edge is not None and tree.down_axes[k]:
+            separator = _count(edge, pots[p], len(messages[k])).reshape(-1, 1)
+        else:
+            separator = separator_marginal(pots[p], sizes[p], tree.down_axes[k])
         old = messages[k]
         if careful:
             ratio = np.divide(separator, old, out=np.zeros_like(separator), where=old != 0)
@@ -286,15 +313,18 @@ def _propagate(
             # it as 0 and leaves any message entry that matters unchanged, since the
             # fast pass only stands when the root mass is above 1e-250.
             ratio = separator / (old + 1e-300)
-        _scale_trailing(pots[k], ratio, len(tree.cliques[k]), tree.n_homes[k], b)
+        _scale_trailing(pots[k], ratio, sizes[k], tree.n_homes[k], b)
     log_z = np.log(np.stack(scales)).sum(axis=0) if scales else np.zeros(b)
     # 4. Marginals of each clique's home variables, reordered by variable index.
     present_parts: list[FloatArray] = []
     absent_parts: list[FloatArray] = []
     for k in range(n):
         h = tree.n_homes[k]
-        homes = _home_table(pots[k], len(tree.cliques[k]), h, b)
-        both = _home_marginals(homes, h)
+        size = sizes[k]
+        if h <= _BITS_LIMIT and size <= _DIRECT_LIMIT:
+            both = _direct_marginal_bits(size, h) @ pots[k]
+        else:
+            both = _home_marginals(_home_table(pots[k], size, h, b), h)
         present_parts.append(both[:h])
         absent_parts.append(both[h:])
     present = np.concatenate(present_parts, axis=0)[tree.home_order].T
@@ -359,18 +389,6 @@ def _initial(
         return out.reshape(-1, 1)
     blocks = table.reshape(1 << h, rest, table.shape[-1]) * lam.reshape(1 << h, 1, b)
     return blocks.reshape(-1, b)
-
-
-def _absorb_message(
-    tree: JunctionTree, parent: FloatArray, message: FloatArray, k: int, p: int, b: int
-) -> None:
-    """Multiply clique ``k``'s message ``(2^|S|, B)`` into its parent's separator axes."""
-    size = len(tree.cliques[p])
-    if size <= _INDEX_LIMIT:
-        parent *= message.take(_configuration_index(size, tree.sep_positions[k]), axis=0)
-        return
-    shaped = parent.reshape((*tree.shapes[p], b))
-    shaped *= message.reshape((*tree.up_shapes[k], b))
 
 
 def _scale_trailing(pot: FloatArray, ratio: FloatArray, size: int, h: int, b: int) -> None:
