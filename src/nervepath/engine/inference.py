@@ -16,8 +16,10 @@ Algorithm:
    inclusion–exclusion); an abnormal one, ``P(Y = k | pa) = F(k) − F(k−1)``, becomes a
    table over its parents, or, with many parents, a chain of small non-negative
    factors through auxiliary variables (Heckerman & Breese 1996; see
-   :mod:`nervepath.engine.tables`). Hidden nodes that no observation can reach keep
-   the prior marginals computed once per network.
+   :mod:`nervepath.engine.tables`). The widest abnormal findings are instead written
+   as the signed sum of their two product terms, each a row of the batch, when that
+   sum does not cancel (:mod:`nervepath.engine.split`). Hidden nodes that no
+   observation can reach keep the prior marginals computed once per network.
 2. Build a junction tree of those factors by greedy elimination (simplicial nodes,
    min-degree, min-fill; :mod:`nervepath.engine.junction`). Independent parts (the
    left and right legs) become separate trees. When the tree is large, the layout
@@ -161,10 +163,10 @@ def propagate_terms(
     signed weights (summing to 1) and the log of their total mass; ``None`` when the
     evidence is impossible or the sum cancels too much (see :func:`split.combine`).
     """
-    absorbed = absorb(compiled, *without(compiled, evidence, terms, extra))
+    absorbed = absorb(compiled, *_without(compiled, evidence, terms, extra))
     if absorbed.constant == -math.inf:
         return None
-    result = propagate(absorbed.tree, absorbed.static, term_rows(absorbed.log_unary, terms))
+    result = propagate(absorbed.tree, absorbed.static, _term_rows(absorbed.log_unary, terms))
     combined = combine(result.log_z, terms)
     if combined is None:
         return None
@@ -172,7 +174,7 @@ def propagate_terms(
     return absorbed, result, weights, float(log_total)
 
 
-def without(
+def _without(
     compiled: CompiledNetwork, evidence: dict[int, int], terms: Terms, extra: int = 0
 ) -> tuple[dict[int, int], int]:
     """The evidence without the split findings, and ``extra`` with their parents (which the
@@ -183,7 +185,7 @@ def without(
     return rest, extra
 
 
-def term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
+def _term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
     """Each row of ``log_unary`` (``(R, width)``) plus each term's factors.
 
     Row ``r · 2^|W| + t`` of the result is row ``r`` with term ``t``.
@@ -257,10 +259,10 @@ def _split_all_absent(
 ) -> tuple[float, ...] | None:
     """:func:`probabilities_all_absent` with the widest findings split (``None``: use the
     tables)."""
-    absorbed = absorb(compiled, *without(compiled, evidence, terms, extra))
+    absorbed = absorb(compiled, *_without(compiled, evidence, terms, extra))
     if absorbed.constant == -math.inf:
         return None
-    rows = term_rows(_group_rows(absorbed.log_unary, members), terms)
+    rows = _term_rows(_group_rows(absorbed.log_unary, members), terms)
     result = propagate(absorbed.tree, absorbed.static, rows)
     combined = combine(result.log_z.reshape(len(members) + 1, -1), terms)
     if combined is None:

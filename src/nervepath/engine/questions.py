@@ -25,7 +25,10 @@ below each row's factors and reads everything else off separator marginals. A ro
 yields ``P(f ≤ k | e)`` and ``P(h = 1 | e, f ≤ k)``; states and joints follow by
 differences, ``P(·, f = k) = P(·, f ≤ k) − P(·, f ≤ k − 1)`` with
 ``P(·, f ≤ K−1) = P(· | e)``. For a yes/no finding that is one row: the "present"
-branch is ``P(h, f = 1 | e) = P(h | e) − P(h, f = 0 | e)``.
+branch is ``P(h, f = 1 | e) = P(h | e) − P(h, f = 0 | e)``. When the evidence has
+findings split into signed terms (:mod:`nervepath.engine.split`), the rows go through
+the tree of each term and are summed with the terms' weights, each row's sum guarded
+against cancellation like the terms' own.
 """
 
 from __future__ import annotations
