@@ -94,6 +94,8 @@ class Layout:
     chain_from: int
     finding_chains: tuple[tuple[tuple[FloatArray, ...], ...], ...]
     chain_orders: tuple[tuple[int, ...], ...]
+    with_family: int
+    """The hidden nodes that have family factors (the non-roots), as a bitmask."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,6 +285,7 @@ def _layout(
         chain_from=findings_from,
         finding_chains=tuple(chains),
         chain_orders=tuple(orders),
+        with_family=_mask(v for v in range(n) if families[v]),
     )
 
 

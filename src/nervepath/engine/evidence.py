@@ -16,6 +16,8 @@ every other hidden node is independent of the evidence and keeps its prior margi
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -199,15 +201,11 @@ def _draft(
     # 2. Interaction graph: the layout's hidden families, plus, per abnormal finding,
     #    one clique (its table) or a chain of small cliques through new auxiliary
     #    variables numbered from the layout's width up (its sequential decomposition).
-    n_hidden = compiled.n_hidden
     adj = [m & relevant for m in layout.moral]
     touched = 0
-    factors: list[tuple[int, FloatArray]] = []
-    owners: list[int] = []
-    for v in bits_of(relevant & ((1 << n_hidden) - 1)):
-        for factor in layout.families[v]:
-            factors.append(factor)
-            owners.append(-1)
+    families = layout.families
+    factors = [factor for v in bits_of(relevant & layout.with_family) for factor in families[v]]
+    owners = [-1] * len(factors)
     for j, f in enumerate(positives):
         if len(compiled.network.findings[f].parents) < layout.chain_from:
             pieces = [(compiled.finding_scopes[f], compiled.finding_tables[f][evidence[f] - 1])]
@@ -272,16 +270,17 @@ def _finish(
         # A finding without parents: its (leak) probability is a constant factor.
         value = float(compiled.finding_tables[f][evidence[f] - 1])
         constant += math.log(value) if value > 0.0 else -math.inf
-    hidden_columns = [j for j, v in enumerate(tree.variables) if v < n_hidden]
-    hidden_variables = [tree.variables[j] for j in hidden_columns]
-    if hidden_variables:
+    # Tree variables are ascending and hidden nodes come first: the hidden ones are a prefix.
+    count = bisect.bisect_left(tree.variables, n_hidden)
+    hidden_variables = np.asarray(tree.variables[:count], dtype=np.intp)
+    if count:
         constant += float(compiled.root_log_absent[hidden_variables].sum())
     return Absorbed(
         tree=tree,
         factors=tuple(factors),
         owners=tuple(draft.owners),
-        hidden_columns=np.asarray(hidden_columns, dtype=np.intp),
-        hidden_variables=np.asarray(hidden_variables, dtype=np.intp),
+        hidden_columns=_prefix(count),
+        hidden_variables=hidden_variables,
         static=tuple(static_potentials(tree, factors)),
         log_unary=log_unary,
         constant=constant,
@@ -289,3 +288,11 @@ def _finish(
         normals=tuple(normals),
         detached=tuple(detached),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _prefix(count: int) -> npt.NDArray[np.intp]:
+    """``0 … count−1`` (read-only, shared: a tree holds at most a few hundred variables)."""
+    out = np.arange(count, dtype=np.intp)
+    out.setflags(write=False)
+    return out
