@@ -40,8 +40,10 @@ __all__ = [
     "SPLIT_MIN_PARENTS",
     "Terms",
     "combine",
+    "leave_out",
     "signed_log_sum",
     "split_terms",
+    "terms_of",
 ]
 
 FloatArray = npt.NDArray[np.float64]
