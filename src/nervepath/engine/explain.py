@@ -37,7 +37,7 @@ from nervepath.engine.evidence import (
     node_indices,
     unary_log_factors,
 )
-from nervepath.engine.inference import ImpossibleEvidenceError, compiled_network, propagate_terms
+from nervepath.engine.inference import ImpossibleEvidenceError, absorb_terms, compiled_network
 from nervepath.engine.junction import Propagation, propagate
 from nervepath.engine.network import Network
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, leave_out, split_terms
@@ -164,10 +164,9 @@ def _split_rows(
     """:func:`_table_rows` with the split findings as terms: every row is propagated once
     per term and summed with the row's signed weights (a split finding's own row drops
     its terms). ``None`` when a sum cancels too much for its probabilities to be exact."""
-    split = propagate_terms(compiled, evidence, terms, extra)
-    if split is None:
+    absorbed = absorb_terms(compiled, evidence, terms, extra)
+    if absorbed is None:
         return None
-    absorbed = split[0]
     observed = [*absorbed.normals, *absorbed.positives, *absorbed.detached, *terms.findings]
     own = len(observed) - len(terms.findings)
     batch, count = 1 + len(observed), len(terms.signs)

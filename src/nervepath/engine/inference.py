@@ -163,8 +163,8 @@ def propagate_terms(
     signed weights (summing to 1) and the log of their total mass; ``None`` when the
     evidence is impossible or the sum cancels too much (see :func:`split.combine`).
     """
-    absorbed = absorb(compiled, *_without(compiled, evidence, terms, extra))
-    if absorbed.constant == -math.inf:
+    absorbed = absorb_terms(compiled, evidence, terms, extra)
+    if absorbed is None:
         return None
     result = propagate(absorbed.tree, absorbed.static, _term_rows(absorbed.log_unary, terms))
     combined = combine(result.log_z, terms)
@@ -174,15 +174,16 @@ def propagate_terms(
     return absorbed, result, weights, float(log_total)
 
 
-def _without(
+def absorb_terms(
     compiled: CompiledNetwork, evidence: dict[int, int], terms: Terms, extra: int = 0
-) -> tuple[dict[int, int], int]:
-    """The evidence without the split findings, and ``extra`` with their parents (which the
-    terms' unary factors touch, so the tree must hold them)."""
+) -> Absorbed | None:
+    """The tree of the evidence without the split findings, holding their parents too (the
+    terms' unary factors touch them); ``None`` when the rest of the evidence is impossible."""
     rest = {f: k for f, k in evidence.items() if f not in terms.findings}
     for f in terms.findings:
         extra |= compiled.finding_scopes[f]
-    return rest, extra
+    absorbed = absorb(compiled, rest, extra)
+    return None if absorbed.constant == -math.inf else absorbed
 
 
 def _term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
@@ -259,8 +260,8 @@ def _split_all_absent(
 ) -> tuple[float, ...] | None:
     """:func:`probabilities_all_absent` with the widest findings split (``None``: use the
     tables)."""
-    absorbed = absorb(compiled, *_without(compiled, evidence, terms, extra))
-    if absorbed.constant == -math.inf:
+    absorbed = absorb_terms(compiled, evidence, terms, extra)
+    if absorbed is None:
         return None
     rows = _term_rows(_group_rows(absorbed.log_unary, members), terms)
     result = propagate(absorbed.tree, absorbed.static, rows)
