@@ -111,23 +111,16 @@ def vignette_cases(network: Network) -> list[Evidence]:
     They have more abnormal findings than the generated cases (median 14, up to 23),
     and they are what the product is asked: the knowledge-base network only.
     """
+    from nervepath.case import to_evidence
     from nervepath.evaluate import load_labelled_cases
     from nervepath.knowledge.model import load_knowledge_base
-    from nervepath.service import Assessor
 
     kb = load_knowledge_base()
-    assessor = Assessor(kb)
     path = Path(__file__).resolve().parent.parent / "tests" / "vignettes" / "vignettes.jsonl"
-    out: list[Evidence] = []
-    for labelled in load_labelled_cases(path, kb=kb):
-        named = assessor.differential(labelled.case).evidence
-        out.append(
-            {
-                network.finding_index[f]: network.findings[network.finding_index[f]].state_index(k)
-                for f, k in named.items()
-            }
-        )
-    return out
+    return [
+        network.evidence_indices(to_evidence(kb, labelled.case))
+        for labelled in load_labelled_cases(path, kb=kb)
+    ]
 
 
 def dense_source() -> Network:

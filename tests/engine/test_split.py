@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import nervepath.engine.inference as inference
 import nervepath.engine.questions as questions
+from nervepath.case import to_evidence
 from nervepath.engine import (
     FindingNode,
     HiddenNode,
@@ -28,12 +29,12 @@ from nervepath.engine import (
     rank_questions,
 )
 from nervepath.engine import split as split_module
+from nervepath.engine.build import build_network
 from nervepath.engine.evidence import evidence_indices
 from nervepath.engine.inference import _split_posterior
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
 from nervepath.evaluate import load_labelled_cases
 from nervepath.knowledge.model import KnowledgeBase
-from nervepath.service import Assessor
 
 TOLERANCE = 1e-9
 explain_module = sys.modules["nervepath.engine.explain"]  # the package exports the function
@@ -173,12 +174,11 @@ def test_unlikely_wide_finding_falls_back_to_tables() -> None:
 
 def test_vignettes_split_equals_tables(shipped_kb: KnowledgeBase) -> None:
     """The clinical vignettes, where splitting is the usual path, give the tables' answers."""
-    assessor = Assessor(shipped_kb)
-    compiled = assessor.compiled
+    compiled = compile_network(build_network(shipped_kb))
     cases = load_labelled_cases(VIGNETTES, kb=shipped_kb)
     split_used = 0
     for labelled in cases:
-        evidence = evidence_indices(compiled, assessor.differential(labelled.case).evidence)
+        evidence = evidence_indices(compiled, to_evidence(shipped_kb, labelled.case))
         terms = split_terms(compiled, evidence)
         if terms is None:
             continue
