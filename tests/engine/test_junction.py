@@ -8,11 +8,10 @@ from hypothesis import strategies as st
 
 from nervepath.engine import CompiledNetwork, Network
 from nervepath.engine.cliques import _first_eliminated
+from nervepath.engine.configurations import configuration_index, direct_marginal_bits
 from nervepath.engine.evidence import absorb
 from nervepath.engine.junction import (
     JunctionTree,
-    _configuration_index,
-    _direct_marginal_bits,
     _home_marginals,
     build_tree,
     home_factors,
@@ -186,7 +185,7 @@ def test_separator_marginal_equals_a_numpy_sum(size: int, batch: int, data: st.D
 @given(st.integers(1, 10), st.data())
 def test_configuration_index_reads_the_chosen_axes(size: int, data: st.DataObject) -> None:
     positions = tuple(sorted(data.draw(st.sets(st.integers(0, size - 1)))))
-    index = _configuration_index(size, positions)
+    index = configuration_index(size, positions)
     for c in range(1 << size):
         bits = [(c >> (size - 1 - a)) & 1 for a in positions]
         assert index[c] == sum(bit << (len(bits) - 1 - j) for j, bit in enumerate(bits))
@@ -217,7 +216,7 @@ def test_direct_marginals_equal_the_home_table_ones(
     table = np.random.default_rng(size * 10 + h).random((1 << size, batch))
     homes = table.reshape(1 << h, -1, batch).sum(axis=1)
     expected = _home_marginals(homes, h)
-    got = _direct_marginal_bits(size, h) @ table
+    got = direct_marginal_bits(size, h) @ table
     assert np.allclose(got, expected, rtol=1e-13, atol=0.0)
 
 

@@ -31,6 +31,15 @@ import numpy as np
 import numpy.typing as npt
 
 from nervepath.engine.cliques import MERGE_LIMIT, REFINE_SIZE, JunctionTree, build_tree
+from nervepath.engine.configurations import (
+    batched_index,
+    configuration_index,
+    configurations,
+    direct_marginal_bits,
+    low_index,
+    marginal_bits,
+    ones,
+)
 
 __all__ = [
     "LOG_ZERO",
@@ -67,7 +76,7 @@ broadcasting and reductions, whose per-call overhead no longer matters."""
 
 _DIRECT_LIMIT = 10
 """Cliques of up to this many variables get their home marginals from one product
-with the whole table (:func:`_direct_marginal_bits`) instead of two."""
+with the whole table (:func:`.configurations.direct_marginal_bits`) instead of two."""
 
 _BATCH_LIMIT = 8
 """Batches up to this size are summed onto separators by counting (see
@@ -76,45 +85,6 @@ _BATCH_LIMIT = 8
 _BROADCAST_MIN = 8
 """A trailing block at least this long is multiplied by broadcasting; a shorter one
 (NumPy's inner loop would then be a few elements long) by gathering."""
-
-
-@functools.lru_cache(maxsize=32)
-def _configurations(size: int) -> FloatArray:
-    """``(2^size, 2·size)``: each variable's indicator of 1, then of 0, per configuration.
-
-    The first variable is the most significant bit, as in a C-ordered ``(2,)*size``
-    table.
-    """
-    bits = ((np.arange(1 << size)[:, None] >> np.arange(size)[::-1]) & 1).astype(np.float64)
-    out = np.ascontiguousarray(np.concatenate([bits, 1.0 - bits], axis=1))
-    out.setflags(write=False)
-    return out
-
-
-@functools.lru_cache(maxsize=32)
-def _unary_bits(size: int) -> FloatArray:
-    """``(2^size, size)``: the indicators of 1 (for ``exp(bits @ log λ)``)."""
-    out = np.ascontiguousarray(_configurations(size)[:, :size])
-    out.setflags(write=False)
-    return out
-
-
-@functools.lru_cache(maxsize=32)
-def _marginal_bits(size: int) -> FloatArray:
-    """``(2·size, 2^size)``: indicators of ``x_j = 1`` then of ``x_j = 0``, by row."""
-    out = np.ascontiguousarray(_configurations(size).T)
-    out.setflags(write=False)
-    return out
-
-
-@functools.lru_cache(maxsize=256)
-def _direct_marginal_bits(size: int, h: int) -> FloatArray:
-    """``(2h, 2^size)``: :func:`_marginal_bits` of the ``h`` leading axes, each column
-    repeated over the trailing configurations, so one product gives the home marginals
-    of a whole clique table."""
-    out = np.ascontiguousarray(np.repeat(_marginal_bits(h), 1 << (size - h), axis=1))
-    out.setflags(write=False)
-    return out
 
 
 @functools.lru_cache(maxsize=8192)
@@ -127,43 +97,6 @@ def _runs(others: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
         else:
             runs.append([a, 1])
     return tuple((start, length) for start, length in reversed(runs))
-
-
-@functools.lru_cache(maxsize=64)
-def _ones(size: int) -> FloatArray:
-    """A read-only vector of ``size`` ones: ``ones @ table`` sums rows through BLAS."""
-    out = np.ones(size)
-    out.setflags(write=False)
-    return out
-
-
-@functools.lru_cache(maxsize=2048)
-def _configuration_index(size: int, positions: tuple[int, ...]) -> npt.NDArray[np.intp]:
-    """``(2^size,)``: each configuration's index among those of the axes ``positions``.
-
-    The axes keep their relative order (the first is the most significant bit), so
-    gathering a table over ``positions`` with this index broadcasts it onto the
-    clique, and ``np.bincount`` with it sums the clique onto ``positions``.
-    """
-    configurations = np.arange(1 << size, dtype=np.intp)
-    out = np.zeros(1 << size, dtype=np.intp)
-    for a in positions:
-        out <<= 1
-        out |= (configurations >> (size - 1 - a)) & 1
-    out.setflags(write=False)
-    return out
-
-
-@functools.lru_cache(maxsize=512)
-def _batched_index(size: int, positions: tuple[int, ...], b: int) -> npt.NDArray[np.intp]:
-    """``(2^size · B,)``: :func:`_configuration_index` of each entry of a ``(2^size, B)``
-    table, as an index into a ``(2^|positions|, B)`` one."""
-    index = _configuration_index(size, positions)
-    if b == 1:
-        return index
-    out = (index[:, None] * b + np.arange(b, dtype=np.intp)).reshape(-1)
-    out.setflags(write=False)
-    return out
 
 
 @functools.lru_cache(maxsize=4096)
@@ -183,7 +116,7 @@ def separator_marginal(table: FloatArray, size: int, others: tuple[int, ...]) ->
     b = table.shape[-1]
     if others and size <= _INDEX_LIMIT and b <= _BATCH_LIMIT:
         kept = _kept(size, others)
-        index = _batched_index(size, kept, b)
+        index = batched_index(size, kept, b)
         return _count(index, table, b << len(kept)).reshape(-1, b)
     out = table
     left = size
@@ -289,7 +222,7 @@ def _propagate(
             scales.append(total)
             message = message / _safe(total)
         if sizes[p] <= _INDEX_LIMIT:
-            index = _configuration_index(sizes[p], tree.sep_positions[k])
+            index = configuration_index(sizes[p], tree.sep_positions[k])
             indices[k] = index
             pots[p] *= message.take(index, axis=0)
         else:
@@ -322,7 +255,7 @@ def _propagate(
         h = tree.n_homes[k]
         size = sizes[k]
         if h <= _BITS_LIMIT and size <= _DIRECT_LIMIT:
-            both = _direct_marginal_bits(size, h) @ pots[k]
+            both = direct_marginal_bits(size, h) @ pots[k]
         else:
             both = _home_marginals(_home_table(pots[k], size, h, b), h)
         present_parts.append(both[:h])
@@ -338,7 +271,7 @@ def _propagate(
 def _sum_rows(table: FloatArray) -> FloatArray:
     """The sum of a 2-D table's rows."""
     if table.size <= _GEMV_MAX:
-        out: FloatArray = _ones(table.shape[0]) @ table
+        out: FloatArray = ones(table.shape[0]) @ table
         return out
     summed: FloatArray = np.add.reduce(table, axis=0)
     return summed
@@ -350,10 +283,10 @@ def _home_table(pot: FloatArray, size: int, h: int, b: int) -> FloatArray:
         return pot
     rest = 1 << (size - h)
     if b == 1 and pot.size <= _GEMV_MAX:
-        out: FloatArray = pot.reshape(1 << h, rest) @ _ones(rest)
+        out: FloatArray = pot.reshape(1 << h, rest) @ ones(rest)
         return out.reshape(-1, 1)
     if size <= _INDEX_LIMIT and b <= _BATCH_LIMIT:
-        index = _batched_index(size, tuple(range(h)), b)
+        index = batched_index(size, tuple(range(h)), b)
         return _count(index, pot, b << h).reshape(-1, b)
     summed: FloatArray = np.add.reduce(pot.reshape(1 << h, rest, b), axis=1)
     return summed
@@ -381,7 +314,7 @@ def _initial(
             return full.reshape(-1, b)
         present = tuple(a for a in range(size) if table.shape[a] == 2)
         flat = table.reshape(-1, table.shape[-1])
-        table = flat.take(_configuration_index(size, present), axis=0)
+        table = flat.take(configuration_index(size, present), axis=0)
     if rest == 1:
         return table.reshape(-1, table.shape[-1]) * lam
     if b == 1 and rest < _BROADCAST_MIN:
@@ -395,18 +328,10 @@ def _scale_trailing(pot: FloatArray, ratio: FloatArray, size: int, h: int, b: in
     """``pot (2^size, B) *= ratio`` over its trailing ``size − h`` axes."""
     rest = 1 << (size - h)
     if rest * b < _BROADCAST_MIN and size <= _INDEX_LIMIT:
-        pot *= ratio.take(_low_index(size, size - h), axis=0)
+        pot *= ratio.take(low_index(size, size - h), axis=0)
         return
     child = pot.reshape(1 << h, -1)
     child *= ratio.reshape(1, -1)
-
-
-@functools.lru_cache(maxsize=256)
-def _low_index(size: int, low: int) -> npt.NDArray[np.intp]:
-    """``(2^size,)``: each configuration's index among those of its last ``low`` axes."""
-    out = np.arange(1 << size, dtype=np.intp) & ((1 << low) - 1)
-    out.setflags(write=False)
-    return out
 
 
 def _blocks(h: int) -> list[int]:
@@ -418,13 +343,13 @@ def _blocks(h: int) -> list[int]:
 def home_factors(logs: FloatArray, h: int) -> FloatArray:
     """``(2^h, B)``: ``∏_j λ_j(x_j)`` over the home configurations, ``λ_j = (1, e^logs_j)``."""
     if h <= _BITS_LIMIT:
-        out: FloatArray = np.exp(_unary_bits(h) @ logs)
+        out: FloatArray = np.exp(configurations(h) @ logs)
         return out
     b = logs.shape[1]
     table = np.ones((1, b))
     start = 0
     for size in _blocks(h):
-        block = np.exp(_unary_bits(size) @ logs[start : start + size])
+        block = np.exp(configurations(size) @ logs[start : start + size])
         table = (table[:, None, :] * block[None, :, :]).reshape(-1, b)
         start += size
     return table
@@ -433,7 +358,7 @@ def home_factors(logs: FloatArray, h: int) -> FloatArray:
 def _home_marginals(homes: FloatArray, h: int) -> FloatArray:
     """``(2h, B)``: the mass of ``x_j = 1`` for each home ``j``, then of ``x_j = 0``."""
     if h <= _BITS_LIMIT:
-        out: FloatArray = _marginal_bits(h) @ homes
+        out: FloatArray = marginal_bits(h) @ homes
         return out
     b = homes.shape[1]
     ones: list[FloatArray] = []
@@ -444,7 +369,7 @@ def _home_marginals(homes: FloatArray, h: int) -> FloatArray:
         # The block's own table: the leading and trailing blocks summed out.
         block = _sum_rows(homes.reshape(1 << before, -1))
         block = np.add.reduce(block.reshape(1 << size, 1 << after, b), axis=1)
-        both = _marginal_bits(size) @ block
+        both = marginal_bits(size) @ block
         ones.append(both[:size])
         zeros.append(both[size:])
         before += size

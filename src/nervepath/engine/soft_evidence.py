@@ -39,6 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from nervepath.engine.configurations import configuration_index, indicators
 from nervepath.engine.junction import JunctionTree, home_factors, separator_marginal
 
 __all__ = ["soft_evidence"]
@@ -50,25 +51,6 @@ tables overflow the caches, and than 2^18, which makes many more NumPy calls).""
 
 FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
-
-
-@functools.lru_cache(maxsize=1024)
-def _sep_index(size: int, positions: tuple[int, ...]) -> IndexArray:
-    """For each of a clique's ``2^size`` configurations, the index of its restriction."""
-    configurations = (np.arange(1 << size)[:, None] >> np.arange(size)[::-1]) & 1
-    weights = 1 << np.arange(len(positions))[::-1]
-    out = (configurations[:, list(positions)] @ weights).astype(np.intp)
-    out.setflags(write=False)
-    return out
-
-
-@functools.lru_cache(maxsize=1024)
-def _bits(size: int, where: tuple[int, ...]) -> FloatArray:
-    """``(len(where), 2^size)``: row ``j`` is ``x_{where[j]}`` over the configurations."""
-    configurations = (np.arange(1 << size)[:, None] >> np.arange(size)[::-1]) & 1
-    out = np.ascontiguousarray(configurations[:, list(where)].T.astype(np.float64))
-    out.setflags(write=False)
-    return out
 
 
 def _reduce(table: FloatArray, size: int, positions: tuple[int, ...]) -> FloatArray:
@@ -230,12 +212,12 @@ def soft_evidence(
         parts: list[FloatArray] = []
         if homes[k]:
             where = tuple(cliques[k].index(v) for v in homes[k])
-            parts.append(_reduce(flat[k][:, None] * _bits(sizes[k], where).T, sizes[k], up[k]))
+            parts.append(_reduce(flat[k][:, None] * indicators(sizes[k], where).T, sizes[k], up[k]))
             columns[k].extend(target_index[v] for v in homes[k])
         for w in children[k]:
             table = tables[w]
             if table is not None:
-                index = _sep_index(sizes[k], down[w])
+                index = configuration_index(sizes[k], down[w])
                 parts.append(_spread_reduce(flat[k], table, sizes[k], index, up[k]))
                 columns[k].extend(columns[w])
         if parts:
@@ -374,7 +356,7 @@ def _collect_distribute(
         scale = _safe_inverse(total)
         if homes[k]:
             where = tuple(cliques[k].index(v) for v in homes[k])
-            values = _bits(size, where) @ pot
+            values = indicators(size, where) @ pot
             home_columns = np.asarray([target_index[v] for v in homes[k]], dtype=np.intp)
             out[np.ix_(rows_k, home_columns)] = (values * scale).T
         for w in children[k]:
