@@ -17,6 +17,7 @@ from nervepath.engine.junction import (
     home_factors,
     propagate,
     separator_marginal,
+    sum_middle,
 )
 from nervepath.engine.synthetic import realistic_cases
 from nervepath.engine.triangulation import bits_of, eliminate, elimination_hint, min_fill
@@ -172,13 +173,23 @@ def test_incremental_min_fill_equals_the_naive_one(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(1, 9), st.integers(1, 3), st.data())
+@given(st.integers(1, 14), st.sampled_from([1, 2, 3, 9, 70]), st.data())
 def test_separator_marginal_equals_a_numpy_sum(size: int, batch: int, data: st.DataObject) -> None:
+    """Small tables are counted, larger ones summed run by run (:func:`sum_middle`)."""
     others = tuple(sorted(data.draw(st.sets(st.integers(0, size - 1)))))
     table = np.random.default_rng(size).random((1 << size, batch))
     expected = table.reshape((2,) * size + (batch,)).sum(axis=others) if others else table
     got = separator_marginal(table, size, others)
     assert np.allclose(got, np.asarray(expected).reshape(got.shape), rtol=1e-13, atol=0.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 64), st.sampled_from([1, 2, 3, 4, 16, 300]), st.integers(1, 130))
+def test_sum_middle_equals_a_numpy_sum(a: int, length: int, c: int) -> None:
+    table = np.random.default_rng(a * length + c).random((a, length, c))
+    got = sum_middle(table)
+    assert got.shape == (a, c)
+    assert np.allclose(got, table.sum(axis=1), rtol=1e-13, atol=0.0)
 
 
 @settings(max_examples=100, deadline=None)

@@ -35,6 +35,7 @@ from nervepath.engine.junction import LOG_ZERO, JunctionTree, build_tree, propag
 from nervepath.engine.network import Network
 from nervepath.engine.tables import chain_factors, family_table, log_or_zero, or_chain_factors
 from nervepath.engine.tables import finding_tables as finding_tables_of
+from nervepath.engine.threads import one_blas_thread
 from nervepath.engine.triangulation import EliminationHint, bits_of, elimination_hint
 
 __all__ = [
@@ -184,6 +185,7 @@ def _findings(network: Network) -> dict[str, list[Any]]:
     return out
 
 
+@one_blas_thread
 def compile_network(network: Network) -> CompiledNetwork:
     """Precompute tables, log-factors and graph masks (once per network)."""
     hidden = network.hidden
