@@ -39,7 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from nervepath.engine.configurations import configuration_index, indicators
+from nervepath.engine.configurations import configuration_index, indicators, ones
 from nervepath.engine.junction import JunctionTree, home_factors, separator_marginal
 
 __all__ = ["soft_evidence"]
@@ -335,7 +335,7 @@ def _collect_distribute(
         size = sizes[k]
         p = parents[k]
         if p < 0:
-            total = pot.sum(axis=0)
+            total = ones(len(pot)) @ pot  # BLAS: see junction.sum_middle
             log_z[rows_k] += np.log(total)
         else:
             new, old = arriving[k], messages[k]
