@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from nervepath.engine import CompiledNetwork, Network
 from nervepath.engine.cliques import _first_eliminated
-from nervepath.engine.configurations import configuration_index, direct_marginal_bits
+from nervepath.engine.configurations import (
+    configuration_index,
+    configurations,
+    direct_marginal_bits,
+    indicators,
+)
 from nervepath.engine.evidence import absorb
 from nervepath.engine.junction import (
     JunctionTree,
@@ -190,6 +195,16 @@ def test_sum_middle_equals_a_numpy_sum(a: int, length: int, c: int) -> None:
     got = sum_middle(table)
     assert got.shape == (a, c)
     assert np.allclose(got, table.sum(axis=1), rtol=1e-13, atol=0.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 10), st.data())
+def test_indicators_are_the_chosen_columns_of_the_configurations(
+    size: int, data: st.DataObject
+) -> None:
+    where = tuple(data.draw(st.lists(st.integers(0, size - 1), unique=True, max_size=size)))
+    expected = configurations(size)[:, list(where)].T
+    assert np.array_equal(indicators(size, where).reshape(expected.shape), expected)
 
 
 @settings(max_examples=100, deadline=None)

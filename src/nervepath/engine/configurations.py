@@ -30,7 +30,8 @@ IndexArray = npt.NDArray[np.intp]
 
 @functools.lru_cache(maxsize=64)
 def configurations(size: int) -> FloatArray:
-    """``(2^size, size)``: each configuration's value of each variable (0 or 1)."""
+    """``(2^size, size)``: each configuration's value of each variable (0 or 1); for the
+    few homes of a clique (at most :data:`.junction._BITS_LIMIT` at a time)."""
     bits = (np.arange(1 << size)[:, None] >> np.arange(size)[::-1]) & 1
     out: FloatArray = np.ascontiguousarray(bits, dtype=np.float64)
     out.setflags(write=False)
@@ -58,8 +59,14 @@ def direct_marginal_bits(size: int, h: int) -> FloatArray:
 
 @functools.lru_cache(maxsize=1024)
 def indicators(size: int, where: tuple[int, ...]) -> FloatArray:
-    """``(len(where), 2^size)``: row ``j`` is the indicator of ``x_{where[j]} = 1``."""
-    out: FloatArray = np.ascontiguousarray(configurations(size)[:, list(where)].T)
+    """``(len(where), 2^size)``: row ``j`` is the indicator of ``x_{where[j]} = 1``.
+
+    Made from the chosen axes alone: :func:`configurations` of a large clique would keep
+    all its axes in the cache (``2^17 × 17`` entries are 18 MB).
+    """
+    shifts = size - 1 - np.asarray(where, dtype=np.intp)
+    bits = (np.arange(1 << size, dtype=np.intp)[None, :] >> shifts[:, None]) & 1
+    out: FloatArray = np.ascontiguousarray(bits, dtype=np.float64)
     out.setflags(write=False)
     return out
 
