@@ -370,8 +370,8 @@ def _home_marginals(homes: FloatArray, h: int) -> FloatArray:
         out: FloatArray = marginal_bits(h) @ homes
         return out
     b = homes.shape[1]
-    ones: list[FloatArray] = []
-    zeros: list[FloatArray] = []
+    present: list[FloatArray] = []
+    absent: list[FloatArray] = []
     before = 0
     for size in _blocks(h):
         after = h - before - size
@@ -379,10 +379,10 @@ def _home_marginals(homes: FloatArray, h: int) -> FloatArray:
         block = _sum_rows(homes.reshape(1 << before, -1))
         block = sum_middle(block.reshape(1 << size, 1 << after, b))
         both = marginal_bits(size) @ block
-        ones.append(both[:size])
-        zeros.append(both[size:])
+        present.append(both[:size])
+        absent.append(both[size:])
         before += size
-    return np.concatenate(ones + zeros)
+    return np.concatenate(present + absent)
 
 
 def _safe(total: FloatArray) -> FloatArray:
