@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from unittest.mock import patch
 
 import numpy as np
 import pytest
-from engine_oracles import brute_force, network_and_evidence
+from engine_oracles import brute_all_absent, brute_force, network_and_evidence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nervepath.engine import (
     CompiledNetwork,
+    FindingNode,
+    HiddenNode,
     Network,
     NetworkError,
     QuestionScore,
@@ -20,6 +23,7 @@ from nervepath.engine import (
     rank_questions,
     should_stop,
 )
+from nervepath.engine import split as split_module
 from nervepath.engine.synthetic import random_network, realistic_cases
 
 
@@ -27,19 +31,32 @@ def _entropy(p: float) -> float:
     return -sum(x * math.log(x) for x in (p, 1.0 - p) if x > 0.0)
 
 
+def _uncertainty(
+    network: Network, evidence: dict[int, int], targets: list[int], groups: list[list[int]]
+) -> float:
+    """The targets' entropies plus each group's "some member present", by brute force."""
+    marginals, _ = brute_force(network, evidence)
+    total = sum(_entropy(marginals[h]) for h in targets)
+    return total + sum(_entropy(brute_all_absent(network, evidence, g)) for g in groups)
+
+
 def _brute_gain(
-    network: Network, evidence: dict[int, int], f: int, targets: list[int]
+    network: Network,
+    evidence: dict[int, int],
+    f: int,
+    targets: list[int],
+    groups: list[list[int]] | None = None,
 ) -> tuple[float, list[float]]:
-    base, log_evidence = brute_force(network, evidence)
-    before = sum(_entropy(base[h]) for h in targets)
+    _, log_evidence = brute_force(network, evidence)
+    before = _uncertainty(network, evidence, targets, groups or [])
     after = 0.0
     probabilities: list[float] = []
     for k in range(len(network.findings[f].states)):
-        marginals, log_joint = brute_force(network, {**evidence, f: k})
+        _, log_joint = brute_force(network, {**evidence, f: k})
         p = math.exp(log_joint - log_evidence) if log_joint > -math.inf else 0.0
         probabilities.append(p)
         if p > 0.0:
-            after += p * sum(_entropy(marginals[h]) for h in targets)
+            after += p * _uncertainty(network, {**evidence, f: k}, targets, groups or [])
     return before - after, probabilities
 
 
@@ -48,12 +65,14 @@ def _brute_gain(
 def test_gain_matches_brute_force(
     case: tuple[Network, dict[int, int]], data: st.DataObject
 ) -> None:
+    """With origin groups too: each one's "some member present" joins the uncertainty."""
     network, evidence = case
     if brute_force(network, evidence)[1] == -math.inf:
         return
-    n = len(network.hidden)
-    targets = data.draw(st.lists(st.integers(0, n - 1), unique=True, min_size=1))
-    scores = rank_questions(network, evidence, targets=targets)
+    node = st.integers(0, len(network.hidden) - 1)
+    targets = data.draw(st.lists(node, unique=True, min_size=1))
+    groups = data.draw(st.lists(st.lists(node, unique=True, min_size=1, max_size=3), max_size=3))
+    scores = rank_questions(network, evidence, targets=targets, groups=groups)
     assert {s.finding for s in scores} == {
         f.name for i, f in enumerate(network.findings) if i not in evidence
     }
@@ -63,9 +82,32 @@ def test_gain_matches_brute_force(
         assert score.expected_information_gain >= 0.0
         assert sum(score.state_probabilities) == pytest.approx(1.0, abs=1e-12)
         f = network.finding_index[score.finding]
-        gain, probabilities = _brute_gain(network, evidence, f, targets)
+        gain, probabilities = _brute_gain(network, evidence, f, targets, groups)
         assert score.expected_information_gain == pytest.approx(max(gain, 0.0), abs=1e-9)
         assert np.allclose(score.state_probabilities, probabilities, atol=1e-9)
+
+
+def test_group_certainly_present() -> None:
+    """A group made certain by the evidence adds no uncertainty before or after."""
+    hidden = (
+        HiddenNode("a", prior=0.3),
+        HiddenNode("b", prior=0.4),
+        HiddenNode("c", leak=0.05, parents=((0, 0.7), (1, 0.6))),
+    )
+    sure = FindingNode("sure", ("absent", "present"), (1.0, 0.0), ((0, (0.2, 0.8)),))
+    graded = FindingNode("graded", ("0", "1", "2"), (0.9, 0.08, 0.02), ((2, (0.3, 0.3, 0.4)),))
+    other = FindingNode("other", ("absent", "present"), (0.95, 0.05), ((1, (0.4, 0.6)),))
+    network = Network(hidden, (sure, graded, other))
+    evidence = {0: 1}  # "sure" present: "a" certainly present
+    groups = [[0], [1, 2]]
+    for split in (False, True):
+        with patch.object(split_module, "SPLIT_MIN_PARENTS", 1 if split else 99):
+            scores = rank_questions(network, evidence, targets=[2], groups=groups)
+        for score in scores:
+            f = network.finding_index[score.finding]
+            gain, probabilities = _brute_gain(network, evidence, f, [2], groups)
+            assert score.expected_information_gain == pytest.approx(gain, abs=1e-9)
+            assert np.allclose(score.state_probabilities, probabilities, atol=1e-9)
 
 
 def test_realistic_ranking_spot_checks(

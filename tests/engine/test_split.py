@@ -83,16 +83,21 @@ def test_split_origin_groups_match_brute_force(
 
 
 @settings(max_examples=60, deadline=None)
-@given(network_and_evidence())
-def test_split_ranking_equals_table_ranking(case: tuple[Network, dict[int, int]]) -> None:
+@given(network_and_evidence(), st.data())
+def test_split_ranking_equals_table_ranking(
+    case: tuple[Network, dict[int, int]], data: st.DataObject
+) -> None:
+    """With and without origin groups (sets of hidden nodes) beside the targets."""
     network, evidence = case
     if brute_force(network, evidence)[1] == -math.inf:
         return
+    node = st.integers(0, len(network.hidden) - 1)
+    groups = data.draw(st.lists(st.lists(node, unique=True, min_size=1, max_size=3), max_size=3))
     compiled = compile_network(network)
     with patch.object(questions, "split_terms", lambda *_: None):
-        tables = rank_questions(compiled, evidence)
+        tables = rank_questions(compiled, evidence, groups=groups)
     with split_everything():
-        split = rank_questions(compiled, evidence)
+        split = rank_questions(compiled, evidence, groups=groups)
     expected = {s.finding: s for s in tables}
     for score in split:
         other = expected[score.finding]

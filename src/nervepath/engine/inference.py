@@ -166,7 +166,7 @@ def propagate_terms(
     absorbed = absorb_terms(compiled, evidence, terms, extra)
     if absorbed is None:
         return None
-    result = propagate(absorbed.tree, absorbed.static, _term_rows(absorbed.log_unary, terms))
+    result = propagate(absorbed.tree, absorbed.static, term_rows(absorbed.log_unary, terms))
     combined = combine(result.log_z, terms)
     if combined is None:
         return None
@@ -186,7 +186,7 @@ def absorb_terms(
     return None if absorbed.constant == -math.inf else absorbed
 
 
-def _term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
+def term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
     """Each row of ``log_unary`` (``(R, width)``) plus each term's factors.
 
     Row ``r · 2^|W| + t`` of the result is row ``r`` with term ``t``.
@@ -236,14 +236,14 @@ def probabilities_all_absent(
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
     if not members:
         return ()
-    result = propagate(absorbed.tree, absorbed.static, _group_rows(absorbed.log_unary, members))
+    result = propagate(absorbed.tree, absorbed.static, group_rows(absorbed.log_unary, members))
     if not math.isfinite(float(result.log_z[0])):
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
     ratios = np.exp(np.minimum(result.log_z[1:] - result.log_z[0], 0.0))
     return tuple(float(r) for r in ratios)
 
 
-def _group_rows(log_unary: FloatArray, members: list[list[int]]) -> FloatArray:
+def group_rows(log_unary: FloatArray, members: list[list[int]]) -> FloatArray:
     """Row 0: ``log_unary``; row ``g + 1``: every node of group ``g`` also absent."""
     rows = np.repeat(log_unary, len(members) + 1, axis=0)  # (G + 1, width)
     for g, group in enumerate(members):
@@ -263,7 +263,7 @@ def _split_all_absent(
     absorbed = absorb_terms(compiled, evidence, terms, extra)
     if absorbed is None:
         return None
-    rows = _term_rows(_group_rows(absorbed.log_unary, members), terms)
+    rows = term_rows(group_rows(absorbed.log_unary, members), terms)
     result = propagate(absorbed.tree, absorbed.static, rows)
     combined = combine(result.log_z.reshape(len(members) + 1, -1), terms)
     if combined is None:

@@ -194,6 +194,12 @@ def soft_evidence(
             up[k] = tuple(a for a, v in enumerate(cliques[k]) if v in inside)
             down[k] = tuple(a for a, v in enumerate(cliques[parents[k]]) if v in mine)
             sep_inverse[k] = _safe_inverse(_reduce(flat[k], sizes[k], up[k]))
+    # Distribute only where a target is homed at or below: elsewhere nothing is read
+    # (with no targets, as for the origin groups' rows, only Z is wanted).
+    wanted = [bool(homes[k]) for k in range(n)]
+    for k in order:
+        for w in children[k]:
+            wanted[k] = wanted[k] or wanted[w]
     is_active = support.copy()
     for k in order:
         for w in children[k]:
@@ -244,6 +250,7 @@ def soft_evidence(
             tables,
             columns,
             homes,
+            wanted,
             target_index,
             rows,
             log_z,
@@ -267,6 +274,7 @@ def _collect_distribute(
     tables: list[FloatArray | None],
     columns: list[list[int]],
     homes: list[list[int]],
+    wanted: list[bool],
     target_index: dict[int, int],
     rows: FloatArray,
     log_z: FloatArray,
@@ -328,7 +336,7 @@ def _collect_distribute(
     totals: list[FloatArray] = [np.ones(0)] * n
     for k in reversed(order):
         collected = psi[k]
-        if collected is None:
+        if collected is None or (parents[k] >= 0 and not wanted[k]):
             continue
         pot = collected
         rows_k = active[k]
@@ -362,10 +370,11 @@ def _collect_distribute(
         for w in children[k]:
             table = tables[w]
             leaves = table is not None and len(active[w]) != len(rows_k)
-            if psi[w] is None and not leaves:
+            updated = psi[w] is not None and wanted[w]
+            if not updated and not leaves:
                 continue
             reduced = _reduce(pot, size, down[w])
-            if psi[w] is not None:
+            if updated:
                 arriving[w] = reduced
             if table is None or not leaves:
                 continue
