@@ -37,7 +37,7 @@ member] / E[F_f(k) | e]``: the tree is also calibrated with every member absent 
 unary factors, one more batch row per group), and the rows are pushed through it once
 more, asking only for their mass, so no distribute pass runs. Each group costs about
 one more collect pass of every row: with the service's six origin groups the ranking
-of the clinical vignettes takes about 4× as long.
+of the clinical vignettes takes about 3.5× as long.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def _rows(
     if not math.isfinite(float(base.log_z[0])):
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
     pushed = _pushed(absorbed.tree, base, np.ones((len(groups) + 1, 1)), base.log_z[:, None])
-    out = _with_groups(pushed(0, rows, targets), pushed, rows, base.log_z - base.log_z[0])
+    out = _with_groups(pushed(0, rows, targets), pushed, rows, groups, base.log_z - base.log_z[0])
     assert out is not None  # one term per tree: no signed sum to cancel
     return out
 
@@ -238,7 +238,7 @@ def _split_rows(
     main = pushed(0, rows, targets)
     if main is None:
         return None
-    return _with_groups(main, pushed, rows, log_totals - log_totals[0])
+    return _with_groups(main, pushed, rows, groups, log_totals - log_totals[0])
 
 
 def _pushed(
@@ -282,10 +282,14 @@ def _with_groups(
     main: Pushed | None,
     pushed: Callable[[int, FloatArray, list[int]], Pushed | None],
     rows: FloatArray,
+    groups: list[list[int]],
     log_absent: FloatArray,
 ) -> Pushed | None:
     """``main`` with a column per group ``g``: the event "some member present", from
-    ``P(g absent | e)`` (``exp log_absent[g + 1]``) and, per row, ``E[λ_r | e, g absent]``."""
+    ``P(g absent | e)`` (``exp log_absent[g + 1]``) and, per row, ``E[λ_r | e, g absent]``.
+
+    With the members absent, a row's factors on them are 1: rows that differ only there
+    are pushed once (on the vignettes, 40 % fewer rows for the lumbar spine)."""
     if main is None or len(log_absent) == 1:
         return main
     present, absent, log_mass, conditional = main
@@ -294,10 +298,14 @@ def _with_groups(
         if log_absent[i] == -math.inf:  # some member is certainly present
             columns.append(np.ones(rows.shape[0]))
             continue
-        given_absent = pushed(i, rows, [])
+        without = rows.copy()
+        without[:, groups[i - 1]] = 0.0
+        distinct, inverse = _distinct_rows(without)
+        given_absent = pushed(i, distinct, [])
         if given_absent is None:
             return None
-        ratio = np.exp(np.minimum(given_absent[2] + log_absent[i] - log_mass, 0.0))
+        log_given = given_absent[2][inverse]
+        ratio = np.exp(np.minimum(log_given + log_absent[i] - log_mass, 0.0))
         columns.append(1.0 - ratio)
     p_absent = np.exp(np.minimum(log_absent[1:], 0.0))
     return (
