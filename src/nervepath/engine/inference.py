@@ -148,30 +148,37 @@ def _split_posterior(
     split = propagate_terms(compiled, evidence, terms)
     if split is None:
         return None
-    absorbed, result, weights, log_total = split
+    absorbed, result, weights, log_totals = split
     marginals = np.array(compiled.prior_marginals)
-    marginals[absorbed.hidden_variables] = weights @ result.present[:, absorbed.hidden_columns]
-    return marginals, log_total + absorbed.constant
+    marginals[absorbed.hidden_variables] = weights[0] @ result.present[:, absorbed.hidden_columns]
+    return marginals, float(log_totals[0]) + absorbed.constant
 
 
 def propagate_terms(
-    compiled: CompiledNetwork, evidence: dict[int, int], terms: Terms, extra: int = 0
-) -> tuple[Absorbed, Propagation, FloatArray, float] | None:
-    """The tree of the evidence without the split findings, propagated once per term.
+    compiled: CompiledNetwork,
+    evidence: dict[int, int],
+    terms: Terms,
+    extra: int = 0,
+    groups: Sequence[list[int]] = (),
+) -> tuple[Absorbed, Propagation, FloatArray, FloatArray] | None:
+    """The tree of the evidence without the split findings, propagated once per term, and
+    once per term with each group's members also absent.
 
-    Returns it with the propagation (batch row ``t`` for term ``t``), the terms'
-    signed weights (summing to 1) and the log of their total mass; ``None`` when the
-    evidence is impossible or the sum cancels too much (see :func:`split.combine`).
+    Returns it with the propagation (batch row ``g · T + t``: term ``t``, with group
+    ``g − 1`` absent for ``g ≥ 1``), the terms' signed weights per ``g`` (``(G + 1, T)``,
+    each row summing to 1) and the log of each ``g``'s total mass; ``None`` when the
+    evidence is impossible or a sum cancels too much (see :func:`split.combine`).
     """
     absorbed = absorb_terms(compiled, evidence, terms, extra)
     if absorbed is None:
         return None
-    result = propagate(absorbed.tree, absorbed.static, term_rows(absorbed.log_unary, terms))
-    combined = combine(result.log_z, terms)
+    rows = _term_rows(group_rows(absorbed.log_unary, groups), terms)
+    result = propagate(absorbed.tree, absorbed.static, rows)
+    combined = combine(result.log_z.reshape(len(groups) + 1, -1), terms)
     if combined is None:
         return None
-    weights, log_total = combined
-    return absorbed, result, weights, float(log_total)
+    weights, log_totals = combined
+    return absorbed, result, weights, log_totals
 
 
 def absorb_terms(
@@ -186,7 +193,7 @@ def absorb_terms(
     return None if absorbed.constant == -math.inf else absorbed
 
 
-def term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
+def _term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
     """Each row of ``log_unary`` (``(R, width)``) plus each term's factors.
 
     Row ``r · 2^|W| + t`` of the result is row ``r`` with term ``t``.
@@ -243,7 +250,7 @@ def probabilities_all_absent(
     return tuple(float(r) for r in ratios)
 
 
-def group_rows(log_unary: FloatArray, members: list[list[int]]) -> FloatArray:
+def group_rows(log_unary: FloatArray, members: Sequence[list[int]]) -> FloatArray:
     """Row 0: ``log_unary``; row ``g + 1``: every node of group ``g`` also absent."""
     rows = np.repeat(log_unary, len(members) + 1, axis=0)  # (G + 1, width)
     for g, group in enumerate(members):
@@ -260,14 +267,9 @@ def _split_all_absent(
 ) -> tuple[float, ...] | None:
     """:func:`probabilities_all_absent` with the widest findings split (``None``: use the
     tables)."""
-    absorbed = absorb_terms(compiled, evidence, terms, extra)
-    if absorbed is None:
+    split = propagate_terms(compiled, evidence, terms, extra, members)
+    if split is None:
         return None
-    rows = term_rows(group_rows(absorbed.log_unary, members), terms)
-    result = propagate(absorbed.tree, absorbed.static, rows)
-    combined = combine(result.log_z.reshape(len(members) + 1, -1), terms)
-    if combined is None:
-        return None
-    log_total = combined[1]
+    log_total = split[3]
     ratios = np.exp(np.minimum(log_total[1:] - log_total[0], 0.0))
     return tuple(float(r) for r in ratios)

@@ -53,15 +53,14 @@ from nervepath.engine.compiled import CompiledNetwork
 from nervepath.engine.evidence import Evidence, absorb, evidence_indices, node_indices
 from nervepath.engine.inference import (
     ImpossibleEvidenceError,
-    absorb_terms,
     compiled_network,
     group_rows,
-    term_rows,
+    propagate_terms,
 )
 from nervepath.engine.junction import JunctionTree, Propagation, propagate
 from nervepath.engine.network import Network, NetworkError
 from nervepath.engine.soft_evidence import soft_evidence
-from nervepath.engine.split import Terms, combine, signed_log_sum, split_terms
+from nervepath.engine.split import Terms, signed_log_sum, split_terms
 from nervepath.engine.threads import one_blas_thread
 
 __all__ = ["QuestionScore", "rank_questions", "should_stop"]
@@ -223,17 +222,11 @@ def _split_rows(
     """:func:`_rows` with the widest findings split: the rows go through the tree of each
     term and the results are summed with the terms' signed weights (``None``: a sum
     cancels too much, use the tables)."""
-    absorbed = absorb_terms(compiled, evidence, terms, extra)
-    if absorbed is None:
+    split = propagate_terms(compiled, evidence, terms, extra, groups)
+    if split is None:
         return None
-    count = len(terms.signs)
-    unary = term_rows(group_rows(absorbed.log_unary, groups), terms)
-    base = propagate(absorbed.tree, absorbed.static, unary)
-    log_z = base.log_z.reshape(len(groups) + 1, count)
-    combined = combine(log_z, terms)
-    if combined is None:
-        return None
-    weights, log_totals = combined
+    absorbed, base, weights, log_totals = split
+    log_z = base.log_z.reshape(len(groups) + 1, len(terms.signs))
     pushed = _pushed(absorbed.tree, base, weights, log_z)
     main = pushed(0, rows, targets)
     if main is None:
