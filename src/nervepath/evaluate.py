@@ -5,7 +5,10 @@ A *labelled case* is one JSON line: ``{"id", "case", "expected": {"site", "side"
 the differential (no explanations or questions, so it stays fast) and reports:
 
 * top-1 and top-3 site accuracy. A ranked site instance is a *hit* when its base site is the
-  expected one and, when the expected side is not null, it is on that side or is a midline site;
+  expected one and, when the expected side is not null, it is on that side or is a midline site.
+  A case whose condition lies outside the model (expected site null: a deep vein thrombosis, a
+  knee) has no hit; the site figures are over the cases the model can name, and such cases
+  count in the origin, triage and calibration figures only;
 * origin accuracy, the predicted origin being the group with the highest ``origin`` probability;
 * the triage confusion matrix (expected × assessed urgency), every emergency assessed below
   ``emergency`` by id, and the over- and under-triage rates;
@@ -23,10 +26,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
-
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
 from nervepath.case import Case, parse_case, to_evidence
 from nervepath.errors import CaseError, NervepathError
@@ -48,7 +47,6 @@ __all__ = [
     "assess_lines",
     "evaluate",
     "load_labelled_cases",
-    "render_report",
     "split_instance",
 ]
 
@@ -60,7 +58,7 @@ _EXPECTED_KEYS: Final = ("site", "side", "origin", "urgency")
 
 @dataclass(frozen=True)
 class Expected:
-    site: str  # base site id, e.g. "l5_root"
+    site: str | None  # base site id, e.g. "l5_root"; None: a condition outside the model
     side: str | None  # "left", "right", or None (midline site, or either side)
     origin: str
     urgency: str
@@ -82,9 +80,14 @@ class CaseResult:
     expected: Expected
     top_sites: tuple[tuple[str, float], ...]  # the first TOP_K site instances and posteriors
     rank: int | None  # 1-based rank of the first hit; None if no instance is a hit
+    truth_probability: float  # the posterior of the best hit (0 when nothing is a hit)
     origin: str  # the most probable origin group
     urgency: str
     red_flags: tuple[str, ...]  # ids of the triage rules that fired
+
+    @property
+    def in_model(self) -> bool:
+        return self.expected.site is not None
 
     @property
     def top1(self) -> bool:
@@ -144,6 +147,7 @@ class Calibration:
 @dataclass(frozen=True)
 class EvaluationReport:
     cases: int
+    in_model: int  # cases whose expected site is a site of the model: the site figures' base
     top1_accuracy: float
     top3_accuracy: float
     origin_accuracy: float
@@ -153,6 +157,11 @@ class EvaluationReport:
     calibration: Calibration
     results: tuple[CaseResult, ...]
 
+    def worst(self, count: int = 10) -> tuple[CaseResult, ...]:
+        """The cases the model can name that it got most wrong: lowest posterior on the truth."""
+        named = [r for r in self.results if r.in_model]
+        return tuple(sorted(named, key=lambda r: (r.truth_probability, r.id))[:count])
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of the report (per-case results included)."""
         out = asdict(self)
@@ -160,6 +169,7 @@ class EvaluationReport:
             {**asdict(r), "top1": r.top1, "top3": r.top3, "origin_correct": r.origin_correct}
             for r in self.results
         ]
+        out["worst"] = [r.id for r in self.worst()]
         return out
 
 
@@ -179,8 +189,10 @@ def split_instance(name: str) -> tuple[str, str | None]:
 
 def _is_hit(instance: str, expected: Expected) -> bool:
     base, side = split_instance(instance)
-    return base == expected.site and (
-        expected.side is None or side is None or side == expected.side
+    return (
+        expected.site is not None
+        and base == expected.site
+        and (expected.side is None or side is None or side == expected.side)
     )
 
 
@@ -214,6 +226,7 @@ def evaluate(
                 item.expected,
                 d.sites[:TOP_K],
                 rank,
+                max((p for (_, p), hit in zip(d.sites, hits, strict=True) if hit), default=0.0),
                 max(d.origin, key=lambda g: d.origin[g]),
                 d.triage.urgency,
                 tuple(f.id for f in d.triage.red_flags),
@@ -222,10 +235,12 @@ def evaluate(
         if progress is not None:
             progress(done, len(cases))
     n = len(results)
+    named = sum(r.in_model for r in results)
     return EvaluationReport(
         n,
-        _share(sum(r.top1 for r in results), n),
-        _share(sum(r.top3 for r in results), n),
+        named,
+        _share(sum(r.top1 for r in results), named),
+        _share(sum(r.top3 for r in results), named),
         _share(sum(r.origin_correct for r in results), n),
         _per_site(results),
         _per_origin(results),
@@ -236,7 +251,7 @@ def evaluate(
 
 
 def _per_site(results: list[CaseResult]) -> tuple[SiteAccuracy, ...]:
-    sites = sorted({r.expected.site for r in results})
+    sites = sorted({r.expected.site for r in results if r.expected.site is not None})
     return tuple(
         SiteAccuracy(
             site,
@@ -443,79 +458,3 @@ def assess_lines(lines: Iterable[str | bytes], assessor: Assessor) -> Iterator[B
         else:
             head = {} if case_id is None else {"id": case_id}
             yield BatchLine(number, case_id, head | assessment.to_dict(), None)
-
-
-# ── Terminal report ────────────────────────────────────────────────────────────────────────
-
-
-def _pct(part: int, whole: int) -> str:
-    return f"{part}/{whole} ({100 * _share(part, whole):.0f}%)"
-
-
-def render_report(report: EvaluationReport) -> RenderableType:
-    """A readable Rich report; emergencies assessed below ``emergency`` are shown in red."""
-    n, t = report.cases, report.triage
-    summary = Table("metric", "value", title=f"Evaluation of {n} labelled cases")
-    summary.add_row("top-1 site accuracy", f"{report.top1_accuracy:.3f}")
-    summary.add_row(f"top-{TOP_K} site accuracy", f"{report.top3_accuracy:.3f}")
-    summary.add_row("origin accuracy", f"{report.origin_accuracy:.3f}")
-    summary.add_row("triage agreement", f"{t.agreement:.3f}")
-    summary.add_row("over-triage rate", f"{t.over_triage_rate:.3f}")
-    summary.add_row("under-triage rate", f"{t.under_triage_rate:.3f}")
-    summary.add_row("Brier score (site posteriors)", f"{report.calibration.brier:.4f}")
-    parts: list[RenderableType] = [summary]
-    if t.under_triaged_emergencies:
-        parts.append(
-            Text(
-                f"✗ {len(t.under_triaged_emergencies)} emergencies assessed below emergency: "
-                + ", ".join(t.under_triaged_emergencies),
-                style="bold red",
-            )
-        )
-    else:
-        parts.append(Text("✓ no emergency was assessed below emergency", style="green"))
-    others = [i for i in t.under_triaged if i not in t.under_triaged_emergencies]
-    if others:
-        parts.append(Text("under-triaged: " + ", ".join(others), style="yellow"))
-
-    sites = Table("expected site", "cases", "top-1", f"top-{TOP_K}", title="Per site")
-    for s in report.per_site:
-        style = None if s.top3 == s.cases else "yellow"
-        sites.add_row(
-            s.site, str(s.cases), _pct(s.top1, s.cases), _pct(s.top3, s.cases), style=style
-        )
-    origins = Table("expected origin", "cases", "correct", title="Per origin")
-    for o in report.per_origin:
-        origins.add_row(o.origin, str(o.cases), _pct(o.correct, o.cases))
-
-    confusion = Table("expected ↓ / assessed →", *t.levels, title="Triage confusion")
-    for i, (level, row) in enumerate(zip(t.levels, t.confusion, strict=True)):
-        cells = [
-            Text(str(count), style="bold red" if count and j < i and level == t.levels[-1] else "")
-            for j, count in enumerate(row)
-        ]
-        confusion.add_row(level, *cells)
-
-    reliability = Table("bin", "count", "mean predicted", "observed", title="Reliability")
-    for b in report.calibration.bins:
-        reliability.add_row(
-            f"{b.lower:.1f}–{b.upper:.1f}",
-            str(b.count),
-            "–" if b.mean_predicted is None else f"{b.mean_predicted:.3f}",
-            "–" if b.observed_frequency is None else f"{b.observed_frequency:.3f}",
-        )
-    parts += [sites, origins, confusion, reliability]
-
-    misses = [r for r in report.results if not r.top3 or not r.origin_correct]
-    if misses:
-        table = Table("id", "expected", f"top {TOP_K}", "origin", title="Misses")
-        for r in misses:
-            side = f" ({r.expected.side})" if r.expected.side else ""
-            table.add_row(
-                r.id,
-                f"{r.expected.site}{side}",
-                "\n".join(f"{name} {p:.2f}" for name, p in r.top_sites),
-                r.origin,
-            )
-        parts.append(table)
-    return Group(*parts)
