@@ -60,10 +60,34 @@ def _print_json(value: Any) -> None:
 
 @kb_app.command("check")
 def kb_check(data: DataOption = None, as_json: JsonOption = False) -> None:
-    """Validate the knowledge base; list every problem if there are any."""
-    stats = catalogue.statistics(_load(data))
+    """Validate the knowledge base; list every problem if there are any. Then compare each
+    published likelihood ratio with the one the model implies (exact inference)."""
+    from nervepath.calibration import check_ratios
+    from nervepath.service import Assessor
+
+    kb = _load(data)
+    stats = catalogue.statistics(kb)
+    checks = check_ratios(Assessor(kb)) if kb.raw.likelihood_ratios else ()
+    failed = [c for c in checks if not c.ok]
     if as_json:
-        _print_json(stats)
+        rows = [
+            {
+                "finding": c.finding,
+                "state": c.state,
+                "target": c.target,
+                "kind": c.kind,
+                "age": c.age,
+                "published": c.published.value,
+                "bounds": list(c.bounds),
+                "implied": round(c.implied, 4),
+                "ok": c.ok,
+                "source": c.citation,
+            }
+            for c in checks
+        ]
+        _print_json(stats | {"likelihood_ratios": rows})
+        if failed:
+            raise typer.Exit(1)
         return
     out.print(
         f"[green]✓[/] knowledge base {stats['kb_version']} is valid "
@@ -89,6 +113,45 @@ def kb_check(data: DataOption = None, as_json: JsonOption = False) -> None:
         f"{stats['numbers_sourced']} of {stats['numbers']} ({100 * stats['share_sourced']:.0f}%)",
     )
     out.print(table)
+    if not checks:
+        return
+    ratios = Table(
+        "finding",
+        "target",
+        "age",
+        "",
+        "published",
+        "allowed",
+        "implied",
+        title="Likelihood ratios: published vs implied by the model",
+    )
+    for c in checks:
+        low, high = c.bounds
+        ratios.add_row(
+            c.finding if c.state == "present" else f"{c.finding} = {c.state}",
+            c.target,
+            "–" if c.age is None else str(c.age),
+            c.kind,
+            f"{c.published.value:g}",
+            f"{low:.2g}–{high:.2g}",
+            f"{c.implied:.2f}",
+            style=None if c.ok else "bold red",
+        )
+    out.print(ratios)
+    if failed:
+        err.print(
+            f"[red]✗[/] {len(failed)} of {len(checks)} implied likelihood ratios fall outside "
+            "the published interval (or 0.67–1.5× the published value):",
+            *(
+                f"  {c.kind} {c.finding} → {c.target}: implied {c.implied:.2f}, allowed "
+                f"{c.bounds[0]:.2f}–{c.bounds[1]:.2f}"
+                for c in failed
+            ),
+            sep="\n",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    out.print(f"[green]✓[/] all {len(checks)} implied likelihood ratios match the published ones")
 
 
 @kb_app.command("sites")

@@ -92,7 +92,8 @@ def test_risk_predictions_are_the_site_probabilities_exactly(
     ]
     assert got == expected
     assert risk.prediction[0].rationale.startswith("Largest contributions")
-    assert "0.1.0" in risk.method.text and l5_assessment.kb_hash in risk.method.text
+    assert l5_assessment.kb_version in risk.method.text
+    assert l5_assessment.kb_hash in risk.method.text
 
 
 def test_one_observation_per_answer_with_its_value(bundle: Bundle, l5_case: Case) -> None:

@@ -72,6 +72,19 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
             "already derives, expected a new id or a link to the derived finding"
         )
 
+    # Published likelihood ratios name a finding and a site or cause that exist.
+    for ratio in kb.likelihood_ratios:
+        if ratio.finding not in all_findings:
+            problems.append(
+                _unknown(kb.where(ratio), "finding", ratio.finding, all_findings, "finding")
+            )
+        if ratio.target not in sites and ratio.target not in causes:
+            problems.append(
+                _unknown(
+                    kb.where(ratio), "target", ratio.target, {*sites, *causes}, "site or cause"
+                )
+            )
+
     # 1. Citations resolve.
     for entry, citations in _citations(kb):
         for field, citation in citations:
@@ -448,6 +461,7 @@ def _citations(kb: RawKnowledgeBase) -> Iterator[tuple[object, list[tuple[str, s
         *kb.causes,
         *kb.findings,
         *kb.links,
+        *kb.likelihood_ratios,
         *t.rules,
         *t.baselines,
         t.default,

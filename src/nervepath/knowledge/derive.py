@@ -8,7 +8,7 @@ no code change. The probabilities come from ``derivation.yaml``, each with its s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
@@ -178,6 +178,20 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
                 False,
                 f"reflex {r.id}",
             )
+    for override in d.leak_overrides:
+        derived = out.get(override.finding)
+        if derived is None or derived.derived_from is None:
+            continue  # reported by the checks: an override names a derived finding
+        if override.leak_grades is not None:
+            scale = reflex if derived.states == tuple(reflex.grades if reflex else ()) else mrc
+            if scale is None or derived.states != tuple(scale.grades):
+                continue  # reported by the checks: graded leak on a yes/no finding
+            leak, provenance = graded(override.leak_grades, scale), override.leak_grades
+        elif override.leak is not None and derived.states == ("absent", "present"):
+            leak, provenance = binary(override.leak.value), override.leak
+        else:
+            continue  # reported by the checks: yes/no leak on a graded finding
+        out[override.finding] = replace(derived, leak=leak, leak_provenance=provenance)
     return out
 
 

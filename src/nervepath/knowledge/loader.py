@@ -51,6 +51,7 @@ class RawKnowledgeBase:
     content_hash: str
     triage: schema.TriageBook
     recommendations: schema.RecommendationBook
+    likelihood_ratios: tuple[schema.LikelihoodRatio, ...] = ()
 
     def where(self, entry: object) -> str:
         return self.origin.get(id(entry), "?")
@@ -103,7 +104,8 @@ class _Reader:
         for position, raw in enumerate(data[key]):
             label = raw.get("id") if isinstance(raw, dict) else None
             if label is None and isinstance(raw, dict) and "finding" in raw:
-                label = f"{raw.get('parent')} → {raw.get('finding')}"
+                head = raw.get("parent", raw.get("target"))  # a link, or a likelihood ratio
+                label = f"{head} → {raw.get('finding')}"
             where = f"{name} › {label or f'entry {position + 1}'}"
             entry = self.validate(where, model, raw)
             if entry is not None:
@@ -234,6 +236,14 @@ def read_knowledge_base(root: Traversable | Path | None = None) -> RawKnowledgeB
     for folder, key, model in _LISTS:
         lists[key] = [e for n, i in reader.files(folder) for e in reader.entries(n, i, key, model)]
     derivation = reader.single("derivation.yaml", schema.Derivation)
+    ratios_item = reader.root / "likelihood_ratios.yaml"  # optional: published LRs to reproduce
+    ratios = (
+        reader.entries(
+            "likelihood_ratios.yaml", ratios_item, "likelihood_ratios", schema.LikelihoodRatio
+        )
+        if ratios_item.is_file()
+        else []
+    )
     triage = reader.book("triage.yaml", schema.TriageBook)
     recommendations = reader.book("recommendations.yaml", schema.RecommendationBook)
     if (
@@ -257,6 +267,7 @@ def read_knowledge_base(root: Traversable | Path | None = None) -> RawKnowledgeB
         content_hash=reader.digest.hexdigest(),
         triage=triage,
         recommendations=recommendations,
+        likelihood_ratios=tuple(ratios),
     )
 
 

@@ -99,6 +99,26 @@ def _lines(kb: KnowledgeBase) -> Iterator[str]:
             f"| `{link.parent}` | `{link.finding}` | {_strength(link)} | "
             f"{_cell(link.basis)} | {_prov(kb, link.provenance)} |"
         )
+    if kb.raw.likelihood_ratios:
+        yield ""
+        yield "## Published likelihood ratios"
+        yield ""
+        yield (
+            "The model must reproduce these: `nervepath kb check` computes each implied ratio "
+            "by exact inference and fails outside the interval (or 0.67–1.5× the value)."
+        )
+        yield ""
+        yield "| finding | target | age | LR+ | LR− | population | source |"
+        yield "|---|---|---|---|---|---|---|"
+        for lr in kb.raw.likelihood_ratios:
+            finding = lr.finding if lr.state == "present" else f"{lr.finding} = {lr.state}"
+            side = " (other leg)" if lr.side == "contralateral" else ""
+            locator = f", {lr.source.locator}" if lr.source.locator else ""
+            yield (
+                f"| `{finding}`{side} | `{lr.target}` | {lr.age or '–'} | "
+                f"{_ratio(lr.positive)} | {_ratio(lr.negative)} | {_cell(lr.population)} | "
+                f"[{lr.source.ref}](#{lr.source.ref}){_cell(locator)} |"
+            )
     yield ""
     yield "## References"
     yield ""
@@ -106,6 +126,13 @@ def _lines(kb: KnowledgeBase) -> Iterator[str]:
         url = f" <{r.url}>" if r.url else ""
         label = f" (evidence base {r.evidence})" if r.evidence else ""
         yield f'- <a id="{r.id}"></a>**{r.id}**{label}: {_cell(r.citation)}{url}'
+
+
+def _ratio(ratio: schema.PublishedRatio | None) -> str:
+    if ratio is None:
+        return "–"
+    interval = f" ({ratio.low:g}–{ratio.high:g})" if ratio.low is not None else ""
+    return f"{ratio.value:g}{interval}"
 
 
 def _strength(link: LinkDef) -> str:

@@ -134,6 +134,13 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
     findings = derive_findings(raw)
     derived_ids = {f for f, d in findings.items() if d.derived_from is not None}
     problems = cross_reference_problems(raw, derived_ids)
+    for override in raw.derivation.leak_overrides:
+        applied = findings.get(override.finding)
+        if applied is None or applied.leak_provenance not in (override.leak, override.leak_grades):
+            problems.append(
+                f"derivation.yaml › leak_overrides › {override.finding}: expected a derived "
+                "finding, with 'leak' for a yes/no one and 'leak_grades' for a graded one"
+            )
     if problems:
         raise KnowledgeBaseError(problems)
     links = tuple(derive_links(raw, findings))

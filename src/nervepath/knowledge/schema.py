@@ -40,8 +40,10 @@ __all__ = [
     "FindingCondition",
     "GradeScale",
     "Grades",
+    "LeakOverride",
     "Lesion",
     "Level",
+    "LikelihoodRatio",
     "Link",
     "Manifest",
     "Movement",
@@ -49,6 +51,7 @@ __all__ = [
     "Nerve",
     "OriginGroup",
     "Probability",
+    "PublishedRatio",
     "RecommendationBook",
     "RecommendationKind",
     "RedFlagAdvice",
@@ -315,6 +318,52 @@ class Link(Strict):
         return self
 
 
+class PublishedRatio(Strict):
+    """A published likelihood ratio and, where the study gives one, its interval."""
+
+    value: Annotated[float, Field(gt=0.0)]
+    low: Annotated[float, Field(gt=0.0)] | None = None
+    high: Annotated[float, Field(gt=0.0)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PublishedRatio:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both 'low' and 'high', or neither")
+        if (
+            self.low is not None
+            and self.high is not None
+            and not (self.low <= self.value <= self.high)
+        ):
+            raise ValueError("expected low ≤ value ≤ high")
+        return self
+
+
+class LikelihoodRatio(Strict):
+    """A published likelihood ratio the model must reproduce (checked by ``kb check``).
+
+    The implied LR+ is the odds of ``target`` with ``finding`` answered ``state`` (and nothing
+    else but the ``age``) over its odds with the age alone; the implied LR− the same with the
+    finding answered absent (its normal grade, if graded). A lateral target is taken on the
+    left, with the finding on the ``side`` given relative to it.
+    """
+
+    finding: Id
+    state: str = "present"
+    target: Id = Field(description="a site or cause id")
+    side: Literal["same", "contralateral"] = "same"
+    age: Annotated[int, Field(ge=18, le=100)] | None = None
+    positive: PublishedRatio | None = None
+    negative: PublishedRatio | None = None
+    population: Text
+    source: Citation
+
+    @model_validator(mode="after")
+    def _some_ratio(self) -> LikelihoodRatio:
+        if self.positive is None and self.negative is None:
+            raise ValueError("give 'positive', 'negative' or both")
+        return self
+
+
 # --- how anatomy becomes links -------------------------------------------------------
 
 
@@ -346,6 +395,22 @@ class SensoryQuality(Strict):
     )
 
 
+class LeakOverride(Strict):
+    """A derived finding whose background rate is known better than its quality's or scale's:
+    ``{finding: reflex_achilles, leak_grades: {...}}`` or ``{finding: pain_heel, leak: {...}}``.
+    """
+
+    finding: Id
+    leak: Probability | None = None
+    leak_grades: Grades | None = None
+
+    @model_validator(mode="after")
+    def _one_leak(self) -> LeakOverride:
+        if (self.leak is None) == (self.leak_grades is None):
+            raise ValueError("give exactly one of 'leak' or 'leak_grades'")
+        return self
+
+
 class Derivation(Strict):
     """The probabilities that turn anatomy into links (see ``knowledge/network.py``)."""
 
@@ -365,6 +430,7 @@ class Derivation(Strict):
     reflex_leak: Grades
     reflex_root: Grades
     reflex_nerve: Grades
+    leak_overrides: list[LeakOverride] = []
 
 
 # --- triage and recommendations ------------------------------------------------------

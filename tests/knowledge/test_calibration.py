@@ -1,0 +1,141 @@
+"""Published likelihood ratios: the model's implied ones are computed exactly, checked against
+the published interval by ``kb check``, and the shipped knowledge base reproduces all of them.
+Leak overrides give a derived finding its own background rate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nervepath.calibration import check_ratios
+from nervepath.case import Case
+from nervepath.errors import KnowledgeBaseError
+from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
+from nervepath.service import Assessor
+
+RATIO = """\
+likelihood_ratios:
+  - finding: straight_leg_raise
+    target: l5_root
+    positive: {{value: {value}, low: {low}, high: {high}}}
+    negative: {{value: 0.5}}
+    population: fixture
+    source: {{ref: study, locator: table 2}}
+"""
+
+
+def _write(root: Path, value: float, low: float, high: float) -> None:
+    (root / "likelihood_ratios.yaml").write_text(
+        RATIO.format(value=value, low=low, high=high), encoding="utf-8"
+    )
+
+
+def _posterior(kb: KnowledgeBase, answers: dict[str, str]) -> float:
+    d = Assessor(kb).differential(Case(setting="clinician", answers=answers))
+    return dict(d.sites)["l5_root_left"]
+
+
+def test_implied_ratios_are_posterior_odds_over_prior_odds(kb_copy: Path) -> None:
+    _write(kb_copy, 3.0, 1.0, 1000.0)
+    kb = load_knowledge_base(kb_copy)
+    positive, negative = check_ratios(Assessor(kb))
+    odds = [p / (1 - p) for p in (
+        _posterior(kb, {}),
+        _posterior(kb, {"straight_leg_raise_left": "present"}),
+        _posterior(kb, {"straight_leg_raise_left": "absent"}),
+    )]  # fmt: skip
+    assert (positive.kind, negative.kind) == ("LR+", "LR−")
+    assert positive.implied == pytest.approx(odds[1] / odds[0], rel=1e-12)
+    assert negative.implied == pytest.approx(odds[2] / odds[0], rel=1e-12)
+    assert positive.implied > 1 > negative.implied
+    assert positive.ok and positive.bounds == (1.0, 1000.0)
+    assert negative.bounds == pytest.approx((0.335, 0.75))  # no interval: 0.67–1.5× the value
+
+
+def test_kb_check_fails_and_names_a_ratio_outside_its_interval(kb_copy: Path) -> None:
+    _write(kb_copy, 1.2, 1.1, 1.3)
+    done = subprocess.run(
+        [sys.executable, "-m", "nervepath", "kb", "check", "--data", str(kb_copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "implied likelihood ratios fall outside" in done.stderr
+    assert "LR+ straight_leg_raise_left → l5_root_left: implied" in done.stderr
+    assert "allowed 1.10–1.30" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_ratio_must_name_an_abnormal_state(kb_copy: Path) -> None:
+    (kb_copy / "likelihood_ratios.yaml").write_text(
+        RATIO.format(value=2, low=1, high=3).replace(
+            "target: l5_root", "target: l5_root\n    state: absent"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeBaseError, match="expected an abnormal state"):
+        check_ratios(Assessor(load_knowledge_base(kb_copy)))
+
+
+def test_unknown_finding_or_target_is_reported(kb_copy: Path) -> None:
+    _write(kb_copy, 2, 1, 3)
+    path = kb_copy / "likelihood_ratios.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("straight_leg_raise", "straight_leg_rise").replace("l5_root", "l6_root"),
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_knowledge_base(kb_copy)
+    problems = "\n".join(caught.value.problems)
+    assert "finding: found 'straight_leg_rise'" in problems
+    assert "target: found 'l6_root'" in problems
+
+
+def _add_override(root: Path, text: str) -> None:
+    path = root / "derivation.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_a_leak_override_replaces_the_derived_background_rate(kb_copy: Path) -> None:
+    _add_override(
+        kb_copy,
+        "leak_overrides:\n"
+        "  - {finding: reflex_achilles, leak_grades: {value: {reduced: 0.2, absent: 0.1},"
+        " estimate: {rationale: 'fixture: an age-normal sign in older people'}}}\n",
+    )
+    kb = load_knowledge_base(kb_copy)
+    # The scale's own leak (reflex_leak in the fixture) was (0.91, 0.02, 0.05, 0.02).
+    assert kb.findings["reflex_achilles"].leak == pytest.approx((0.7, 0.0, 0.2, 0.1))
+
+
+def test_a_leak_override_of_the_wrong_kind_is_reported(kb_copy: Path) -> None:
+    _add_override(
+        kb_copy,
+        "leak_overrides:\n"
+        "  - {finding: reflex_achilles, leak: {value: 0.2,"
+        " estimate: {rationale: 'fixture: a yes/no leak on a graded finding'}}}\n"
+        "  - {finding: straight_leg_raise, leak: {value: 0.2,"
+        " estimate: {rationale: 'fixture: a hand-written finding has its own leak'}}}\n",
+    )
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_knowledge_base(kb_copy)
+    problems = "\n".join(caught.value.problems)
+    assert "leak_overrides › reflex_achilles: expected a derived finding" in problems
+    assert "leak_overrides › straight_leg_raise" in problems
+
+
+def test_the_shipped_base_reproduces_every_published_ratio(shipped_kb: KnowledgeBase) -> None:
+    checks = check_ratios(Assessor(shipped_kb))
+    assert len({(c.finding, c.target) for c in checks}) >= 30
+    wrong = [
+        f"{c.kind} {c.finding} → {c.target}: implied {c.implied:.2f}, allowed "
+        f"{c.bounds[0]:.2f}–{c.bounds[1]:.2f}"
+        for c in checks
+        if not c.ok
+    ]
+    assert not wrong, "\n".join(wrong)
