@@ -53,7 +53,7 @@ from nervepath.engine import (  # noqa: E402
     rank_questions,
     to_xmlbif,
 )
-from nervepath.engine.synthetic import realistic_cases, realistic_network  # noqa: E402
+from synthetic import realistic_cases, realistic_network  # noqa: E402
 
 Evidence = dict[int, int]
 
@@ -111,8 +111,8 @@ def vignette_cases(network: Network) -> list[Evidence]:
     They have more abnormal findings than the generated cases (median 14, up to 23),
     and they are what the product is asked: the knowledge-base network only.
     """
-    from nervepath.case import to_evidence
-    from nervepath.evaluate import load_labelled_cases
+    from nervepath.assessment.case import to_evidence
+    from nervepath.evaluation.labelled import load_labelled_cases
     from nervepath.knowledge.model import load_knowledge_base
 
     kb = load_knowledge_base()

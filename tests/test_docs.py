@@ -27,7 +27,7 @@ def test_catalogue_cites_every_sourced_number(shipped_kb: KnowledgeBase) -> None
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
-    from nervepath.settings import Settings
+    from nervepath.web.settings import Settings
 
     readme = (ROOT / "README.md").read_text()
     for name, field in Settings.model_fields.items():

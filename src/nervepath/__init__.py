@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from nervepath.service import Assessment
+    from nervepath.assessment.service import Assessment
 
 __all__ = ["__version__", "assess", "load_knowledge_base"]
 
 
 def assess(case: Any) -> Assessment:
     """Assess a case (a mapping like the case JSON) on the shipped knowledge base."""
-    from nervepath.service import assess as _assess
+    from nervepath.assessment.service import assess as _assess
 
     return _assess(case)
 

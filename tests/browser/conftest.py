@@ -15,9 +15,9 @@ from browser_support import PASSWORD
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from nervepath.knowledge.model import load_knowledge_base
-from nervepath.settings import Settings
 from nervepath.storage import open_store
 from nervepath.web.app import create_app
+from nervepath.web.settings import Settings
 
 CHROMIUM = os.environ.get("NERVEPATH_CHROMIUM", "/usr/bin/chromium")
 # Chromium's own background traffic would hit this machine's closed network.

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from engine_oracles import gum_inference
 
 from nervepath.engine import CompiledNetwork, Network, compile_network, to_xmlbif
-from nervepath.engine.synthetic import realistic_network
+from synthetic import realistic_network
 
 
 @pytest.fixture(scope="session")

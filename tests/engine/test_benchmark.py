@@ -13,7 +13,7 @@ from types import ModuleType
 
 import pytest
 
-from nervepath.engine.synthetic import realistic_network
+from synthetic import realistic_network
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 

@@ -18,7 +18,7 @@ from nervepath.engine import (
     explain,
     infer,
 )
-from nervepath.engine.synthetic import realistic_cases
+from synthetic import realistic_cases
 
 
 def _logit(p: float) -> float:

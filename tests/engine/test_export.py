@@ -11,7 +11,7 @@ import pytest
 from engine_oracles import gum_inference, gum_network, gum_posterior
 
 from nervepath.engine import FindingNode, HiddenNode, Network, infer, to_bif, to_xmlbif
-from nervepath.engine.synthetic import random_case, random_network
+from synthetic import random_case, random_network
 
 TOLERANCE = 1e-9
 

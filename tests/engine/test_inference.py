@@ -32,7 +32,7 @@ from nervepath.engine import (
     probability_all_absent,
     to_xmlbif,
 )
-from nervepath.engine.synthetic import (
+from synthetic import (
     random_case,
     random_network,
     realistic_cases,

@@ -24,8 +24,8 @@ from nervepath.engine.junction import (
     separator_marginal,
     sum_middle,
 )
-from nervepath.engine.synthetic import realistic_cases
 from nervepath.engine.triangulation import bits_of, eliminate, elimination_hint, min_fill
+from synthetic import realistic_cases
 
 
 def _graph(n: int, scopes: list[int]) -> list[int]:

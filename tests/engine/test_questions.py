@@ -24,7 +24,7 @@ from nervepath.engine import (
     should_stop,
 )
 from nervepath.engine import split as split_module
-from nervepath.engine.synthetic import random_network, realistic_cases
+from synthetic import random_network, realistic_cases
 
 
 def _entropy(p: float) -> float:

@@ -20,8 +20,8 @@ from nervepath.engine.divorce import divorce_parents
 from nervepath.engine.export import to_bif, to_xmlbif
 from nervepath.engine.inference import infer
 from nervepath.engine.network import Network
-from nervepath.engine.synthetic import realistic_cases
 from nervepath.knowledge.model import KnowledgeBase
+from synthetic import realistic_cases
 
 CASES = 200
 TOLERANCE = {"xmlbif": 1e-9, "bif": 1e-6}  # BIF: pyAgrum stores its numbers as float32

@@ -9,7 +9,7 @@ from nervepath.engine import CompiledNetwork, FindingNode, HiddenNode, Network, 
 from nervepath.engine.evidence import absorb
 from nervepath.engine.junction import LOG_ZERO, propagate
 from nervepath.engine.soft_evidence import soft_evidence
-from nervepath.engine.synthetic import realistic_cases
+from synthetic import realistic_cases
 
 
 def _check(compiled: CompiledNetwork, evidence: dict[int, int], rows: np.ndarray) -> None:

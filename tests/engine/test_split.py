@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import nervepath.engine.inference as inference
 import nervepath.engine.questions as questions
-from nervepath.case import to_evidence
+from nervepath.assessment.case import to_evidence
 from nervepath.engine import (
     FindingNode,
     HiddenNode,
@@ -33,7 +33,7 @@ from nervepath.engine.build import build_network
 from nervepath.engine.evidence import evidence_indices
 from nervepath.engine.inference import _split_posterior
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
-from nervepath.evaluate import load_labelled_cases
+from nervepath.evaluation.labelled import load_labelled_cases
 from nervepath.knowledge.model import KnowledgeBase
 
 TOLERANCE = 1e-9

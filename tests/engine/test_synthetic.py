@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from nervepath.engine.synthetic import (
+from synthetic import (
     random_case,
     random_network,
     realistic_cases,

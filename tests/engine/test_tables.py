@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from nervepath.engine import CompiledNetwork, Network, compile_network
 from nervepath.engine.evidence import _absorb
 from nervepath.engine.junction import MERGE_LIMIT, REFINE_SIZE, propagate
-from nervepath.engine.synthetic import random_network, realistic_cases
 from nervepath.engine.tables import chain_factors, family_table, finding_tables, or_chain_factors
+from synthetic import random_network, realistic_cases
 
 
 def _contract(factors: list[tuple[tuple[int, ...], np.ndarray]], keep: list[int]) -> np.ndarray:

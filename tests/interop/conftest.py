@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from nervepath.case import Case, parse_case
+from nervepath.assessment.case import Case, parse_case
+from nervepath.assessment.service import Assessment, Assessor
 from nervepath.knowledge.model import KnowledgeBase
-from nervepath.service import Assessment, Assessor
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "l5_radiculopathy.json"
 

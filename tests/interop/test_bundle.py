@@ -14,7 +14,8 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.riskassessment import RiskAssessment
 
-from nervepath.case import Case
+from nervepath.assessment.case import Case
+from nervepath.assessment.service import Assessment
 from nervepath.interop.codes import (
     DATA_ABSENT_REASON,
     FINDING_SYSTEM,
@@ -31,7 +32,6 @@ from nervepath.interop.fhir import (
     resource_json,
 )
 from nervepath.knowledge.model import KnowledgeBase
-from nervepath.service import Assessment
 
 MODELS = {
     m.get_resource_type(): m

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from nervepath.case import Case
+from nervepath.assessment.case import Case
+from nervepath.assessment.service import Assessment, Assessor
 from nervepath.interop.cds_hooks import SERVICE_ID, discovery, patient_view
 from nervepath.interop.cds_models import Card, CdsRequest, CdsResponse, Discovery, Source
 from nervepath.interop.errors import CdsRequestError
 from nervepath.interop.fhir import assessment_bundle, questionnaire_response, resource_json
-from nervepath.service import Assessment, Assessor
 
 
 class Canned:

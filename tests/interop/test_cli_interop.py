@@ -14,7 +14,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from nervepath import cli
-from nervepath.cli_interop import export_app
+from nervepath.cli.interop import export_app
 from nervepath.interop.errors import FhirResourceError
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "l5_radiculopathy.json"
@@ -99,7 +99,7 @@ def test_errors_are_one_line_and_exit_1(
 
 
 def test_a_bad_questionnaire_response_is_a_case_error(tmp_path: Path) -> None:
-    from nervepath.cli_interop import case_from_fhir
+    from nervepath.cli.interop import case_from_fhir
 
     source = tmp_path / "qr.json"
     source.write_text(json.dumps({"resourceType": "QuestionnaireResponse"}), encoding="utf-8")

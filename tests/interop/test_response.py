@@ -9,7 +9,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nervepath.case import Case, parse_case
+from nervepath.assessment.case import Case, parse_case
 from nervepath.errors import CaseError
 from nervepath.interop.codes import DATA_ABSENT_REASON, questionnaire_url
 from nervepath.interop.errors import FhirResourceError

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from nervepath.calibration import check_ratios
-from nervepath.case import Case
+from nervepath.assessment.calibration import check_ratios
+from nervepath.assessment.case import Case
+from nervepath.assessment.service import Assessor
 from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
-from nervepath.service import Assessor
 
 RATIO = """\
 likelihood_ratios:

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from nervepath.case import parse_case
+from nervepath.assessment.case import parse_case
+from nervepath.assessment.service import Assessment, Assessor
 from nervepath.knowledge.model import KnowledgeBase
 from nervepath.report import render_pdf, render_report
 from nervepath.report.charts import percent, signed
-from nervepath.service import Assessment, Assessor
 
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")

@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
-from nervepath.cli_report import report
-from nervepath.service import assess
+from nervepath.assessment.service import assess
+from nervepath.cli.report import report
 
 pytest.importorskip("weasyprint")
 

@@ -18,7 +18,7 @@ import sqlalchemy
 from argon2 import PasswordHasher
 from sqlalchemy.pool import NullPool
 
-from nervepath.service import assess
+from nervepath.assessment.service import assess
 from nervepath.storage import SqlStore
 
 POSTGRES_ENV = "NERVEPATH_TEST_POSTGRES_URL"

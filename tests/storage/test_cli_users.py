@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from nervepath.cli_users import users_app
+from nervepath.cli.users import users_app
 from nervepath.storage import SqlStore
 
 PASSWORD = "correct horse battery staple"

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nervepath.storage.sql
+from nervepath.assessment.service import assess
 from nervepath.errors import AssessmentNotFound, StorageError, UserError
-from nervepath.service import assess
 from nervepath.storage import SqlStore
 
 MARKER = "Zoë-Ωmega-患者-7f3a"  # health data stand-in: must never reach a log or a message

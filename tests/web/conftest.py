@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
-from nervepath.settings import Settings
 from nervepath.storage import open_store
 from nervepath.web.app import create_app
+from nervepath.web.settings import Settings
 
 PASSWORD = "correct horse battery staple"
 

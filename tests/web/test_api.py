@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from nervepath.assessment.service import assess
 from nervepath.knowledge.model import KnowledgeBase
-from nervepath.service import assess
 
 L5_CASE: dict[str, Any] = json.loads(Path("examples/l5_radiculopathy.json").read_text())
 CAUDA_EQUINA = {

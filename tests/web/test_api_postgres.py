@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.pool import NullPool
 
 from nervepath.knowledge.model import KnowledgeBase
-from nervepath.settings import Settings
 from nervepath.storage import open_store
 from nervepath.web.app import create_app
+from nervepath.web.settings import Settings
 
 POSTGRES_ENV = "NERVEPATH_TEST_POSTGRES_URL"
 

@@ -13,16 +13,16 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 
-from nervepath.case import parse_case
+from nervepath.assessment.case import parse_case
+from nervepath.assessment.service import Assessor
 from nervepath.interop.codes import FINDING_SYSTEM
 from nervepath.interop.fhir import questionnaire_response, resource_json
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
-from nervepath.service import Assessor
-from nervepath.settings import Settings
 from nervepath.storage import User, open_store
 from nervepath.web.errors import ApiError, install_error_handlers
 from nervepath.web.routes.interop import router
 from nervepath.web.security import require_api_user
+from nervepath.web.settings import Settings
 
 ROOT = Path(__file__).parents[2]
 CASE = json.loads((ROOT / "examples" / "l5_radiculopathy.json").read_text(encoding="utf-8"))

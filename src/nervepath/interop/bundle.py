@@ -23,7 +23,8 @@ from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.riskassessment import RiskAssessment, RiskAssessmentPrediction
 
 from nervepath import __version__
-from nervepath.case import Case
+from nervepath.assessment.case import Case
+from nervepath.assessment.service import Assessment, RankedSite
 from nervepath.interop.codes import (
     BASE,
     SITE_SYSTEM,
@@ -37,7 +38,6 @@ from nervepath.interop.codes import (
 from nervepath.interop.observations import finding_observation
 from nervepath.interop.response import questionnaire_response
 from nervepath.knowledge.model import KnowledgeBase
-from nervepath.service import Assessment, RankedSite
 
 __all__ = ["METHOD_SYSTEM", "TOP_FINDINGS", "assessment_bundle", "impression_summary"]
 

@@ -13,7 +13,8 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.resource import Resource
 
 from nervepath import __version__
-from nervepath.case import Case
+from nervepath.assessment.case import Case
+from nervepath.assessment.service import Assessment, Assessor
 from nervepath.interop.cds_models import (
     SUMMARY_LIMIT,
     Card,
@@ -39,7 +40,6 @@ from nervepath.interop.fhir import (
     case_from_questionnaire_response,
     parse_resource,
 )
-from nervepath.service import Assessment, Assessor
 
 __all__ = ["SERVICE_ID", "StoreHook", "case_from_prefetch", "discovery", "patient_view"]
 

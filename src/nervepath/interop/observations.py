@@ -12,7 +12,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.reference import Reference
 
-from nervepath.case import Case, parse_case, to_evidence
+from nervepath.assessment.case import Case, parse_case, to_evidence
 from nervepath.errors import CaseError
 from nervepath.interop.codes import (
     BASE,

@@ -14,7 +14,7 @@ from fhir.resources.R4B.questionnaireresponse import (
 )
 from fhir.resources.R4B.reference import Reference
 
-from nervepath.case import Case, parse_case, to_evidence
+from nervepath.assessment.case import Case, parse_case, to_evidence
 from nervepath.errors import CaseError
 from nervepath.interop.codes import (
     ADMINISTRATIVE_GENDER,

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from nervepath.assessment.recommend import Recommendation
+from nervepath.assessment.service import (
+    Assessment,
+    Contribution,
+    NextQuestion,
+    RankedCause,
+    RankedSite,
+)
+from nervepath.assessment.triage import RedFlag
 from nervepath.errors import StorageError
-from nervepath.recommend import Recommendation
-from nervepath.service import Assessment, Contribution, NextQuestion, RankedCause, RankedSite
-from nervepath.triage import RedFlag
 
 __all__ = ["assessment_from_dict"]
 

@@ -3,6 +3,10 @@
 Every number carries its provenance: either a ``source`` (a reference id from
 ``references.yaml`` and where in it) or an ``estimate`` with the rationale for it.
 A bare float does not load.
+
+Longer than the house style's ~400 lines on purpose: every file's model is here, so
+the shape of the whole knowledge base reads in one place and cross-model validators sit
+beside the models they relate.
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any, Literal
 
+from nervepath.assessment.service import Assessment
+from nervepath.assessment.wording import ORIGIN_PLAIN, URGENCY_MEANING
 from nervepath.bodymap import marked_from_answers, quality_names, region_instances
 from nervepath.errors import CaseError
 from nervepath.knowledge.model import KnowledgeBase
 from nervepath.report.charts import Bar, signed
-from nervepath.service import Assessment
-from nervepath.wording import ORIGIN_PLAIN, URGENCY_MEANING
 
 __all__ = [
     "AUDIENCES",

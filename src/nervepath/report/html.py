@@ -11,11 +11,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from nervepath import __version__
+from nervepath.assessment.service import Assessment
 from nervepath.bodymap import render_body_map
 from nervepath.knowledge.model import KnowledgeBase
 from nervepath.report.charts import contribution_bar, marked_swatch, probability_chart
 from nervepath.report.content import build_content
-from nervepath.service import Assessment
 
 __all__ = ["render_report"]
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NoReturn
 
+from nervepath.assessment.service import Assessment
 from nervepath.errors import NervepathError
 from nervepath.knowledge.model import KnowledgeBase
 from nervepath.report.html import render_report
-from nervepath.service import Assessment
 
 __all__ = ["render_pdf"]
 

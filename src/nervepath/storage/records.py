@@ -6,11 +6,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from nervepath.assessment.triage import URGENCY_LEVELS
 from nervepath.errors import StorageError
 from nervepath.storage.base import ApiToken, StoredAssessment, User
 from nervepath.storage.database import dumps
 from nervepath.storage.models import ApiTokenRow, AssessmentRow, UserRow
-from nervepath.triage import URGENCY_LEVELS
 
 __all__ = ["SETTINGS", "api_token", "assessment_fields", "stored_assessment", "user_record"]
 

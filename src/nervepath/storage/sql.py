@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from nervepath.assessment.triage import URGENCY_LEVELS
 from nervepath.errors import AssessmentNotFound, StorageError, UserError
 from nervepath.storage.accounts import (
     Passwords,
@@ -27,7 +28,6 @@ from nervepath.storage.base import ApiToken, Store, StoredAssessment, User
 from nervepath.storage.database import WRITE, create_engine, translate_errors, upgrade
 from nervepath.storage.models import ApiTokenRow, AssessmentRow, UserRow, utcnow
 from nervepath.storage.records import api_token, assessment_fields, stored_assessment, user_record
-from nervepath.triage import URGENCY_LEVELS
 
 __all__ = ["MAX_LIMIT", "SqlStore", "open_store"]
 

@@ -18,13 +18,13 @@ from starlette.middleware.sessions import SessionMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from nervepath import __version__
-from nervepath.interview_state import StateCache
+from nervepath.assessment.service import Assessor
+from nervepath.interview.state import StateCache
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
-from nervepath.service import Assessor
-from nervepath.settings import Settings
 from nervepath.storage import Store, open_store
 from nervepath.web.errors import install_error_handlers
 from nervepath.web.security import SecurityHeaders, secret_key
+from nervepath.web.settings import Settings
 
 __all__ = ["create_app"]
 

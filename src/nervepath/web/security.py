@@ -19,9 +19,9 @@ from fastapi import Request
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nervepath.settings import Settings
 from nervepath.storage import User
 from nervepath.web.errors import ApiError
+from nervepath.web.settings import Settings
 
 __all__ = [
     "CSP",

@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from nervepath.case import Case
-from nervepath.interview import Interview
+from nervepath.assessment.case import Case
+from nervepath.interview.machine import Interview
 from nervepath.knowledge import catalogue
 from nervepath.storage import StoredAssessment, User
 from nervepath.web.security import require_api_user

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Request, Response
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from nervepath.case import Case, parse_case
+from nervepath.assessment.case import Case, parse_case
+from nervepath.assessment.service import Assessment
 from nervepath.interop.cds_hooks import SERVICE_ID, discovery, patient_view
 from nervepath.interop.cds_models import CdsRequest, CdsResponse
 from nervepath.interop.fhir import (
@@ -18,7 +19,6 @@ from nervepath.interop.fhir import (
     questionnaire,
     resource_json,
 )
-from nervepath.service import Assessment
 from nervepath.storage import User
 from nervepath.web.security import require_api_user
 

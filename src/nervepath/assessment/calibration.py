@@ -1,0 +1,101 @@
+"""Published likelihood ratios against the ones the model implies, by exact inference.
+
+For each entry of ``likelihood_ratios.yaml`` the implied LR+ is the posterior odds of the
+target with the finding answered positive, over its odds with nothing answered (the same age
+in both); the implied LR− the same with the finding answered absent (its normal grade, if
+graded). A lateral target is taken on the left. The implied value must fall inside the
+published interval, or within 0.67–1.5× the point value where no interval is published
+(the clinical audit's rule, ``shared/docs/clinical-audit.md`` §4).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from nervepath.assessment.case import Case, Patient
+from nervepath.assessment.service import Assessor
+from nervepath.errors import KnowledgeBaseError
+from nervepath.knowledge import schema
+from nervepath.knowledge.model import KnowledgeBase
+
+__all__ = ["TOLERANCE", "RatioCheck", "check_ratios"]
+
+TOLERANCE: Final = (0.67, 1.5)
+"""Allowed implied / published where the publication gives no interval."""
+
+
+@dataclass(frozen=True)
+class RatioCheck:
+    finding: str  # the finding instance answered, e.g. straight_leg_raise_left
+    state: str  # its answer
+    target: str  # the site or cause instance, e.g. l5_root_left
+    kind: Literal["LR+", "LR−"]
+    age: int | None
+    published: schema.PublishedRatio
+    implied: float
+    citation: str
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        p = self.published
+        if p.low is not None and p.high is not None:
+            return p.low, p.high
+        return TOLERANCE[0] * p.value, TOLERANCE[1] * p.value
+
+    @property
+    def ok(self) -> bool:
+        low, high = self.bounds
+        return low <= self.implied <= high
+
+
+def _odds(p: float) -> float:
+    return math.inf if p >= 1.0 else p / (1.0 - p)
+
+
+def check_ratios(assessor: Assessor) -> tuple[RatioCheck, ...]:
+    """Every published ratio of the knowledge base with the value the model implies."""
+    kb = assessor.kb
+    references = {r.id: r.citation for r in kb.raw.references}
+    return tuple(
+        check
+        for entry in kb.raw.likelihood_ratios
+        for check in _checks(assessor, kb, entry, references[entry.source.ref])
+    )
+
+
+def _checks(
+    assessor: Assessor, kb: KnowledgeBase, entry: schema.LikelihoodRatio, citation: str
+) -> Iterator[RatioCheck]:
+    finding = kb.findings[entry.finding]
+    where = kb.raw.where(entry)
+    if entry.state not in finding.states or entry.state == finding.states[0]:
+        raise KnowledgeBaseError(
+            [f"{where} › state: {entry.state!r}; expected an abnormal state of {entry.finding}"]
+        )
+    lateral_target = entry.target in kb.sites and kb.sites[entry.target].lateral
+    lateral_target = lateral_target or (
+        entry.target in kb.causes and kb.causes[entry.target].lateral
+    )
+    target = f"{entry.target}_left" if lateral_target else entry.target
+    side = "right" if entry.side == "contralateral" else "left"
+    name = f"{entry.finding}_{side}" if finding.lateral else entry.finding
+    patient = Patient(age=entry.age)
+
+    def probability(answers: dict[str, str]) -> float:
+        d = assessor.differential(Case(setting="clinician", patient=patient, answers=answers))
+        return dict((*d.sites, *d.causes))[target]
+
+    prior = _odds(probability({}))
+    normal = "absent" if finding.states == ("absent", "present") else finding.states[0]
+    kinds: tuple[tuple[Literal["LR+", "LR−"], str, schema.PublishedRatio | None], ...] = (
+        ("LR+", entry.state, entry.positive),
+        ("LR−", normal, entry.negative),
+    )
+    for kind, state, published in kinds:
+        if published is None:
+            continue
+        implied = _odds(probability({name: state})) / prior
+        yield RatioCheck(name, state, target, kind, entry.age, published, implied, citation)

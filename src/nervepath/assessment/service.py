@@ -1,0 +1,260 @@
+"""Use cases shared by every door (Python API, CLI, web): assess a case.
+
+The assessment contract (design.md): ``kb_version``, ``urgency``, ``red_flags``, ``origin``
+(probability per origin group), ranked ``sites`` and ``causes`` with probabilities and
+explanations, ``next_questions`` and ``recommendations``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import cache
+from typing import Any
+
+from nervepath.assessment.case import Case, parse_case, to_evidence
+from nervepath.assessment.recommend import Recommendation, recommend
+from nervepath.assessment.triage import RedFlag, Triage, triage
+from nervepath.engine.build import build_network
+from nervepath.engine.compiled import CompiledNetwork, compile_network
+from nervepath.engine.explain import FindingContribution, explain
+from nervepath.engine.inference import infer, probabilities_all_absent
+from nervepath.engine.questions import rank_questions
+from nervepath.knowledge.catalogue import allowed_values
+from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
+
+__all__ = [
+    "Assessment",
+    "Assessor",
+    "Contribution",
+    "Differential",
+    "NextQuestion",
+    "RankedCause",
+    "RankedSite",
+    "assess",
+]
+
+TOP_SITES_EXPLAINED = 5
+NEXT_QUESTIONS = 5
+"""At most this many unasked warning-sign questions, then at most this many others."""
+ORIGIN_GROUPS = (
+    "lumbar_spine",
+    "peripheral_nerve",
+    "pelvis_hip",
+    "foot_local",
+    "vascular",
+    "systemic",
+)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """How much one answer moved a site: the change in log-odds when it is left out."""
+
+    finding: str
+    state: str
+    log_odds_change: float
+    question: str
+
+
+@dataclass(frozen=True)
+class RankedSite:
+    id: str
+    side: str | None
+    name: str
+    plain_name: str
+    origin: str
+    probability: float
+    explanation: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True)
+class RankedCause:
+    id: str
+    side: str | None
+    name: str
+    plain_name: str
+    probability: float
+    red_flag: bool
+
+
+@dataclass(frozen=True)
+class NextQuestion:
+    finding: str
+    question: str
+    kind: str
+    values: tuple[str, ...]
+    expected_information_gain: float
+    red_flag: bool
+
+
+@dataclass(frozen=True)
+class Assessment:
+    kb_version: str
+    kb_hash: str
+    setting: str
+    answers: Mapping[str, str]
+    urgency: str
+    red_flags: tuple[RedFlag, ...]
+    origin: Mapping[str, float]
+    sites: tuple[RankedSite, ...]
+    causes: tuple[RankedCause, ...]
+    next_questions: tuple[NextQuestion, ...]
+    recommendations: tuple[Recommendation, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of the assessment contract."""
+        out = asdict(self)
+        out["answers"] = dict(self.answers)
+        out["origin"] = dict(self.origin)
+        return out
+
+
+@dataclass(frozen=True)
+class Differential:
+    """The numbers of an assessment, without explanations or questions (for batch scoring)."""
+
+    evidence: Mapping[str, str]
+    origin: Mapping[str, float]
+    sites: tuple[tuple[str, float], ...]  # site instance name, posterior; most probable first
+    causes: tuple[tuple[str, float], ...]
+    triage: Triage
+
+
+class Assessor:
+    """A knowledge base with its compiled network, reused across cases."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.compiled: CompiledNetwork = compile_network(build_network(kb))
+        self._hidden = {h.name: h for h in kb.hidden}
+        self._sites = [h for h in kb.hidden if h.kind == "site"]
+        site_defs = kb.sites
+        self._groups = {
+            group: [h.name for h in self._sites if site_defs[h.id].origin == group]
+            for group in ORIGIN_GROUPS
+        }
+        self._instances = {i.name: i for i in kb.finding_instances}
+
+    def differential(self, case: Case) -> Differential:
+        """Posteriors, origin groups and triage: everything but explanations and questions."""
+        kb = self.kb
+        # 1. Answers → evidence (unknown ids and values are errors that name the nearest).
+        evidence = to_evidence(kb, case)
+        # 2. Exact posteriors of every cause and site, and of every origin group.
+        posterior = infer(self.compiled, evidence)
+        groups = [g for g in ORIGIN_GROUPS if self._groups[g]]
+        absent = probabilities_all_absent(
+            self.compiled, evidence, [self._groups[g] for g in groups]
+        )
+        origin = {g: 1.0 - a for g, a in zip(groups, absent, strict=True)}
+        sites = tuple(
+            sorted(((h.name, posterior[h.name]) for h in self._sites), key=lambda item: -item[1])
+        )
+        causes = tuple(
+            sorted(
+                ((h.name, posterior[h.name]) for h in kb.hidden if h.kind == "cause"),
+                key=lambda item: -item[1],
+            )
+        )
+        # 3. Red-flag rules over the answers; they only ever raise the urgency.
+        triaged = triage(kb, evidence, dict(sites), cause_probabilities=dict(causes))
+        return Differential(evidence, origin, sites, causes, triaged)
+
+    def assess(self, case: Case) -> Assessment:
+        kb = self.kb
+        d = self.differential(case)
+        # 4. Explain the top sites by each answer's contribution.
+        top = [name for name, _ in d.sites[:TOP_SITES_EXPLAINED]]
+        explanations = {e.node: e.contributions for e in explain(self.compiled, d.evidence, top)}
+        sites = tuple(self._ranked_site(name, p, explanations.get(name, ())) for name, p in d.sites)
+        causes = tuple(self._ranked_cause(name, p) for name, p in d.causes)
+        # 5. The most useful next questions for this setting.
+        scores = rank_questions(
+            self.compiled,
+            d.evidence,
+            candidates=self.candidates(case.setting, d.evidence),
+            targets=[h.name for h in self._sites],
+        )
+        # Unanswered red-flag questions come first, whatever their information gain; then the
+        # most informative others, so the test that best separates the top sites is never
+        # crowded out by warning signs.
+        red = kb.red_flag_findings
+        flagged = [s for s in scores if self._instances[s.finding].id in red]
+        others = [s for s in scores if self._instances[s.finding].id not in red]
+        next_questions = tuple(
+            self._question(s.finding, s.expected_information_gain)
+            for s in (*flagged[:NEXT_QUESTIONS], *others[:NEXT_QUESTIONS])
+        )
+        # 6. Guideline recommendations for this urgency and differential.
+        advice = recommend(
+            kb,
+            setting=case.setting,
+            urgency=d.triage.urgency,
+            red_flags=d.triage.red_flags,
+            ranked_sites=d.sites,
+        )
+        return Assessment(
+            kb.version,
+            kb.content_hash,
+            case.setting,
+            d.evidence,
+            d.triage.urgency,
+            d.triage.red_flags,
+            d.origin,
+            sites,
+            causes,
+            next_questions,
+            advice,
+        )
+
+    def candidates(self, setting: str, evidence: Mapping[str, str]) -> list[str]:
+        """Unanswered findings that may be asked in this setting."""
+        return [
+            name
+            for name, inst in self._instances.items()
+            if name not in evidence and setting in self.kb.findings[inst.id].settings
+        ]
+
+    def _ranked_site(
+        self, name: str, p: float, contributions: Sequence[FindingContribution]
+    ) -> RankedSite:
+        node = self._hidden[name]
+        site = self.kb.sites[node.id]
+        explanation = tuple(
+            Contribution(c.finding, c.state, c.log_odds_change, self._text(c.finding))
+            for c in contributions
+        )
+        return RankedSite(
+            node.id, node.side, site.name, site.plain_name, site.origin, p, explanation
+        )
+
+    def _ranked_cause(self, name: str, p: float) -> RankedCause:
+        node = self._hidden[name]
+        cause = self.kb.causes[node.id]
+        return RankedCause(node.id, node.side, cause.name, cause.plain_name, p, cause.red_flag)
+
+    def _text(self, name: str) -> str:
+        return self.kb.findings[self._instances[name].id].question
+
+    def _question(self, name: str, gain: float) -> NextQuestion:
+        finding = self.kb.findings[self._instances[name].id]
+        return NextQuestion(
+            name,
+            finding.question,
+            "graded" if finding.graded else "binary",
+            tuple(allowed_values(finding)),
+            gain,
+            finding.id in self.kb.red_flag_findings,
+        )
+
+
+@cache
+def _shipped_assessor() -> Assessor:
+    return Assessor(load_knowledge_base())
+
+
+def assess(case: Case | Mapping[str, Any]) -> Assessment:
+    """Assess a case (a ``Case`` or its JSON-like mapping) on the shipped knowledge base."""
+    parsed = case if isinstance(case, Case) else parse_case(case)
+    return _shipped_assessor().assess(parsed)

@@ -1,0 +1,189 @@
+"""The self-check interview replayed by a simulated patient, to measure it on labelled cases.
+
+The patient knows only its case's answers. It marks on the body map every place the case
+names a feeling in (``pain_calf_left`` → the left calf; back pain → the lower back), with
+every feeling the case names (the body map applies each chosen feeling to each chosen place,
+as a person using it must), then answers each question from the case. Where the case is
+silent it answers ``silent``: "no" (``absent``) or "don't know" (``unknown``). It carries on
+after an emergency step, so the length of the whole interview is measured, and notes when
+the first one appeared.
+
+What is reported, per case: how many questions were asked (warning signs included), why the
+interview ended, the rank of the truth in the interview's final differential and in the same
+case answered at once, and the urgency.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Final, Literal
+
+from nervepath.assessment.case import to_evidence
+from nervepath.assessment.service import Assessor, Differential
+from nervepath.evaluation.evaluate import TOP_K, Expected, LabelledCase, split_instance
+from nervepath.interview.machine import QUALITIES, Interview
+from nervepath.knowledge.catalogue import UNKNOWN
+from nervepath.knowledge.model import KnowledgeBase
+
+__all__ = ["SILENT_ANSWERS", "Replay", "ReplaySummary", "body_map_places", "replay", "summarise"]
+
+SILENT_ANSWERS: Final = ("absent", "unknown")
+Silent = Literal["absent", "unknown"]
+
+
+@dataclass(frozen=True)
+class Replay:
+    id: str
+    expected: Expected
+    silent: str  # what the patient answered where its case is silent
+    places: tuple[str, ...]  # what it marked on the body map
+    questions: int  # questions answered after the body map, warning signs included
+    warning_signs: int
+    ended: str  # confident | nothing_left | max_questions | no_places
+    emergency_at: int | None  # questions answered when the first emergency step appeared
+    rank: int | None  # the truth's rank at the end of the interview
+    full_rank: int | None  # the truth's rank with the whole case answered at once
+    urgency: str  # at the end of the interview
+
+
+@dataclass(frozen=True)
+class ReplaySummary:
+    silent: str
+    cases: int
+    replayed: int  # cases with at least one place to mark
+    in_model: int  # replayed cases whose truth is a site of the model
+    questions_median: float
+    questions_p90: float
+    questions_max: int
+    warning_signs_median: float
+    capped: int  # interviews that ran to the question cap
+    top1: int  # at the end of the interview, over in_model
+    top3: int
+    full_top1: int  # the same cases answered at once
+    full_top3: int
+    emergency_shown: tuple[str, ...]  # an emergency step appeared, the truth is not one
+    replays: tuple[Replay, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """The places and feelings a patient with these answers marks on the body map."""
+    by_finding = {
+        f"{quality}_{region.id}": (quality, region.id)
+        for region in kb.raw.anatomy.regions
+        for quality in QUALITIES
+    }
+    instances = {i.name: i for i in kb.finding_instances}
+    places: list[str] = []
+    felt: list[str] = []
+    for name, value in answers.items():
+        instance = instances.get(name)
+        if instance is None or value != "present" or instance.id not in by_finding:
+            continue
+        quality, region = by_finding[instance.id]
+        places.append(region if instance.side is None else f"{region}_{instance.side}")
+        felt.append(quality)
+    if not places and answers.get("back_pain") == "present":
+        places, felt = ["lower_back"], ["pain"]
+    order = {q: i for i, q in enumerate(QUALITIES)}
+    return list(dict.fromkeys(places)), sorted(set(felt), key=order.__getitem__)
+
+
+def _rank(d: Differential, expected: Expected) -> int | None:
+    for i, (name, _) in enumerate(d.sites, 1):
+        base, side = split_instance(name)
+        if base == expected.site and (expected.side is None or side in (None, expected.side)):
+            return i
+    return None
+
+
+def replay(assessor: Assessor, item: LabelledCase, silent: Silent = "absent") -> Replay:
+    """Run the self-check interview for one case, answering from it."""
+    kb = assessor.kb
+    answers = {k: str(v).lower() for k, v in item.case.answers.items()}
+    full = assessor.differential(item.case.model_copy(update={"setting": "self_check"}))
+    places, felt = body_map_places(kb, answers)
+    interview = Interview(assessor, setting="self_check")
+    if not places:
+        return Replay(
+            item.id, item.expected, silent, (), 0, 0, "no_places", None, None,
+            _rank(full, item.expected), full.triage.urgency,
+        )  # fmt: skip
+    step = interview.mark(places, felt)
+    questions = warning = 0
+    emergency_at: int | None = None
+    while step.kind != "done":
+        if step.kind == "emergency":
+            emergency_at = questions if emergency_at is None else emergency_at
+            step = interview.answer("continue")
+            continue
+        finding = step.finding or ""
+        value = answers.get(finding, silent)
+        if value not in (o.value for o in step.options):
+            value = UNKNOWN  # a graded finding the case does not grade
+        questions += 1
+        warning += step.phase == "warning_signs"
+        step = interview.answer(value)
+    end = assessor.differential(interview.case())
+    return Replay(
+        item.id,
+        item.expected,
+        silent,
+        tuple(places),
+        questions,
+        warning,
+        step.reason or "",
+        emergency_at,
+        _rank(end, item.expected),
+        _rank(full, item.expected),
+        end.triage.urgency,
+    )
+
+
+def summarise(
+    assessor: Assessor,
+    cases: Iterable[LabelledCase],
+    silent: Silent,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReplaySummary:
+    """Replay every case and sum up; ``progress(done, total)`` after each one."""
+    items = tuple(cases)
+    for item in items:
+        to_evidence(assessor.kb, item.case)  # a bad case fails before the long run starts
+    replays: list[Replay] = []
+    for done, item in enumerate(items, 1):
+        replays.append(replay(assessor, item, silent))
+        if progress is not None:
+            progress(done, len(items))
+    ran = [r for r in replays if r.ended != "no_places"]
+    named = [r for r in ran if r.expected.site is not None]
+    counts = sorted(r.questions for r in ran) or [0]
+
+    def hits(ranks: Iterable[int | None], k: int) -> int:
+        return sum(r is not None and r <= k for r in ranks)
+
+    return ReplaySummary(
+        silent,
+        len(replays),
+        len(ran),
+        len(named),
+        statistics.median(counts),
+        counts[math.ceil(0.9 * len(counts)) - 1],  # nearest rank
+        counts[-1],
+        statistics.median([r.warning_signs for r in ran] or [0]),
+        sum(r.ended == "max_questions" for r in ran),
+        hits((r.rank for r in named), 1),
+        hits((r.rank for r in named), TOP_K),
+        hits((r.full_rank for r in named), 1),
+        hits((r.full_rank for r in named), TOP_K),
+        tuple(
+            r.id for r in ran if r.emergency_at is not None and r.expected.urgency != "emergency"
+        ),
+        tuple(replays),
+    )

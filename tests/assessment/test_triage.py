@@ -1,0 +1,483 @@
+"""Red flags and urgency: every emergency flag fires, pairs fire only as pairs, rules only raise
+urgency, and a broken rule file names the nearest valid ids."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nervepath.assessment.triage import URGENCY_LEVELS, Triage, most_urgent, triage, urgency_rank
+from nervepath.errors import CaseError, KnowledgeBaseError
+from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
+
+
+def _triage(kb: KnowledgeBase, evidence: Mapping[str, str], **sites: float) -> Triage:
+    return triage(kb, evidence, sites)
+
+
+def _fired(result: Triage) -> dict[str, str]:
+    return {flag.id: flag.level for flag in result.red_flags}
+
+
+def test_levels_are_ordered_least_to_most_urgent() -> None:
+    assert URGENCY_LEVELS == ("self_care", "routine", "urgent", "emergency")
+    assert [urgency_rank(level) for level in URGENCY_LEVELS] == [0, 1, 2, 3]
+    assert most_urgent(["routine", "emergency", "self_care"]) == "emergency"
+    assert most_urgent([]) == "self_care"
+    with pytest.raises(CaseError, match="'soon' is not a level"):
+        urgency_rank("soon")
+
+
+# ── every emergency red flag fires on the shipped knowledge base, one case each ────────────────
+
+EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
+    ("ces_saddle_sensory_change", {"numbness_saddle": "present"}),
+    ("ces_saddle_sensory_change", {"pins_and_needles_saddle": "present"}),
+    ("ces_saddle_sensory_change", {"tingling_saddle": "present"}),
+    ("ces_saddle_sensory_change", {"sensory_loss_saddle": "present"}),
+    ("ces_new_bladder_dysfunction", {"new_bladder_dysfunction": "present"}),
+    ("ces_new_bowel_incontinence", {"new_bowel_incontinence": "present"}),
+    (
+        "ces_new_sexual_dysfunction",
+        {"new_sexual_dysfunction": "present", "back_pain": "present"},
+    ),
+    (
+        "ces_new_sexual_dysfunction",
+        {"new_sexual_dysfunction": "present", "pain_calf_left": "present"},
+    ),
+    ("ces_reduced_anal_tone", {"reduced_anal_tone": "present"}),
+    (
+        "ces_bilateral_leg_symptoms_with_deficit",
+        {
+            "bilateral_leg_symptoms": "present",
+            "back_pain": "present",
+            "strength_ankle_dorsiflexion_left": "4",
+        },
+    ),
+    (
+        "ces_bilateral_leg_symptoms_with_deficit",
+        {"bilateral_leg_symptoms": "present", "new_bladder_dysfunction": "present"},
+    ),
+    ("rapidly_worsening_weakness", {"rapidly_worsening_weakness": "present"}),
+    ("severe_motor_deficit", {"strength_ankle_dorsiflexion_left": "2"}),
+    ("severe_motor_deficit", {"strength_knee_extension_right": "0"}),
+    (
+        "bilateral_motor_deficit",
+        {"strength_ankle_dorsiflexion_left": "3", "strength_ankle_plantarflexion_right": "3"},
+    ),
+    ("bilateral_motor_deficit", {"foot_drop_left": "present", "foot_drop_right": "present"}),
+    ("acute_limb_ischaemia", {"sudden_cold_pale_foot_right": "present"}),
+    (
+        "acute_limb_ischaemia",
+        {
+            "cool_skin_foot_left": "present",
+            "reduced_foot_pulses_left": "present",
+            "sudden_onset": "present",
+        },
+    ),
+    (
+        "spinal_infection_with_deficit",
+        {"fever": "present", "back_pain": "present", "foot_drop_left": "present"},
+    ),
+    (
+        "spinal_infection_with_deficit",
+        {
+            "fever": "present",
+            "pain_lower_back": "present",
+            "numbness_dorsum_of_foot_right": "present",
+        },
+    ),
+    ("infected_foot_wound", {"foot_wound_not_healing_left": "present", "fever": "present"}),
+]
+
+
+@pytest.mark.parametrize(("rule", "evidence"), EMERGENCY_CASES)
+def test_emergency_red_flag_fires(
+    shipped_kb: KnowledgeBase, rule: str, evidence: dict[str, str]
+) -> None:
+    result = _triage(shipped_kb, evidence, l5_root_left=0.01)
+    assert result.urgency == "emergency"
+    flag = next(f for f in result.red_flags if f.id == rule)
+    assert flag.level == "emergency"
+    assert "emergency department" in flag.plain.lower()
+    assert "now" in flag.plain.lower() or "today" in flag.plain.lower()
+    assert set(flag.findings) <= set(evidence)
+    assert flag.citation and flag.source_ref
+    assert result.red_flags[0].level == "emergency"  # most urgent first
+
+
+def test_every_emergency_rule_has_a_case(shipped_kb: KnowledgeBase) -> None:
+    emergency = {r.id for r in shipped_kb.raw.triage.rules if r.level == "emergency"}
+    assert emergency == {rule for rule, _ in EMERGENCY_CASES}
+
+
+def test_every_emergency_plain_text_says_where_to_go(shipped_kb: KnowledgeBase) -> None:
+    for rule in shipped_kb.raw.triage.rules:
+        if rule.level == "emergency":
+            assert "emergency department (A&E)" in rule.plain, rule.id
+
+
+URGENT_CASES: list[tuple[str, dict[str, str]]] = [
+    ("significant_motor_deficit", {"foot_drop_left": "present"}),
+    ("significant_motor_deficit", {"strength_ankle_dorsiflexion_right": "3"}),
+    ("significant_motor_deficit", {"strength_toe_spreading_left": "1"}),
+    ("bilateral_leg_symptoms", {"bilateral_leg_symptoms": "present"}),
+    ("new_sexual_dysfunction", {"new_sexual_dysfunction": "present"}),
+    ("cancer_history_with_back_pain", {"history_of_cancer": "present", "back_pain": "present"}),
+    ("cancer_history_with_back_pain", {"history_of_cancer": "present", "night_pain": "present"}),
+    ("weight_loss_with_back_pain", {"unexplained_weight_loss": "present", "back_pain": "present"}),
+    ("fever_with_back_pain", {"fever": "present", "back_pain": "present"}),
+    ("fever", {"fever": "present"}),
+    ("significant_trauma", {"significant_trauma": "present"}),
+    (
+        "osteoporotic_fracture_risk",
+        {"osteoporosis_or_long_term_steroids": "present", "back_pain": "present"},
+    ),
+    ("critical_limb_ischaemia", {"ischaemic_rest_pain_left": "present"}),
+    ("critical_limb_ischaemia", {"foot_wound_not_healing_right": "present"}),
+]
+
+
+@pytest.mark.parametrize(("rule", "evidence"), URGENT_CASES)
+def test_urgent_red_flag_fires(
+    shipped_kb: KnowledgeBase, rule: str, evidence: dict[str, str]
+) -> None:
+    result = _triage(shipped_kb, evidence, plantar_fascia_left=0.9)
+    assert _fired(result)[rule] == "urgent"
+    assert result.urgency == "urgent"
+
+
+def test_every_urgent_rule_has_a_case(shipped_kb: KnowledgeBase) -> None:
+    urgent = {r.id for r in shipped_kb.raw.triage.rules if r.level == "urgent"}
+    assert urgent == {rule for rule, _ in URGENT_CASES}
+
+
+def test_no_red_flag_finding_goes_unflagged(shipped_kb: KnowledgeBase) -> None:
+    flagged = [i for i in shipped_kb.finding_instances if shipped_kb.findings[i.id].red_flag]
+    assert len({i.id for i in flagged}) >= 15
+    for instance in flagged:
+        result = _triage(shipped_kb, {instance.name: "present"}, plantar_fascia_left=0.9)
+        assert result.red_flags, instance.name
+        assert result.urgency != "self_care", instance.name
+
+
+# ── pairs, sides and counts ──────────────────────────────────────────────────────────────────
+
+
+def test_the_bilateral_pair_rule_fires_only_for_the_pair(shipped_kb: KnowledgeBase) -> None:
+    pair = "ces_bilateral_leg_symptoms_with_deficit"
+    bilateral = {"bilateral_leg_symptoms": "present"}
+    back_and_deficit = {"back_pain": "present", "strength_hip_abduction_left": "4"}
+    alone = _fired(_triage(shipped_kb, bilateral))
+    assert pair not in alone and alone["bilateral_leg_symptoms"] == "urgent"
+    assert pair not in _fired(_triage(shipped_kb, back_and_deficit))
+    assert pair not in _fired(_triage(shipped_kb, {**bilateral, "back_pain": "present"}))
+    both = _triage(shipped_kb, {**bilateral, **back_and_deficit})
+    assert _fired(both)[pair] == "emergency" and both.urgency == "emergency"
+    flag = next(f for f in both.red_flags if f.id == pair)
+    assert set(flag.findings) == {"bilateral_leg_symptoms", *back_and_deficit}
+
+
+def test_sexual_dysfunction_needs_back_or_leg_symptoms_for_emergency(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    alone = _triage(shipped_kb, {"new_sexual_dysfunction": "present"})
+    assert alone.urgency == "urgent"
+    assert "ces_new_sexual_dysfunction" not in _fired(alone)
+
+
+def test_acute_ischaemia_signs_must_be_on_the_same_leg(shipped_kb: KnowledgeBase) -> None:
+    crossed = {
+        "cool_skin_foot_left": "present",
+        "reduced_foot_pulses_right": "present",
+        "sudden_onset": "present",
+    }
+    assert "acute_limb_ischaemia" not in _fired(_triage(shipped_kb, crossed))
+    same = {**crossed, "reduced_foot_pulses_left": "present"}
+    flag = next(f for f in _triage(shipped_kb, same).red_flags if f.id == "acute_limb_ischaemia")
+    assert "reduced_foot_pulses_right" not in flag.findings
+    assert {"cool_skin_foot_left", "reduced_foot_pulses_left", "sudden_onset"} <= set(flag.findings)
+
+
+def test_bilateral_weakness_needs_both_legs(shipped_kb: KnowledgeBase) -> None:
+    one_leg = {"strength_ankle_dorsiflexion_left": "3", "strength_hip_abduction_left": "3"}
+    assert "bilateral_motor_deficit" not in _fired(_triage(shipped_kb, one_leg))
+
+
+def test_weak_small_foot_muscles_are_urgent_not_an_emergency(shipped_kb: KnowledgeBase) -> None:
+    # Established polyneuropathy weakens the intrinsic foot muscles of both feet.
+    feet = {"strength_toe_spreading_left": "2", "strength_toe_spreading_right": "2"}
+    result = _triage(shipped_kb, feet)
+    assert result.urgency == "urgent"
+    assert set(_fired(result)) == {"significant_motor_deficit"}
+
+
+def test_inflammatory_back_pain_needs_two_of_four_items(shipped_kb: KnowledgeBase) -> None:
+    base = {"back_pain": "present", "age_under_40": "present"}
+    one = {**base, "morning_stiffness_over_30_min": "present"}
+    assert "inflammatory_back_pain" not in _fired(_triage(shipped_kb, one))
+    two = {**one, "alternating_buttock_pain": "present"}
+    assert _fired(_triage(shipped_kb, two))["inflammatory_back_pain"] == "routine"
+    older = {**two, "age_under_40": "unknown", "age_over_50": "present"}
+    assert "inflammatory_back_pain" not in _fired(_triage(shipped_kb, older))
+
+
+def test_unknown_and_absent_answers_never_fire_a_rule(shipped_kb: KnowledgeBase) -> None:
+    red = [i.name for i in shipped_kb.finding_instances if shipped_kb.findings[i.id].red_flag]
+    for state in ("absent", "unknown"):
+        result = _triage(shipped_kb, dict.fromkeys(red, state))
+        assert result.red_flags == ()
+
+
+# ── probability baselines ────────────────────────────────────────────────────────────────────
+
+
+def test_cauda_equina_probability_alone_is_an_emergency(shipped_kb: KnowledgeBase) -> None:
+    result = _triage(shipped_kb, {}, cauda_equina=0.12, l5_root_left=0.5)
+    assert result.urgency == "emergency" and result.red_flags == ()
+    assert [b.id for b in result.baselines] == ["possible_cauda_equina"]
+    assert result.baselines[0].hidden == ("cauda_equina",)
+    assert "emergency department" in result.baselines[0].plain
+
+
+def test_cause_probabilities_can_raise_the_baseline(shipped_kb: KnowledgeBase) -> None:
+    result = triage(
+        shipped_kb, {}, {"l5_root_left": 0.4}, cause_probabilities={"spinal_tumour": 0.2}
+    )
+    assert result.urgency == "urgent"
+    assert result.baselines[0].id == "possible_spinal_malignancy"
+
+
+def test_self_limiting_site_on_its_own_is_self_care(shipped_kb: KnowledgeBase) -> None:
+    result = _triage(shipped_kb, {}, plantar_fascia_left=0.8, l5_root_left=0.1)
+    assert result.urgency == "self_care"
+    contended = _triage(shipped_kb, {}, plantar_fascia_left=0.8, l5_root_left=0.3)
+    assert contended.urgency == "routine" and contended.baselines[0].id == "default"
+
+
+def test_arterial_disease_on_top_is_routine(shipped_kb: KnowledgeBase) -> None:
+    result = _triage(shipped_kb, {}, peripheral_arterial_disease_left=0.7)
+    assert result.urgency == "routine"
+    assert result.baselines[0].id == "peripheral_arterial_disease_likely"
+
+
+def test_no_probabilities_gives_the_default(shipped_kb: KnowledgeBase) -> None:
+    result = _triage(shipped_kb, {})
+    assert result.urgency == "routine" and result.baselines[0].id == "default"
+
+
+# ── properties ───────────────────────────────────────────────────────────────────────────────
+
+
+def _states(kb: KnowledgeBase) -> list[tuple[str, tuple[str, ...]]]:
+    return [(i.name, (*kb.findings[i.id].states, "unknown")) for i in kb.finding_instances]
+
+
+SHIPPED = load_knowledge_base()
+INSTANCES = _states(SHIPPED)
+SITE_NAMES = [h.name for h in SHIPPED.hidden if h.kind == "site"]
+RED_FLAG_INSTANCES = sorted(
+    {i.name for i in SHIPPED.finding_instances if SHIPPED.findings[i.id].red_flag}
+    | {"numbness_saddle", "pins_and_needles_saddle", "tingling_saddle", "sensory_loss_saddle"}
+)
+
+
+@st.composite
+def evidence_strategy(draw: st.DrawFn) -> dict[str, str]:
+    chosen = draw(st.lists(st.sampled_from(INSTANCES), max_size=25, unique_by=lambda x: x[0]))
+    return {name: draw(st.sampled_from(states)) for name, states in chosen}
+
+
+site_probabilities = st.dictionaries(
+    st.sampled_from(SITE_NAMES), st.floats(min_value=0.0, max_value=1.0), max_size=8
+)
+
+PROPERTY = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(evidence_strategy(), site_probabilities, st.sampled_from(RED_FLAG_INSTANCES))
+def test_adding_a_red_flag_never_lowers_urgency(
+    evidence: dict[str, str], sites: dict[str, float], red_flag: str
+) -> None:
+    before = triage(SHIPPED, evidence, sites)
+    after = triage(SHIPPED, {**evidence, red_flag: "present"}, sites)
+    assert urgency_rank(after.urgency) >= urgency_rank(before.urgency)
+    assert {f.id for f in before.red_flags} <= {f.id for f in after.red_flags}
+
+
+@PROPERTY
+@given(evidence_strategy(), st.floats(min_value=0.5, max_value=1.0))
+def test_a_self_care_baseline_never_quietens_a_red_flag(
+    evidence: dict[str, str], heel: float
+) -> None:
+    result = triage(SHIPPED, evidence, {"plantar_fascia_left": heel})
+    assert urgency_rank(result.urgency) == max(
+        [urgency_rank("self_care"), *(urgency_rank(f.level) for f in result.red_flags)]
+    )
+    if result.red_flags:
+        assert urgency_rank(result.urgency) >= urgency_rank(result.red_flags[0].level)
+        assert result.urgency != "self_care"
+
+
+@PROPERTY
+@given(evidence_strategy(), site_probabilities)
+def test_urgency_is_the_highest_of_baseline_and_rules(
+    evidence: dict[str, str], sites: dict[str, float]
+) -> None:
+    result = triage(SHIPPED, evidence, sites)
+    levels = [*(b.level for b in result.baselines), *(f.level for f in result.red_flags)]
+    assert result.urgency == most_urgent(levels)
+    ranks = [urgency_rank(f.level) for f in result.red_flags]
+    assert ranks == sorted(ranks, reverse=True)
+    reordered = dict(reversed(list(evidence.items())))
+    assert triage(SHIPPED, reordered, sites) == result
+
+
+# ── bad input is refused, never ignored ──────────────────────────────────────────────────────
+
+
+def test_a_misspelt_finding_is_refused_with_the_nearest_name(shipped_kb: KnowledgeBase) -> None:
+    with pytest.raises(CaseError, match="did you mean numbness_saddle"):
+        _triage(shipped_kb, {"numbnes_saddle": "present"})
+
+
+def test_an_impossible_state_is_refused(shipped_kb: KnowledgeBase) -> None:
+    with pytest.raises(CaseError, match="strength_ankle_dorsiflexion_left: found '6'"):
+        _triage(shipped_kb, {"strength_ankle_dorsiflexion_left": "6"})
+    with pytest.raises(CaseError, match="foot_drop_left: found 'yes'"):
+        _triage(shipped_kb, {"foot_drop_left": "yes"})
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, math.nan])
+def test_a_probability_outside_zero_to_one_is_refused(
+    shipped_kb: KnowledgeBase, value: float
+) -> None:
+    with pytest.raises(CaseError, match="expected a number from 0 to 1"):
+        _triage(shipped_kb, {}, cauda_equina=value)
+
+
+def test_an_unknown_site_is_refused(shipped_kb: KnowledgeBase) -> None:
+    with pytest.raises(CaseError, match="did you mean l5_root_left"):
+        _triage(shipped_kb, {}, l5_root_lft=0.5)
+
+
+# ── the tiny fixture base, and broken rule files ─────────────────────────────────────────────
+
+
+def test_tiny_base_rules_fire(tiny_kb: KnowledgeBase) -> None:
+    pair = "bilateral_tension_with_numb_web_space"
+    both_legs = {"straight_leg_raise_left": "present", "straight_leg_raise_right": "present"}
+    assert pair not in _fired(_triage(tiny_kb, both_legs))
+    one_leg = {"straight_leg_raise_left": "present", "reflex_achilles_left": "absent"}
+    assert pair not in _fired(_triage(tiny_kb, one_leg))
+    result = _triage(tiny_kb, {**both_legs, "reflex_achilles_right": "reduced"})
+    assert _fired(result)[pair] == "urgent" and result.urgency == "urgent"
+    assert _triage(tiny_kb, {"bladder_dysfunction": "present"}).urgency == "emergency"
+    assert _triage(tiny_kb, {}, peroneal_nerve_left=0.9).urgency == "self_care"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"fixture changed: {old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _problems(root: Path) -> tuple[str, ...]:
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_knowledge_base(root)
+    return caught.value.problems
+
+
+def test_unknown_ids_and_grades_in_rules_name_the_nearest_valid_ones(kb_copy: Path) -> None:
+    triage_file = kb_copy / "triage.yaml"
+    _edit(triage_file, "finding: bladder_dysfunction", "finding: bladder_dysfuntion")
+    _edit(triage_file, '"strength_*", in: ["3"', '"strenght_*", in: ["3"')
+    _edit(triage_file, "in: [reduced, absent]", "in: [reduced, gone]")
+    _edit(triage_file, "probability_of: l5_root", "probability_of: l5_rot")
+    _edit(triage_file, "top_site_in: [peroneal_nerve]", "top_site_in: [peroneal_nerv]")
+    recommendations = kb_copy / "recommendations.yaml"
+    _edit(recommendations, "rules: [bladder]", "rules: [bladdr]")
+    _edit(recommendations, "between: [l5_root, peroneal_nerve]", "between: [l5_root, peroneal]")
+    problems = _problems(kb_copy)
+    expected = [
+        "triage.yaml › bladder › when.finding: found 'bladder_dysfuntion', expected a known "
+        "finding (did you mean bladder_dysfunction",
+        "triage.yaml › weak_great_toe › when.finding: found 'strenght_*', expected a known "
+        "finding prefix (did you mean strength_*",
+        "triage.yaml › bilateral_tension_with_numb_web_space › when.all_of.1.any_of.1.of.0.in: "
+        "found 'gone', which 'reflex_achilles' cannot take, expected one of "
+        "['normal', 'brisk', 'reduced', 'absent']",
+        "triage.yaml › root_likely › probability_of: found 'l5_rot', expected a known site or "
+        "cause (did you mean l5_root",
+        "triage.yaml › self_limiting › top_site_in.0: found 'peroneal_nerv', expected a known "
+        "site (did you mean peroneal_nerve",
+        "recommendations.yaml › bladder_mri › rules.0: found 'bladdr', expected a known triage "
+        "rule (did you mean bladder",
+        "recommendations.yaml › root_vs_nerve › between.1: found 'peroneal', expected a known "
+        "site (did you mean peroneal_nerve",
+    ]
+    for start in expected:
+        assert any(p.startswith(start) for p in problems), (start, problems)
+
+
+def test_a_grade_off_the_scale_is_reported(kb_copy: Path) -> None:
+    _edit(kb_copy / "triage.yaml", 'in: ["3", "2", "1", "0"]', 'in: ["3", "6"]')
+    problems = _problems(kb_copy)
+    assert any(
+        p.startswith("triage.yaml › weak_great_toe › when.in: found '6', which 'strength_")
+        and "expected one of ['5', '4', '3', '2', '1', '0']" in p
+        for p in problems
+    ), problems
+
+
+def test_schema_problems_in_rule_files_are_all_reported(kb_copy: Path) -> None:
+    triage_file = kb_copy / "triage.yaml"
+    _edit(triage_file, "level: emergency", "level: soon")
+    _edit(
+        triage_file, "- {finding: numbness_first_web_space", "- {findng: numbness_first_web_space"
+    )
+    _edit(triage_file, "\nrules:", "\ncolour: red\nrules:")
+    _edit(kb_copy / "recommendations.yaml", "kind: imaging", "kind: scan")
+    problems = _problems(kb_copy)
+    expected = [
+        "triage.yaml › bladder › level: found 'soon', expected",
+        "triage.yaml › bilateral_tension_with_numb_web_space › when.all_of.1.any_of.0: found "
+        "dict, expected a condition",
+        "triage.yaml › colour: found an unknown key, expected one of",
+        "recommendations.yaml › bladder_mri › advice.0.kind: found 'scan', expected",
+    ]
+    for start in expected:
+        assert any(p.startswith(start) for p in problems), (start, problems)
+
+
+def test_a_missing_rule_file_is_named(kb_copy: Path) -> None:
+    (kb_copy / "triage.yaml").unlink()
+    assert "triage.yaml: found no file, expected one" in _problems(kb_copy)
+
+
+def test_an_emergency_without_the_emergency_department_is_refused(kb_copy: Path) -> None:
+    _edit(
+        kb_copy / "recommendations.yaml",
+        "{kind: care, see: emergency_department, plain: Go to an emergency department now.",
+        "{kind: care, see: gp, plain: Go to an emergency department now.",
+    )
+    assert any(
+        p.startswith("recommendations.yaml › emergency › advice: found no care with see: ")
+        for p in _problems(kb_copy)
+    )
+
+
+def test_a_red_flag_finding_that_no_rule_reads_is_reported(kb_copy: Path) -> None:
+    _edit(kb_copy / "triage.yaml", "finding: bladder_dysfunction", "finding: straight_leg_raise")
+    assert any(
+        p.startswith(
+            "findings/all.yaml › bladder_dysfunction › red_flag: found a red flag that no rule"
+        )
+        for p in _problems(kb_copy)
+    )

@@ -1,0 +1,151 @@
+"""A whole interview through a real pseudo-terminal: ``python -m nervepath interview`` answered
+as a person with a classic left L5 radiculopathy would answer (disc herniation: back and leg
+pain down the outer leg to the top of the foot, numbness there, weak big-toe lift, worse
+sitting and coughing, no red flag; Harrison's 19th ed., evidence §1.1 and §1.6).
+
+Each question is looked up by the words on the screen, so the test reads the interview the
+way a person does. No timing assertions: the engine may be slow while it is being optimised.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from nervepath.assessment.case import parse_case
+from nervepath.assessment.service import assess
+from nervepath.interview.machine import QUALITIES
+from nervepath.knowledge.catalogue import findings_catalogue
+from nervepath.knowledge.model import KnowledgeBase
+
+pexpect = pytest.importorskip("pexpect")
+
+TIMEOUT = 900  # seconds per step: generous, the engine may be slow while being optimised
+ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+PROMPT = r"\n> "
+QUESTION = re.compile(r"Question (\d+) ·[^\n]*\n(?:[^\n]*A&E[^\n]*\n)?([^\n]+)\n")
+
+# The intended picture, by finding id; anything not named is answered by ``intended``.
+L5_PAIN = {"buttock", "posterior_thigh", "lateral_thigh", "lateral_leg", "shin", "dorsum_of_foot"}
+L5_SENSORY = {"lateral_leg", "dorsum_of_foot", "first_web_space", "great_toe"}
+L5_ANSWERS = {
+    "back_pain": "y",
+    "pain_lower_back": "y",
+    "leg_pain_worse_than_back_left": "y",
+    "leg_pain_worse_cough_sneeze_left": "y",
+    "pain_worse_sitting": "y",
+    "difficulty_great_toe_extension_left": "y",
+    "difficulty_ankle_dorsiflexion_left": "d",
+    "difficulty_hip_abduction_left": "d",
+    "sudden_onset": "d",
+    "smoker": "d",
+}
+
+
+def intended(finding: str) -> str:
+    """y / n / d for a left L5 radiculopathy without red flags, aged 45."""
+    if finding in L5_ANSWERS:
+        return L5_ANSWERS[finding]
+    for quality in QUALITIES:
+        if finding.startswith(f"{quality}_"):
+            where = finding.removeprefix(f"{quality}_")
+            if not where.endswith("_left"):
+                return "n"  # nothing on the right, in the saddle area or the back skin
+            region = where.removesuffix("_left")
+            if quality == "pain":
+                return "y" if region in L5_PAIN else "n"
+            if quality in ("numbness", "pins_and_needles", "tingling"):
+                return "y" if region in L5_SENSORY else "n"
+            return "n"
+    return "n"  # every red flag, and everything that belongs to another picture
+
+
+def _clean(text: str) -> str:
+    return ANSI.sub("", text).replace("\r", "")
+
+
+def _numbers(screen: str) -> dict[str, str]:
+    """The numbered options on screen: label → number."""
+    return {
+        m.group(2).strip(): m.group(1)
+        for m in re.finditer(r"^\s+(\d+)\s{2}(.+)$", screen, flags=re.MULTILINE)
+    }
+
+
+def test_left_l5_interview_in_a_terminal(tmp_path: Path, shipped_kb: KnowledgeBase) -> None:
+    by_words: dict[tuple[str | None, str], str] = {}
+    for row in findings_catalogue(shipped_kb, "self_check"):
+        by_words.setdefault((row["side"], row["question"]), row["id"])
+    saved = tmp_path / "case.json"
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "250", "LINES": "60"}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "nervepath", "interview", "--setting", "self_check", "--save", str(saved)],
+        cwd=str(tmp_path),
+        env=env,
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(60, 250),
+    )
+    try:
+        child.expect(PROMPT)
+        assert "Which side hurts?" in _clean(child.before)
+        child.sendline("1")  # left
+        child.expect(PROMPT)
+        regions = _numbers(_clean(child.before))
+        child.sendline(
+            f"{regions['the outer side of your lower leg']} {regions['the top of your foot']}"
+        )
+        child.expect(PROMPT)
+        qualities = _numbers(_clean(child.before))
+        child.sendline(f"{qualities['pain']} {qualities['numbness']}")
+
+        asked: list[tuple[int, str, str]] = []
+        while child.expect([PROMPT, "Saved the answers to"]) == 0:
+            screen = _clean(child.before)
+            assert "EMERGENCY" not in screen, screen
+            match = QUESTION.search(screen)
+            assert match is not None, f"no question on screen:\n{screen}"
+            number, line = int(match.group(1)), match.group(2).strip()
+            side, words = None, line
+            for leg in ("left", "right"):
+                if line.startswith(f"{leg.capitalize()} side: "):
+                    side, words = leg, line.removeprefix(f"{leg.capitalize()} side: ")
+            finding = by_words.get((side, words))
+            assert finding is not None, f"question not in the catalogue: {line!r}"
+            reply = intended(finding)
+            asked.append((number, finding, reply))
+            child.sendline(reply)
+        final = _clean(child.before)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, final
+
+    # The whole interview: warning signs first, numbered one by one, none raised.
+    assert asked[0][1] == "numbness_saddle"
+    assert [n for n, _, _ in asked] == list(range(1, len(asked) + 1))
+    print(f"\nleft L5 interview: {len(asked)} questions: {[f for _, f, _ in asked]}")
+
+    # The screen: not an emergency, and the L5 root on the left leads.
+    assert "EMERGENCY" not in final
+    assert "ROUTINE: arrange to see a clinician in the coming weeks." in final
+    site_rows = [line for line in final.splitlines() if "nerve root in the lower back" in line]
+    assert site_rows and "the L5 nerve root in the lower back" in site_rows[0]
+    assert re.search(r"the L5 nerve root in the lower back\s+left\s", site_rows[0])
+
+    # The saved case: re-assessing it gives the same answer.
+    document = json.loads(saved.read_text(encoding="utf-8"))
+    assert document["setting"] == "self_check"
+    assert document["answers"]["numbness_lateral_leg_left"] == "present"
+    assert all(document["answers"][f] == {"y": "present", "n": "absent",
+                                          "d": "unknown"}[r] for _, f, r in asked)  # fmt: skip
+    assessment = assess(parse_case(document))
+    assert (assessment.sites[0].id, assessment.sites[0].side) == ("l5_root", "left")
+    assert assessment.urgency == "routine"
+    assert assessment.urgency != "emergency"
