@@ -16,10 +16,9 @@ from nervepath.assessment.service import Assessor
 from nervepath.assessment.triage import urgency_rank
 
 EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "l5_radiculopathy.json").read_text())
+VIGNETTE_FILE = Path(__file__).parents[1] / "vignettes" / "vignettes.jsonl"
 VIGNETTES = [
-    json.loads(line)["case"]
-    for line in (Path(__file__).parents[1] / "vignettes" / "vignettes.jsonl").read_text().splitlines()
-    if line.strip()
+    json.loads(line)["case"] for line in VIGNETTE_FILE.read_text().splitlines() if line.strip()
 ]
 
 
