@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from nervepath.knowledge.model import KnowledgeBase
+import math
+from pathlib import Path
+
+import pytest
+
+from nervepath.assessment.service import Assessor
+from nervepath.knowledge.catalogue import allowed_values
+from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
 
 def _parents(kb: KnowledgeBase, instance: str) -> dict[str, tuple[float, ...]]:
@@ -63,3 +70,39 @@ def test_causes_come_first_then_sites_with_same_side_parents(tiny_kb: KnowledgeB
     assert [p for p, _ in site.parents] == ["disc_herniation_left"]
     poly = next(h for h in tiny_kb.hidden if h.name == "polyneuropathy")
     assert [p for p, _ in poly.parents] == ["diabetes_mellitus"]
+
+
+# ── Parts of the leg without a finer place ─────────────────────────────────────────────────
+
+
+def _with_foot_group(root: Path) -> KnowledgeBase:
+    path = root / "derivation.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "region_groups:\n"
+        + "  - {id: foot, name: your foot, clinical_name: foot, groups: [foot],"
+        + " qualities: [numbness]}\n",
+        encoding="utf-8",
+    )
+    return load_knowledge_base(root)
+
+
+def test_a_part_of_the_leg_is_the_or_of_its_regions(kb_copy: Path) -> None:
+    """Links and leak are the model's own P(at least one region): 1 − Π(1 − p)."""
+    kb = _with_foot_group(kb_copy)
+    regions = ("numbness_first_web_space", "numbness_heel", "numbness_dorsum_of_foot")
+    part = kb.findings["numbness_foot"]
+    expected_leak = 1 - math.prod(kb.findings[r].leak[0] for r in regions)
+    assert part.leak[1] == pytest.approx(expected_leak)
+    assert not part.asked and allowed_values(part) == ["present", "unknown"]
+    links = {(link.finding, link.parent): link.distribution[1] for link in kb.links}
+    for parent in ("l5_root", "peroneal_nerve", "polyneuropathy"):
+        miss = math.prod(1 - links.get((r, parent), 0.0) for r in regions)
+        assert links[("numbness_foot", parent)] == pytest.approx(1 - miss)
+
+
+def test_the_interview_never_asks_a_part(kb_copy: Path) -> None:
+    kb = _with_foot_group(kb_copy)
+    candidates = Assessor(kb).candidates("self_check", {})
+    assert "numbness_heel_left" in candidates
+    assert not [c for c in candidates if c.startswith("numbness_foot")]

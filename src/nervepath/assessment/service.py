@@ -209,11 +209,15 @@ class Assessor:
         )
 
     def candidates(self, setting: str, evidence: Mapping[str, str]) -> list[str]:
-        """Unanswered findings that may be asked in this setting."""
+        """Unanswered findings that may be asked in this setting (parts of the leg without a
+        finer place are recorded, never asked: the regions are)."""
+        findings = self.kb.findings
         return [
             name
             for name, inst in self._instances.items()
-            if name not in evidence and setting in self.kb.findings[inst.id].settings
+            if name not in evidence
+            and setting in findings[inst.id].settings
+            and findings[inst.id].asked
         ]
 
     def _ranked_site(

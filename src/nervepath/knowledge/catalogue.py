@@ -106,6 +106,11 @@ def causes_catalogue(kb: KnowledgeBase) -> list[dict[str, Any]]:
 def allowed_values(finding: FindingDef) -> list[str]:
     if finding.graded:
         return [*finding.states, UNKNOWN]
+    if not finding.asked:
+        # A part of the leg named without a finer place (``pain_thigh``) records where a
+        # symptom is. "No pain in the thigh" is left to the regions: as one finding its
+        # absence would rule out every region at once, more than their independence allows.
+        return ["present", UNKNOWN]
     return ["present", "absent", UNKNOWN]
 
 

@@ -7,7 +7,8 @@ no code change. The probabilities come from ``derivation.yaml``, each with its s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from nervepath.knowledge import schema
@@ -34,6 +35,7 @@ class FindingDef:
     leak_provenance: Provenance
     red_flag: bool
     derived_from: str | None  # e.g. "numbness × region first_web_space"; None if hand-written
+    asked: bool = True  # False: entered from a case or form, never asked by the interview
 
     @property
     def graded(self) -> bool:
@@ -192,7 +194,50 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
         else:
             continue  # reported by the checks: yes/no leak on a graded finding
         out[override.finding] = replace(derived, leak=leak, leak_provenance=provenance)
+    for group, quality, regions in _region_groups(kb):
+        fid = f"{quality.id}_{group.id}"
+        absent = math.prod(out[f"{quality.id}_{r.id}"].leak[0] for r in regions)
+        rationale = (
+            f"The model's own rate of {quality.name.lower()} in at least one region of "
+            f"{group.id} ({', '.join(r.id for r in regions)}) without a modelled lesion: "
+            "1 − Π(1 − leak of each region)."
+        )
+        out[fid] = FindingDef(
+            fid,
+            "symptom",
+            True,
+            quality.question.format(region=group.name),
+            f"{quality.name}: {group.clinical_name}",
+            BOTH_SETTINGS,
+            ("absent", "present"),
+            binary(1.0 - absent),
+            schema.Probability(value=1.0 - absent, estimate=schema.Estimate(rationale=rationale)),
+            False,
+            f"{quality.id} × region group {group.id}",
+            asked=False,
+        )
     return out
+
+
+def _region_groups(
+    kb: RawKnowledgeBase,
+) -> Iterator[tuple[schema.RegionGroup, schema.SensoryQuality, list[schema.Region]]]:
+    """Each region group with each of its qualities and the regions that quality applies to."""
+    qualities = {q.id: q for q in kb.derivation.sensory_qualities}
+    for group in kb.derivation.region_groups:
+        for qid in group.qualities:
+            quality = qualities.get(qid)
+            if quality is None:
+                continue  # reported by the checks
+            regions = [
+                r
+                for r in kb.anatomy.regions
+                if r.lateral
+                and r.group in group.groups
+                and (not quality.region_tags or set(quality.region_tags) & set(r.tags))
+            ]
+            if regions:
+                yield group, quality, regions
 
 
 def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[LinkDef]:
@@ -291,7 +336,28 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
         derived[(link.finding, link.parent)] = LinkDef(
             link.finding, link.parent, link.side, value, prov, f"hand-written: {kb.where(link)}"
         )
-    return list(derived.values())
+    return list(derived.values()) + list(_group_links(kb, derived))
+
+
+def _group_links(
+    kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]
+) -> Iterator[LinkDef]:
+    """A parent reaches a region group when it reaches any of its regions: the probability of
+    at least one, 1 − Π(1 − p), under the model's own independence of the regions."""
+    for group, quality, regions in _region_groups(kb):
+        members = {f"{quality.id}_{r.id}" for r in regions}
+        by_parent: dict[str, list[LinkDef]] = {}
+        for (finding, parent), link in links.items():
+            if finding in members:
+                by_parent.setdefault(parent, []).append(link)
+        for parent, parts in sorted(by_parent.items()):
+            p = 1.0 - math.prod(link.distribution[0] for link in parts)
+            sides = {link.side for link in parts}
+            side = "both" if "both" in sides else sides.pop() if len(sides) == 1 else "same"
+            why = f"derived: {parent} reaches " + ", ".join(sorted(x.finding for x in parts))
+            rationale = "1 − Π(1 − p) over the parent's links to the regions of the group"
+            prov = schema.Probability(value=p, estimate=schema.Estimate(rationale=rationale))
+            yield LinkDef(f"{quality.id}_{group.id}", parent, side, binary(p), prov, why)
 
 
 def _scale_of(finding: FindingDef, scales: dict[str, schema.GradeScale]) -> str | None:

@@ -62,6 +62,7 @@ __all__ = [
     "Reference",
     "Reflex",
     "Region",
+    "RegionGroup",
     "Root",
     "SensoryQuality",
     "Site",
@@ -399,6 +400,18 @@ class SensoryQuality(Strict):
     )
 
 
+class RegionGroup(Strict):
+    """A part of the leg named without a finer place ("pain in the thigh", "a numb foot"):
+    each listed quality gets a finding ``{quality}_{id}`` that is the OR of its regions, with
+    the links and leak the model implies for "at least one of these regions"."""
+
+    id: Id
+    name: Text = Field(description="plain words, as in the quality's question: 'your thigh'")
+    clinical_name: Text
+    groups: list[Literal["foot", "ankle", "leg", "knee", "thigh", "hip"]] = Field(min_length=1)
+    qualities: list[Id] = Field(min_length=1)
+
+
 class LeakOverride(Strict):
     """A derived finding whose background rate is known better than its quality's or scale's:
     ``{finding: reflex_achilles, leak_grades: {...}}`` or ``{finding: pain_heel, leak: {...}}``.
@@ -435,6 +448,7 @@ class Derivation(Strict):
     reflex_root: Grades
     reflex_nerve: Grades
     leak_overrides: list[LeakOverride] = []
+    region_groups: list[RegionGroup] = []
 
 
 # --- triage and recommendations ------------------------------------------------------
