@@ -189,6 +189,27 @@ def test_sexual_dysfunction_needs_back_or_leg_symptoms_for_emergency(
     alone = _triage(shipped_kb, {"new_sexual_dysfunction": "present"})
     assert alone.urgency == "urgent"
     assert "ces_new_sexual_dysfunction" not in _fired(alone)
+    # With back pain only the emergency rule shows: the urgent one's wording ("without reported
+    # back or leg symptoms") would contradict it on the same page.
+    with_back = _fired(
+        _triage(shipped_kb, {"new_sexual_dysfunction": "present", "back_pain": "present"})
+    )
+    assert with_back == {"ces_new_sexual_dysfunction": "emergency"}
+
+
+def test_long_standing_stable_bilateral_symptoms_are_routine(shipped_kb: KnowledgeBase) -> None:
+    """The CES pathway's bilateral flag is for recent onset or deterioration (GIRFT 2023)."""
+    bilateral = {"bilateral_leg_symptoms": "present"}
+    stable = {**bilateral, "symptoms_over_3_months": "present", "symptoms_getting_worse": "absent"}
+    assert _fired(_triage(shipped_kb, stable)) == {
+        "bilateral_leg_symptoms_long_standing": "routine"
+    }
+    worse = {**stable, "symptoms_getting_worse": "present"}
+    assert _fired(_triage(shipped_kb, worse)) == {"bilateral_leg_symptoms": "urgent"}
+    unsure = {**bilateral, "symptoms_over_3_months": "present"}  # course not asked: stays urgent
+    assert _fired(_triage(shipped_kb, unsure)) == {"bilateral_leg_symptoms": "urgent"}
+    with_deficit = {**stable, "back_pain": "present", "strength_hip_abduction_left": "4"}
+    assert _triage(shipped_kb, with_deficit).urgency == "emergency"
 
 
 def test_acute_ischaemia_signs_must_be_on_the_same_leg(shipped_kb: KnowledgeBase) -> None:
@@ -308,7 +329,10 @@ def test_adding_a_red_flag_never_lowers_urgency(
     before = triage(SHIPPED, evidence, sites)
     after = triage(SHIPPED, {**evidence, red_flag: "present"}, sites)
     assert urgency_rank(after.urgency) >= urgency_rank(before.urgency)
-    assert {f.id for f in before.red_flags} <= {f.id for f in after.red_flags}
+    # A flag goes only when a more urgent one takes its place (a rule's ``unless``).
+    kept = {f.id for f in after.red_flags}
+    for flag in before.red_flags:
+        assert flag.id in kept or urgency_rank(after.urgency) > urgency_rank(flag.level)
 
 
 @PROPERTY

@@ -14,7 +14,12 @@ an evening. The asymmetry of harms, not the probability, sets the level. So:
 * each rule in ``triage.yaml`` that fires sets a floor on urgency;
 * the probabilities give only a *baseline* level (``baselines``, or the ``default``);
 * urgency = the highest of the baseline and every fired rule. Adding an answer can raise the
-  urgency of a rule, and no probability can lower it.
+  urgency of a rule, and no probability can lower it;
+* a rule's ``unless`` says what its wording excludes, and a companion rule covers that case:
+  bilateral symptoms long-standing and not getting worse are routine, not urgent (the CES
+  pathway's flag is for recent onset or deterioration); new sexual dysfunction with back or leg
+  symptoms shows only the emergency rule. Only tempo answers, or a more urgent rule, can make a
+  rule stand down.
 
 Levels, least to most urgent: ``self_care`` < ``routine`` (weeks) < ``urgent`` (days) <
 ``emergency`` (same day, emergency department).
@@ -133,7 +138,7 @@ def triage(
     fired: list[tuple[int, int, RedFlag]] = []
     for order, rule in enumerate(book.rules):
         hits = _holds(rule.when, facts, None)
-        if hits is not None:
+        if hits is not None and (rule.unless is None or _holds(rule.unless, facts, None) is None):
             flag = RedFlag(
                 rule.id,
                 rule.level,

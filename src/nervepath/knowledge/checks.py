@@ -334,6 +334,8 @@ def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]
         problems.extend(_condition_problems("triage.yaml", f"shared.{i}", shared, states))
     for rule in book.rules:
         problems.extend(_condition_problems(kb.where(rule), "when", rule.when, states))
+        if rule.unless is not None:
+            problems.extend(_condition_problems(kb.where(rule), "unless", rule.unless, states))
     # A finding marked as a red flag that no rule reads would be asked and then ignored.
     named = [leaf.finding for rule in book.rules for leaf in condition_leaves(rule.when)]
     for finding in kb.findings:

@@ -545,7 +545,9 @@ for _model in (AllOf, AnyOf, AtLeast):
 
 
 class TriageRule(Strict):
-    """A red flag: when its condition holds, urgency is at least ``level``.
+    """A red flag: when its condition holds (and ``unless`` does not), urgency is at least
+    ``level``. ``unless`` lets a rule say what its wording excludes ("without back symptoms",
+    "new or worsening"): a companion rule at another level covers the excluded case.
 
     ``plain`` is for the person (what it may mean and what to do now), ``clinical`` for a
     clinician; ``source`` is the guideline that sets the level, ``see_also`` supporting ones.
@@ -554,6 +556,10 @@ class TriageRule(Strict):
     id: Id
     level: Level
     when: Condition
+    unless: Condition | None = Field(
+        default=None,
+        description="the rule does not fire when this holds (a lower rule covers that case)",
+    )
     plain: Text
     clinical: Text
     source: Citation
