@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Final, Literal
 
@@ -123,15 +122,6 @@ def half_of(url: str) -> str:
     return HALVES[hashlib.sha256(key.encode()).digest()[0] & 1]
 
 
-@dataclass(frozen=True)
-class _Problem:
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
-
-
 def load_published_cases(
     folder: Path, *, kb: KnowledgeBase | None = None
 ) -> tuple[PublishedCase, ...]:
@@ -150,24 +140,24 @@ def load_published_cases(
     if not paths:
         raise CaseError(f"{folder}: no *.yaml case files")
     cases: list[PublishedCase] = []
-    problems: list[_Problem] = []
+    problems: list[str] = []  # "file: what is wrong", one per problem
     ids: dict[str, Path] = {}
     for path in paths:
         try:
             case = _read(path)
         except CaseError as exc:
-            problems.append(_Problem(str(path), str(exc)))
+            problems.append(f"{path}: {exc}")
             continue
         found = [] if kb is None else list(_check(case, kb))
         if case.id != path.stem:
             found.append(f"id {case.id!r} differs from the file name {path.stem!r}")
         if case.id in ids:
             found.append(f"id {case.id!r} is also used by {ids[case.id]}")
-        problems += [_Problem(str(path), message) for message in found]
+        problems += [f"{path}: {message}" for message in found]
         ids.setdefault(case.id, path)
         cases.append(case)
     if problems:
-        raise CaseError("\n".join(map(str, problems)))
+        raise CaseError("\n".join(problems))
     return tuple(sorted(cases, key=lambda c: c.id))
 
 
