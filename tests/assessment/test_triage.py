@@ -36,6 +36,8 @@ def test_levels_are_ordered_least_to_most_urgent() -> None:
 # ── every emergency red flag fires on the shipped knowledge base, one case each ────────────────
 
 EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
+    ("fever_with_back_pain", {"fever": "present", "back_pain": "present"}),
+    ("fever_with_back_pain", {"fever": "present", "pain_buttock_left": "present"}),
     ("ces_saddle_sensory_change", {"numbness_saddle": "present"}),
     ("ces_saddle_sensory_change", {"pins_and_needles_saddle": "present"}),
     ("ces_saddle_sensory_change", {"tingling_saddle": "present"}),
@@ -131,7 +133,6 @@ URGENT_CASES: list[tuple[str, dict[str, str]]] = [
     ("cancer_history_with_back_pain", {"history_of_cancer": "present", "back_pain": "present"}),
     ("cancer_history_with_back_pain", {"history_of_cancer": "present", "night_pain": "present"}),
     ("weight_loss_with_back_pain", {"unexplained_weight_loss": "present", "back_pain": "present"}),
-    ("fever_with_back_pain", {"fever": "present", "back_pain": "present"}),
     ("fever", {"fever": "present"}),
     ("significant_trauma", {"significant_trauma": "present"}),
     (
