@@ -160,7 +160,24 @@ def test_back_from_an_emergency_undoes_the_answer_that_raised_it(shipped: Assess
     assert interview.progress().urgency != "emergency"
 
 
-def test_fever_and_back_pain_ask_the_emergency_follow_up_first(shipped: Assessor) -> None:
+def test_one_answer_from_an_emergency_is_asked_first(shipped: Assessor) -> None:
+    """Back pain with symptoms in both legs: a new deficit would make it suspected cauda
+    equina, so a deficit question comes before the most informative one."""
+    interview = Interview(shipped)
+    interview.answer("left")
+    interview.answer("calf")
+    interview.answer("pain")
+    while interview.step.phase == "warning_signs":
+        finding = interview.step.finding
+        present = finding in ("back_pain", "bilateral_leg_symptoms")
+        interview.answer("present" if present else "absent")
+    step = interview.step
+    assert step.phase == "follow_up" and step.finding is not None
+    assert step.side in (None, "left", "right")
+    assert interview.answer("present").kind == "emergency"
+
+
+def test_fever_with_back_pain_is_an_emergency_at_once(shipped: Assessor) -> None:
     interview = Interview(shipped)
     interview.answer("left")
     interview.answer("calf")
@@ -168,11 +185,8 @@ def test_fever_and_back_pain_ask_the_emergency_follow_up_first(shipped: Assessor
     while interview.step.phase == "warning_signs":
         finding = interview.step.finding
         interview.answer("present" if finding in ("fever", "back_pain") else "absent")
-    step = interview.step
-    assert step.phase == "follow_up" and step.finding is not None
-    assert step.side in (None, "left")
-    # One answer away from "back pain with fever and a new deficit": an emergency.
-    assert interview.answer("present").kind == "emergency"
+    assert interview.step.kind == "emergency"
+    assert "fever_with_back_pain" in {a.id for a in interview.step.alerts}
 
 
 # ── back, don't know, stop ──────────────────────────────────────────────────────────────────
