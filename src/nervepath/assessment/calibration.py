@@ -75,11 +75,8 @@ def _checks(
         raise KnowledgeBaseError(
             [f"{where} › state: {entry.state!r}; expected an abnormal state of {entry.finding}"]
         )
-    lateral_target = entry.target in kb.sites and kb.sites[entry.target].lateral
-    lateral_target = lateral_target or (
-        entry.target in kb.causes and kb.causes[entry.target].lateral
-    )
-    target = f"{entry.target}_left" if lateral_target else entry.target
+    hidden = {h.name for h in kb.hidden}
+    target = f"{entry.target}_left" if f"{entry.target}_left" in hidden else entry.target
     side = "right" if entry.side == "contralateral" else "left"
     name = f"{entry.finding}_{side}" if finding.lateral else entry.finding
     patient = Patient(age=entry.age)
@@ -89,10 +86,9 @@ def _checks(
         return dict((*d.sites, *d.causes))[target]
 
     prior = _odds(probability({}))
-    normal = "absent" if finding.states == ("absent", "present") else finding.states[0]
     kinds: tuple[tuple[Literal["LR+", "LR−"], str, schema.PublishedRatio | None], ...] = (
         ("LR+", entry.state, entry.positive),
-        ("LR−", normal, entry.negative),
+        ("LR−", finding.states[0], entry.negative),  # absent, or the normal grade
     )
     for kind, state, published in kinds:
         if published is None:

@@ -42,13 +42,12 @@ __all__ = [
     "SiteAccuracy",
     "TriageSummary",
     "evaluate",
+    "is_hit",
     "split_instance",
 ]
 
 TOP_K: Final = 3
 BINS: Final = 10
-_KEYS: Final = frozenset({"id", "source", "description", "case", "expected"})
-_EXPECTED_KEYS: Final = ("site", "side", "origin", "urgency")
 
 
 @dataclass(frozen=True)
@@ -182,7 +181,8 @@ def split_instance(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def _is_hit(instance: str, expected: Expected) -> bool:
+def is_hit(instance: str, expected: Expected) -> bool:
+    """A ranked site instance names the expected site, on its side (or a midline site)."""
     base, side = split_instance(instance)
     return (
         expected.site is not None
@@ -212,7 +212,7 @@ def evaluate(
             d = assessor.differential(item.case)
         except NervepathError as exc:
             raise CaseError(f"{item.id}: {exc}") from None
-        hits = [_is_hit(name, item.expected) for name, _ in d.sites]
+        hits = [is_hit(name, item.expected) for name, _ in d.sites]
         pairs.extend((p, int(hit)) for (_, p), hit in zip(d.sites, hits, strict=True))
         rank = hits.index(True) + 1 if any(hits) else None
         results.append(

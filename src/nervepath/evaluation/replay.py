@@ -23,7 +23,7 @@ from typing import Any, Final, Literal
 
 from nervepath.assessment.case import to_evidence
 from nervepath.assessment.service import Assessor, Differential
-from nervepath.evaluation.evaluate import TOP_K, Expected, LabelledCase, split_instance
+from nervepath.evaluation.evaluate import TOP_K, Expected, LabelledCase, is_hit
 from nervepath.interview.machine import QUALITIES, Interview
 from nervepath.knowledge.catalogue import UNKNOWN
 from nervepath.knowledge.model import KnowledgeBase
@@ -95,11 +95,7 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> tuple[list
 
 
 def _rank(d: Differential, expected: Expected) -> int | None:
-    for i, (name, _) in enumerate(d.sites, 1):
-        base, side = split_instance(name)
-        if base == expected.site and (expected.side is None or side in (None, expected.side)):
-            return i
-    return None
+    return next((i for i, (name, _) in enumerate(d.sites, 1) if is_hit(name, expected)), None)
 
 
 def replay(assessor: Assessor, item: LabelledCase, silent: Silent = "absent") -> Replay:
