@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nervepath.knowledge.markdown import render_catalogue
+from nervepath.knowledge.markdown import render_catalogue, with_rules
 from nervepath.knowledge.model import KnowledgeBase
 
 ROOT = Path(__file__).parents[1]
@@ -33,3 +33,15 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     for name, field in Settings.model_fields.items():
         assert f"`NERVEPATH_{name.upper()}`" in readme, f"NERVEPATH_{name.upper()} not in README"
         assert field.description, f"setting {name} has no description"
+
+
+def test_clinical_safety_lists_every_triage_rule_with_its_source(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    written = (DOCS / "clinical-safety.md").read_text(encoding="utf-8")
+    assert written == with_rules(written, shipped_kb), (
+        "docs/clinical-safety.md's rule table is stale: "
+        "run `nervepath kb rules --update docs/clinical-safety.md`"
+    )
+    for rule in shipped_kb.raw.triage.rules:
+        assert f"| `{rule.id}` |" in written

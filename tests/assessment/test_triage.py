@@ -66,8 +66,42 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
         {"bilateral_leg_symptoms": "present", "new_bladder_dysfunction": "present"},
     ),
     ("rapidly_worsening_weakness", {"rapidly_worsening_weakness": "present"}),
-    ("severe_motor_deficit", {"strength_ankle_dorsiflexion_left": "2"}),
+    ("severe_foot_drop", {"strength_ankle_dorsiflexion_left": "2"}),
     ("severe_motor_deficit", {"strength_knee_extension_right": "0"}),
+    ("sciatica_spread_to_both_legs", {"symptoms_spread_to_both_legs": "present"}),
+    (
+        "suspected_spinal_infection",
+        {
+            "pain_buttock_right": "present",
+            "raised_inflammatory_markers": "present",
+            "onset_within_2_weeks": "present",
+        },
+    ),
+    (
+        "cancer_with_neurological_symptoms",
+        {"history_of_cancer": "present", "back_pain": "present", "numbness_shin_left": "present"},
+    ),
+    (
+        "bleed_on_blood_thinner",
+        {
+            "takes_blood_thinner": "present",
+            "sudden_onset": "present",
+            "pain_groin_right": "present",
+        },
+    ),
+    (
+        "compartment_syndrome",
+        {"pain_on_passive_muscle_stretch_left": "present", "calf_swollen_left": "present"},
+    ),
+    ("dvt_likely", {"calf_swollen_right": "present", "previous_dvt": "present"}),
+    (
+        "dvt_with_breathlessness",
+        {"whole_leg_swollen_left": "present", "breathless_or_chest_pain": "present"},
+    ),
+    (
+        "upper_motor_neurone_signs_new",
+        {"upper_motor_neurone_signs_left": "present", "symptoms_getting_worse": "present"},
+    ),
     (
         "bilateral_motor_deficit",
         {"strength_ankle_dorsiflexion_left": "3", "strength_ankle_plantarflexion_right": "3"},
@@ -141,6 +175,13 @@ URGENT_CASES: list[tuple[str, dict[str, str]]] = [
     ),
     ("critical_limb_ischaemia", {"ischaemic_rest_pain_left": "present"}),
     ("critical_limb_ischaemia", {"foot_wound_not_healing_right": "present"}),
+    (
+        "severe_foot_drop_at_fibular_head",
+        {"strength_ankle_dorsiflexion_left": "1", "conduction_block_fibular_head_left": "present"},
+    ),
+    ("upper_motor_neurone_signs", {"upper_motor_neurone_signs_right": "present"}),
+    ("possible_dvt", {"calf_swollen_left": "present"}),
+    ("spinal_infection_risk", {"back_pain": "present", "injects_drugs": "present"}),
 ]
 
 
@@ -202,15 +243,58 @@ def test_long_standing_stable_bilateral_symptoms_are_routine(shipped_kb: Knowled
     """The CES pathway's bilateral flag is for recent onset or deterioration (GIRFT 2023)."""
     bilateral = {"bilateral_leg_symptoms": "present"}
     stable = {**bilateral, "symptoms_over_3_months": "present", "symptoms_getting_worse": "absent"}
-    assert _fired(_triage(shipped_kb, stable)) == {
-        "bilateral_leg_symptoms_long_standing": "routine"
-    }
+    result = _triage(shipped_kb, stable)
+    assert _fired(result) == {"bilateral_leg_symptoms": "routine"}
+    (flag,) = result.red_flags
+    assert flag.long_standing and "more than 3 months" in flag.plain
     worse = {**stable, "symptoms_getting_worse": "present"}
     assert _fired(_triage(shipped_kb, worse)) == {"bilateral_leg_symptoms": "urgent"}
     unsure = {**bilateral, "symptoms_over_3_months": "present"}  # course not asked: stays urgent
     assert _fired(_triage(shipped_kb, unsure)) == {"bilateral_leg_symptoms": "urgent"}
+    # With a deficit the CES pair steps down to urgent, never below: stable is not normal.
     with_deficit = {**stable, "back_pain": "present", "strength_hip_abduction_left": "4"}
-    assert _triage(shipped_kb, with_deficit).urgency == "emergency"
+    assert _triage(shipped_kb, with_deficit).urgency == "urgent"
+    new_bladder = {**stable, "new_bladder_dysfunction": "present"}  # "new" never steps down
+    assert _fired(_triage(shipped_kb, new_bladder))["ces_new_bladder_dysfunction"] == "emergency"
+
+
+def test_a_dense_foot_drop_is_urgent_only_where_the_examination_places_it(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    drop = {"strength_ankle_dorsiflexion_left": "1", "strength_ankle_eversion_left": "2"}
+    assert _fired(_triage(shipped_kb, drop))["severe_foot_drop"] == "emergency"
+    spared = {**drop, "strength_ankle_inversion_left": "5", "strength_hip_abduction_left": "5"}
+    # Spared L5 muscles say nothing while back pain is unasked or present.
+    assert _triage(shipped_kb, spared).urgency == "emergency"
+    assert _triage(shipped_kb, {**spared, "back_pain": "present"}).urgency == "emergency"
+    peroneal = _triage(shipped_kb, {**spared, "back_pain": "absent"})
+    assert peroneal.urgency == "urgent"
+    assert _fired(peroneal)["severe_foot_drop_at_fibular_head"] == "urgent"
+    assert "severe_foot_drop" not in _fired(peroneal)
+    # The sparing must be on the same leg as the drop.
+    crossed = {
+        **drop,
+        "back_pain": "absent",
+        "strength_ankle_inversion_right": "5",
+        "strength_hip_abduction_right": "5",
+    }
+    assert _triage(shipped_kb, crossed).urgency == "emergency"
+    # A severe weakness outside the peroneal nerve keeps the emergency.
+    knee = {**spared, "back_pain": "absent", "strength_knee_extension_left": "2"}
+    assert _triage(shipped_kb, knee).urgency == "emergency"
+
+
+def test_wells_score_counts_points_on_the_swollen_leg(shipped_kb: KnowledgeBase) -> None:
+    calf = {"calf_swollen_left": "present"}  # 1 point: DVT unlikely, urgent advice
+    assert _triage(shipped_kb, calf).urgency == "urgent"
+    likely = {**calf, "immobilised_or_recent_surgery": "present"}  # 2 points
+    assert _fired(_triage(shipped_kb, likely))["dvt_likely"] == "emergency"
+    other = {**likely, "alternative_diagnosis_as_likely_as_dvt": "present"}  # 0 points
+    assert "dvt_likely" not in _fired(_triage(shipped_kb, other))
+    crossed = {**likely, "pitting_oedema_right": "present", "calf_swollen_right": "absent"}
+    assert "dvt_likely" in _fired(_triage(shipped_kb, crossed))  # the left leg still scores 2
+    split = {"calf_swollen_left": "present", "deep_vein_tenderness_right": "present"}
+    assert "dvt_likely" not in _fired(_triage(shipped_kb, split))  # 1 point on each leg
 
 
 def test_acute_ischaemia_signs_must_be_on_the_same_leg(shipped_kb: KnowledgeBase) -> None:
@@ -239,13 +323,24 @@ def test_weak_small_foot_muscles_are_urgent_not_an_emergency(shipped_kb: Knowled
     assert set(_fired(result)) == {"significant_motor_deficit"}
 
 
-def test_inflammatory_back_pain_needs_two_of_four_items(shipped_kb: KnowledgeBase) -> None:
-    base = {"back_pain": "present", "age_under_40": "present"}
-    one = {**base, "morning_stiffness_over_30_min": "present"}
-    assert "inflammatory_back_pain" not in _fired(_triage(shipped_kb, one))
-    two = {**one, "alternating_buttock_pain": "present"}
-    assert _fired(_triage(shipped_kb, two))["inflammatory_back_pain"] == "routine"
-    older = {**two, "age_under_40": "unknown", "age_over_50": "present"}
+def test_inflammatory_back_pain_follows_nice_ng65(shipped_kb: KnowledgeBase) -> None:
+    """Over 3 months, began before 45, and ≥ 4 criteria, or 3 with HLA-B27 positive."""
+    base = {"back_pain": "present", "symptoms_over_3_months": "present", "age_over_50": "absent"}
+    three = {
+        **base,
+        "night_pain": "present",
+        "pain_buttock_left": "present",
+        "psoriasis": "present",
+    }
+    assert "inflammatory_back_pain" not in _fired(_triage(shipped_kb, three))
+    assert _fired(_triage(shipped_kb, {**three, "hla_b27_positive": "present"})) == {
+        "inflammatory_back_pain": "routine"
+    }
+    four = {**three, "nsaid_good_response": "present"}
+    assert _fired(_triage(shipped_kb, four))["inflammatory_back_pain"] == "routine"
+    short = {**four, "symptoms_over_3_months": "absent"}
+    assert "inflammatory_back_pain" not in _fired(_triage(shipped_kb, short))
+    older = {**four, "age_over_50": "present"}
     assert "inflammatory_back_pain" not in _fired(_triage(shipped_kb, older))
 
 

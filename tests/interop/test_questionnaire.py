@@ -128,7 +128,7 @@ def test_groups_follow_the_knowledge_base_categories(shipped_kb: KnowledgeBase) 
         ).members
     )
     exams = {g.link_id: g for g in groups["group.examination"].groups}
-    assert "strength_ankle_dorsiflexion_left" in exams["group.examination.strength"].members
+    assert "strength_knee_extension_left" in exams["group.examination.strength"].members
     assert "reflex_achilles_left" in exams["group.examination.reflexes"].members
 
 

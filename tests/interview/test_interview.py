@@ -279,7 +279,8 @@ def test_clinician_questions_offer_grades(shipped: Assessor) -> None:
     signs = interview.warning_signs()
     assert "reduced_anal_tone" in signs and "strength_great_toe_extension_left" in signs
     while interview.step.finding != "strength_great_toe_extension_left":
-        interview.answer("absent")
+        graded = interview.step.options[0].value == "5"
+        interview.answer("5" if graded else "absent")
     step = interview.step
     assert [o.value for o in step.options] == ["5", "4", "3", "2", "1", "0", "unknown"]
     assert step.text != step.plain  # the clinician's wording, with the plain one alongside

@@ -209,8 +209,9 @@ class Assessor:
         )
 
     def candidates(self, setting: str, evidence: Mapping[str, str]) -> list[str]:
-        """Unanswered findings that may be asked in this setting (parts of the leg without a
-        finer place are recorded, never asked: the regions are)."""
+        """Unanswered findings that may be asked in this setting for what they tell (parts of
+        the leg without a finer place are recorded, never asked: the regions are; triage-only
+        findings tell nothing about the sites)."""
         findings = self.kb.findings
         return [
             name
@@ -218,6 +219,7 @@ class Assessor:
             if name not in evidence
             and setting in findings[inst.id].settings
             and findings[inst.id].asked
+            and not findings[inst.id].triage_only
         ]
 
     def _ranked_site(

@@ -15,11 +15,14 @@ an evening. The asymmetry of harms, not the probability, sets the level. So:
 * the probabilities give only a *baseline* level (``baselines``, or the ``default``);
 * urgency = the highest of the baseline and every fired rule. Adding an answer can raise the
   urgency of a rule, and no probability can lower it;
-* a rule's ``unless`` says what its wording excludes, and a companion rule covers that case:
-  bilateral symptoms long-standing and not getting worse are routine, not urgent (the CES
-  pathway's flag is for recent onset or deterioration); new sexual dysfunction with back or leg
-  symptoms shows only the emergency rule. Only tempo answers, or a more urgent rule, can make a
-  rule stand down.
+* a rule's ``unless`` says what its wording excludes, and a companion rule covers that case
+  (new sexual dysfunction with back or leg symptoms shows only the emergency rule; a dense foot
+  drop localised to the fibular head only the urgent one); ``excludes`` names such pairs, and a
+  test checks that they never both fire;
+* a rule with ``long_standing`` fires one level lower, worded so, when the symptoms are
+  long-standing and not getting worse (the CES pathway's flags are for recent onset or
+  deterioration). Only tempo answers, localising findings or a more urgent rule make a rule
+  stand down or step down.
 
 Levels, least to most urgent: ``self_care`` < ``routine`` (weeks) < ``urgent`` (days) <
 ``emergency`` (same day, emergency department).
@@ -63,6 +66,7 @@ class RedFlag:
     source_locator: str | None
     citation: str
     findings: tuple[str, ...]
+    long_standing: bool = False  # fired one level lower: long-standing and not getting worse
 
 
 @dataclass(frozen=True)
@@ -134,22 +138,36 @@ def triage(
     book = kb.raw.triage
     citations = {r.id: r.citation for r in kb.raw.references}
 
-    # 1. Red-flag rules: each that holds is a floor on urgency.
+    # 1. Red-flag rules: each that holds is a floor on urgency; a rule that reads the tempo is
+    #    one level lower when the symptoms are long-standing and not getting worse.
+    stable = (
+        book.long_standing is not None and _holds(book.long_standing.when, facts, None) is not None
+    )
     fired: list[tuple[int, int, RedFlag]] = []
     for order, rule in enumerate(book.rules):
         hits = _holds(rule.when, facts, None)
-        if hits is not None and (rule.unless is None or _holds(rule.unless, facts, None) is None):
-            flag = RedFlag(
-                rule.id,
-                rule.level,
-                rule.plain,
-                rule.clinical,
-                rule.source.ref,
-                rule.source.locator,
-                citations.get(rule.source.ref, rule.source.ref),
-                tuple(sorted(hits)),
-            )
-            fired.append((-urgency_rank(rule.level), order, flag))
+        if hits is None or (
+            rule.unless is not None and _holds(rule.unless, facts, None) is not None
+        ):
+            continue
+        level: str = rule.level
+        plain, clinical = rule.plain, rule.clinical
+        lowered = stable and rule.long_standing is not None
+        if stable and rule.long_standing is not None:
+            level = URGENCY_LEVELS[urgency_rank(rule.level) - 1]
+            plain, clinical = rule.long_standing.plain, rule.long_standing.clinical
+        flag = RedFlag(
+            rule.id,
+            level,
+            plain,
+            clinical,
+            rule.source.ref,
+            rule.source.locator,
+            citations.get(rule.source.ref, rule.source.ref),
+            tuple(sorted(hits)),
+            lowered,
+        )
+        fired.append((-urgency_rank(level), order, flag))
     red_flags = tuple(flag for *_, flag in sorted(fired, key=lambda t: (t[0], t[1])))
 
     # 2. Baselines from the probabilities; the default only when none matches.
@@ -227,7 +245,11 @@ def _matching(facts: _Facts, pattern: str) -> Iterable[_Fact]:
 
 
 def _holds(
-    condition: schema.FindingCondition | schema.AllOf | schema.AnyOf | schema.AtLeast,
+    condition: schema.FindingCondition
+    | schema.AllOf
+    | schema.AnyOf
+    | schema.AtLeast
+    | schema.Score,
     facts: _Facts,
     side: str | None,
 ) -> frozenset[str] | None:
@@ -257,6 +279,15 @@ def _holds(
                 holds = True
                 found.update(*(r for r in results if r is not None))
         return frozenset(found) if holds else None
+    if isinstance(condition, schema.Score):
+        held_items = [
+            (item.points, p)
+            for item in condition.items
+            if (p := _holds(item.when, facts, side)) is not None
+        ]
+        if sum(points for points, _ in held_items) < condition.score_at_least:
+            return None
+        return frozenset().union(*(p for points, p in held_items if points > 0))
     parts = condition.any_of if isinstance(condition, schema.AnyOf) else condition.of
     needed = 1 if isinstance(condition, schema.AnyOf) else condition.at_least
     held = [p for part in parts if (p := _holds(part, facts, side)) is not None]

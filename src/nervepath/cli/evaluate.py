@@ -1,4 +1,5 @@
-"""``nervepath evaluate``: labelled cases (JSONL) or the published cases, by half and setting."""
+"""``nervepath evaluate``: labelled cases (JSONL), the published cases by half and setting, or
+the guideline scenarios (a YAML file of ``scenarios``)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ def evaluate_cases(
         Path,
         typer.Argument(
             metavar="CASES",
-            help="Labelled cases: a JSONL file (one case per line), or a folder (or one file) "
-            "of published cases in YAML, scored by half and setting.",
+            help="Labelled cases: a JSONL file (one case per line); a folder (or one file) "
+            "of published cases in YAML, scored by half and setting; or a YAML file of "
+            "guideline scenarios (tests/guidelines/scenarios.yaml).",
         ),
     ],
     half: Annotated[
@@ -51,6 +53,11 @@ def evaluate_cases(
     from nervepath.assessment.service import Assessor
 
     kb = _load(data)
+    if cases.suffix in (".yaml", ".yml") and _is_scenario_file(cases):
+        if half is not None or setting is not None or interview:
+            raise NervepathError("--half, --setting and --interview apply to published cases only")
+        _evaluate_scenarios(Assessor(kb), cases, as_json)
+        return
     if cases.is_dir() or cases.suffix in (".yaml", ".yml"):
         _evaluate_published(Assessor(kb), cases, half, setting, interview, as_json)
         return
@@ -67,6 +74,30 @@ def evaluate_cases(
         _print_json(report.to_dict())
         return
     out.print(render_report(report))
+
+
+def _is_scenario_file(path: Path) -> bool:
+    """A scenario file begins with its ``scenarios:`` key (a published case with ``id:``)."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            lines = (line for line in f if line.strip() and not line.startswith("#"))
+            return next(lines, "").startswith("scenarios:")
+    except (OSError, UnicodeDecodeError):
+        return False  # the published-case reader reports why it cannot be read
+
+
+def _evaluate_scenarios(assessor: Assessor, path: Path, as_json: bool) -> None:
+    from nervepath.evaluation.scenarios import load_scenarios, render_scenarios, run_scenarios
+
+    scenarios = load_scenarios(path, kb=assessor.kb)
+    with _progress("scenarios", len(scenarios)) as advance:
+        run = run_scenarios(assessor, scenarios, progress=lambda done, _total: advance(done))
+    if as_json:
+        _print_json(run.to_dict())
+    else:
+        out.print(render_scenarios(run))
+    if run.failed:
+        raise typer.Exit(1)
 
 
 def _evaluate_published(

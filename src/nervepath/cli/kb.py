@@ -14,7 +14,7 @@ from nervepath.cli.common import load as _load
 from nervepath.cli.common import print_json as _print_json
 from nervepath.errors import NervepathError
 from nervepath.knowledge import catalogue
-from nervepath.knowledge.markdown import render_catalogue
+from nervepath.knowledge.markdown import render_catalogue, render_rules, with_rules
 
 __all__ = ["kb_app"]
 
@@ -239,6 +239,31 @@ def kb_catalogue(
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}")
+
+
+@kb_app.command("rules")
+def kb_rules(
+    update: Annotated[
+        Path | None,
+        typer.Option(
+            "--update",
+            help="Replace the generated rule table in this Markdown file "
+            "(docs/clinical-safety.md) instead of printing it.",
+        ),
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Print every triage rule with its level, tempo step-down and source, as Markdown."""
+    kb = _load(data)
+    if update is None:
+        sys.stdout.write(render_rules(kb))
+        return
+    try:
+        text = with_rules(update.read_text(encoding="utf-8"), kb)
+    except (OSError, ValueError) as exc:
+        raise NervepathError(f"--update {update}: {exc}") from None
+    update.write_text(text, encoding="utf-8")
+    out.print(f"updated {update}")
 
 
 def _one_line(value: Any) -> str:

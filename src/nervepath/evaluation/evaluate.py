@@ -272,19 +272,27 @@ def _per_origin(results: list[CaseResult]) -> tuple[OriginAccuracy, ...]:
 
 
 def _triage_summary(results: list[CaseResult]) -> TriageSummary:
+    return triage_summary((r.id, r.expected.urgency, r.urgency) for r in results)
+
+
+def triage_summary(rows: Iterable[tuple[str, str, str]]) -> TriageSummary:
+    """Confusion and rates from ``(id, expected urgency, assessed urgency)`` rows."""
     size = len(URGENCY_LEVELS)
     matrix = [[0] * size for _ in range(size)]
     over: list[str] = []
     under: list[str] = []
-    for r in results:
-        want, got = urgency_rank(r.expected.urgency), urgency_rank(r.urgency)
+    under_emergencies: list[str] = []
+    n = 0
+    for case_id, expected, assessed in rows:
+        n += 1
+        want, got = urgency_rank(expected), urgency_rank(assessed)
         matrix[want][got] += 1
         if got > want:
-            over.append(r.id)
+            over.append(case_id)
         elif got < want:
-            under.append(r.id)
-    n = len(results)
-    emergency = URGENCY_LEVELS[-1]
+            under.append(case_id)
+            if expected == URGENCY_LEVELS[-1]:
+                under_emergencies.append(case_id)
     return TriageSummary(
         tuple(URGENCY_LEVELS),
         tuple(tuple(row) for row in matrix),
@@ -292,7 +300,7 @@ def _triage_summary(results: list[CaseResult]) -> TriageSummary:
         _share(len(over), n),
         _share(len(under), n),
         tuple(under),
-        tuple(r.id for r in results if r.expected.urgency == emergency and r.urgency != emergency),
+        tuple(under_emergencies),
     )
 
 

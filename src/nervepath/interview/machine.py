@@ -41,6 +41,7 @@ from nervepath.errors import CaseError
 from nervepath.interview.state import State, StateCache, StateDocument
 from nervepath.knowledge import schema
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
+from nervepath.knowledge.checks import condition_leaves
 from nervepath.knowledge.model import SIDES
 
 __all__ = [
@@ -424,7 +425,18 @@ class Interview:
             c for c in self.assessor.candidates(self.setting, d.evidence) if c not in state.answers
         ]
         if state.escalations < ESCALATION_BUDGET:
-            on_side = [c for c in candidates if self._instances[c].side in (None, *state.sides)]
+            # Triage-only findings move no probability, so they are never candidates; they are
+            # asked here, once an answer has made them complete an emergency rule.
+            triage_only = [
+                name
+                for name, inst in self._instances.items()
+                if self.kb.findings[inst.id].triage_only and name not in state.answers
+            ]
+            on_side = [
+                c
+                for c in (*candidates, *triage_only)
+                if self._instances[c].side in (None, *state.sides)
+            ]
             escalating = self._escalating(d.evidence, on_side)
             if escalating:
                 best = rank_questions(
@@ -526,21 +538,6 @@ def _emergencies(d: Differential) -> Iterator[Alert]:
             yield Alert(base.id, base.plain, base.clinical, base.citation)
 
 
-def _condition_ids(condition: schema.Condition) -> Iterator[str]:
-    """The finding ids and prefixes a triage condition names."""
-    if isinstance(condition, schema.FindingCondition):
-        yield condition.finding
-    elif isinstance(condition, schema.AllOf):
-        for part in condition.all_of:
-            yield from _condition_ids(part)
-    elif isinstance(condition, schema.AnyOf):
-        for part in condition.any_of:
-            yield from _condition_ids(part)
-    else:
-        for part in condition.of:
-            yield from _condition_ids(part)
-
-
 def _warning_order(
     book: schema.TriageBook, findings: Mapping[str, Any], setting: str
 ) -> tuple[str, ...]:
@@ -553,7 +550,7 @@ def _warning_order(
     rank: dict[str, tuple[int, int]] = {}
     named_by_emergency: set[str] = set()
     for order, rule in enumerate(book.rules):
-        for fid in _condition_ids(rule.when):
+        for fid in (leaf.finding for leaf in condition_leaves(rule.when)):
             if fid.endswith("*"):
                 continue
             key = (-urgency_rank(rule.level), order)
@@ -563,7 +560,10 @@ def _warning_order(
     chosen = [
         fid
         for fid, f in findings.items()
-        if setting in f.settings and (f.red_flag or fid in named_by_emergency)
+        # A triage-only finding (a Wells item, a risk factor) is asked only as a red flag: the
+        # rest complete a rule once its other half is answered (_escalating).
+        if setting in f.settings
+        and (f.red_flag or (fid in named_by_emergency and not f.triage_only))
     ]
     unranked = (1, len(book.rules))
     return tuple(sorted(chosen, key=lambda fid: rank.get(fid, unranked)))

@@ -258,10 +258,15 @@ def _matching(pattern: str, known: Iterable[str]) -> list[str]:
     return [pattern] if pattern in known else []
 
 
+_AnyCondition = (
+    schema.FindingCondition | schema.AllOf | schema.AnyOf | schema.AtLeast | schema.Score
+)
+
+
 def _condition_problems(
     where: str,
     path: str,
-    condition: schema.FindingCondition | schema.AllOf | schema.AnyOf | schema.AtLeast,
+    condition: _AnyCondition,
     states: Mapping[str, tuple[str, ...]],
     same_side: bool = False,
 ) -> Iterator[str]:
@@ -279,6 +284,12 @@ def _condition_problems(
         )
         for i, part in enumerate(parts):
             yield from _condition_problems(where, f"{path}.{key}.{i}", part, states, same_side)
+        return
+    if isinstance(condition, schema.Score):
+        for i, item in enumerate(condition.items):
+            yield from _condition_problems(
+                where, f"{path}.items.{i}.when", item.when, states, same_side
+            )
         return
     matched = _matching(condition.finding, states)
     if not matched:
@@ -307,9 +318,7 @@ def _condition_problems(
         )
 
 
-def condition_leaves(
-    condition: schema.FindingCondition | schema.AllOf | schema.AnyOf | schema.AtLeast,
-) -> Iterator[schema.FindingCondition]:
+def condition_leaves(condition: _AnyCondition) -> Iterator[schema.FindingCondition]:
     if isinstance(condition, schema.FindingCondition):
         yield condition
         return
@@ -318,6 +327,8 @@ def condition_leaves(
         if isinstance(condition, schema.AllOf)
         else condition.any_of
         if isinstance(condition, schema.AnyOf)
+        else [item.when for item in condition.items]
+        if isinstance(condition, schema.Score)
         else condition.of
     )
     for part in parts:
@@ -332,17 +343,48 @@ def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]
     problems.extend(_duplicates("triage.yaml › baselines", [b.id for b in book.baselines]))
     for i, shared in enumerate(book.shared):
         problems.extend(_condition_problems("triage.yaml", f"shared.{i}", shared, states))
+    if book.long_standing is not None:
+        problems.extend(
+            _condition_problems(
+                "triage.yaml", "long_standing.when", book.long_standing.when, states
+            )
+        )
+    rule_ids = {r.id for r in book.rules}
     for rule in book.rules:
-        problems.extend(_condition_problems(kb.where(rule), "when", rule.when, states))
+        where = kb.where(rule)
+        problems.extend(_condition_problems(where, "when", rule.when, states))
         if rule.unless is not None:
-            problems.extend(_condition_problems(kb.where(rule), "unless", rule.unless, states))
-    # A finding marked as a red flag that no rule reads would be asked and then ignored.
+            problems.extend(_condition_problems(where, "unless", rule.unless, states))
+        if rule.long_standing is not None and book.long_standing is None:
+            problems.append(
+                f"{where} › long_standing: found wording for long-standing symptoms, expected "
+                "triage.yaml › long_standing to say when symptoms are long-standing"
+            )
+        for i, other in enumerate(rule.excludes):
+            if other == rule.id:
+                problems.append(f"{where} › excludes.{i}: found the rule itself, expected another")
+            elif other not in rule_ids:
+                problems.append(_unknown(where, f"excludes.{i}", other, rule_ids, "triage rule"))
+    # A red flag that no rule reads would be asked and then ignored; a triage-only finding that no
+    # rule reads would be entered and then ignored.
     named = [leaf.finding for rule in book.rules for leaf in condition_leaves(rule.when)]
+    read = {
+        leaf.finding
+        for rule in book.rules
+        for condition in (rule.when, rule.unless)
+        if condition is not None
+        for leaf in condition_leaves(condition)
+    }
     for finding in kb.findings:
         if finding.red_flag and not any(_matching(p, [finding.id]) for p in named):
             problems.append(
                 f"{kb.where(finding)} › red_flag: found a red flag that no rule in triage.yaml "
                 "reads, expected a triage rule for it"
+            )
+        elif finding.triage_only and not any(_matching(p, [finding.id]) for p in read):
+            problems.append(
+                f"{kb.where(finding)} › triage_only: found no rule in triage.yaml that reads "
+                "this finding, expected one (or links, so that it moves the probabilities)"
             )
     for baseline in book.baselines:
         where = kb.where(baseline)
@@ -467,6 +509,7 @@ def _citations(kb: RawKnowledgeBase) -> Iterator[tuple[object, list[tuple[str, s
         *kb.findings,
         *kb.links,
         *kb.likelihood_ratios,
+        *([t.long_standing] if t.long_standing is not None else []),
         *t.rules,
         *t.baselines,
         t.default,

@@ -36,6 +36,7 @@ class FindingDef:
     red_flag: bool
     derived_from: str | None  # e.g. "numbness × region first_web_space"; None if hand-written
     asked: bool = True  # False: entered from a case or form, never asked by the interview
+    triage_only: bool = False  # no links: read by triage rules, moves no posterior
 
     @property
     def graded(self) -> bool:
@@ -110,6 +111,7 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
             provenance,
             f.red_flag,
             None,
+            triage_only=f.triage_only,
         )
     for quality in (*d.sensory_qualities, d.sensory_exam):
         exam = quality is d.sensory_exam
@@ -339,9 +341,7 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
     return list(derived.values()) + list(_group_links(kb, derived))
 
 
-def _group_links(
-    kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]
-) -> Iterator[LinkDef]:
+def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) -> Iterator[LinkDef]:
     """A parent reaches a region group when it reaches any of its regions: the probability of
     at least one, 1 − Π(1 − p), under the model's own independence of the regions."""
     for group, quality, regions in _region_groups(kb):

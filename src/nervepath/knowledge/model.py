@@ -110,9 +110,9 @@ def _sufficient_findings(condition: schema.Condition) -> set[str]:
         return {f for part in condition.any_of for f in _sufficient_findings(part)}
     if isinstance(condition, schema.AllOf):
         return _sufficient_findings(condition.all_of[0]) if len(condition.all_of) == 1 else set()
-    if condition.at_least == 1:
+    if isinstance(condition, schema.AtLeast) and condition.at_least == 1:
         return {f for part in condition.of for f in _sufficient_findings(part)}
-    return set()
+    return set()  # a points score: no one item is sure to reach the threshold
 
 
 def load_knowledge_base(root: Traversable | Path | None = None) -> KnowledgeBase:
@@ -168,10 +168,15 @@ def _reachability_problems(
             )
     with_parent = {link.finding for link in links}
     for finding in raw.findings:
-        if finding.id not in with_parent:
+        if finding.triage_only and finding.id in with_parent:
+            problems.append(
+                f"{raw.where(finding)} › triage_only: found links to this finding, expected none "
+                "(a linked finding is not triage-only)"
+            )
+        elif not finding.triage_only and finding.id not in with_parent:
             problems.append(
                 f"{raw.where(finding)} › links: found no site or cause linked to this finding, "
-                "expected at least one"
+                "expected at least one (or triage_only: true for a finding only triage reads)"
             )
     return problems
 
@@ -244,6 +249,6 @@ def _expand_findings(
             for link in by_finding.get(fid, []):
                 for parent_side in _parent_sides(link, lateral[link.parent], side):
                     parents.append((instance_name(link.parent, parent_side), link))
-            if parents:
+            if parents or finding.triage_only:
                 out.append(FindingInstance(instance_name(fid, side), fid, side, tuple(parents)))
     return tuple(out)

@@ -297,6 +297,11 @@ class Finding(Strict):
     leak: Probability | None = None
     leak_grades: Grades | None = None
     red_flag: bool = False
+    triage_only: bool = Field(
+        default=False,
+        description="no modelled site causes it (a sign of deep vein thrombosis, a risk factor): "
+        "it has no links, moves no posterior, and only triage rules read it",
+    )
 
     @model_validator(mode="after")
     def _leak_matches_kind(self) -> Finding:
@@ -511,11 +516,40 @@ class AtLeast(Strict):
         return self
 
 
+class Points(Strict):
+    """One item of a points score: ``points`` (negative for "an alternative is as likely")."""
+
+    points: int = Field(ge=-10, le=10)
+    when: Condition
+
+    @model_validator(mode="after")
+    def _counts(self) -> Points:
+        if self.points == 0:
+            raise ValueError("an item worth 0 points never changes the score, expected ±1 or more")
+        return self
+
+
+class Score(Strict):
+    """A clinical score (the two-level Wells score): the points of the items that hold add up to
+    at least ``score_at_least``."""
+
+    score_at_least: int = Field(ge=1)
+    items: list[Points] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Score:
+        best = sum(i.points for i in self.items if i.points > 0)
+        if best < self.score_at_least:
+            raise ValueError(f"at most {best} (the positive points of 'items')")
+        return self
+
+
 # Union tags are written "<key>" so that error messages can leave them out of a field path.
 _CONDITION_KEYS: dict[str, type[Strict]] = {
     "all_of": AllOf,
     "any_of": AnyOf,
     "at_least": AtLeast,
+    "score_at_least": Score,
     "finding": FindingCondition,
 }
 
@@ -530,18 +564,35 @@ Condition = Annotated[
     Annotated[FindingCondition, Tag("<finding>")]
     | Annotated[AllOf, Tag("<all_of>")]
     | Annotated[AnyOf, Tag("<any_of>")]
-    | Annotated[AtLeast, Tag("<at_least>")],
+    | Annotated[AtLeast, Tag("<at_least>")]
+    | Annotated[Score, Tag("<score_at_least>")],
     Discriminator(
         _condition_tag,
         custom_error_type="condition",
         custom_error_message=(
-            "a condition: {finding: …, in: […]}, {any_of: […]}, {all_of: […]} "
-            "or {at_least: n, of: […]}"
+            "a condition: {finding: …, in: […]}, {any_of: […]}, {all_of: […]}, "
+            "{at_least: n, of: […]} or {score_at_least: n, items: [{points: p, when: …}]}"
         ),
     ),
 ]
-for _model in (AllOf, AnyOf, AtLeast):
+for _model in (AllOf, AnyOf, AtLeast, Points, Score):
     _model.model_rebuild()
+
+
+class LongStandingTempo(Strict):
+    """When symptoms count as long-standing and not getting worse: rules with
+    ``long_standing`` then fire one level lower; ``source`` is the guideline that says so."""
+
+    when: Condition
+    source: Citation
+
+
+class LongStanding(Strict):
+    """How a rule reads when the symptoms are long-standing and not getting worse: one level
+    lower, with wording that says why (the book's ``long_standing`` condition decides)."""
+
+    plain: Text
+    clinical: Text
 
 
 class TriageRule(Strict):
@@ -560,10 +611,27 @@ class TriageRule(Strict):
         default=None,
         description="the rule does not fire when this holds (a lower rule covers that case)",
     )
+    excludes: list[Id] = Field(
+        default=[],
+        description="rules whose wording contradicts this one's: the two must never both fire",
+    )
+    long_standing: LongStanding | None = Field(
+        default=None,
+        description="one level lower, worded so, when the symptoms are long-standing and stable",
+    )
     plain: Text
     clinical: Text
     source: Citation
     see_also: list[Citation] = []
+
+    @model_validator(mode="after")
+    def _lowerable(self) -> TriageRule:
+        if self.long_standing is not None and self.level == "routine":
+            raise ValueError(
+                "'long_standing' lowers a rule by one level, expected it on an "
+                "emergency or urgent rule, not a routine one"
+            )
+        return self
 
 
 class Baseline(Strict):
@@ -613,6 +681,7 @@ class TriageBook(Strict):
     shared: list[Condition] = Field(
         default=[], description="conditions used by several rules, through YAML anchors"
     )
+    long_standing: LongStandingTempo | None = None
     rules: list[TriageRule]
     baselines: list[Baseline]
     default: BaselineDefault
