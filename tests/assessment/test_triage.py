@@ -46,7 +46,7 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
     ("ces_new_bowel_incontinence", {"new_bowel_incontinence": "present"}),
     (
         "ces_new_sexual_dysfunction",
-        {"new_sexual_dysfunction": "present", "back_pain": "present"},
+        {"new_sexual_dysfunction": "present", "new_bladder_dysfunction": "present"},
     ),
     (
         "ces_new_sexual_dysfunction",
@@ -69,6 +69,18 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
     ("severe_foot_drop", {"strength_ankle_dorsiflexion_left": "2"}),
     ("severe_motor_deficit", {"strength_knee_extension_right": "0"}),
     ("sciatica_spread_to_both_legs", {"symptoms_spread_to_both_legs": "present"}),
+    (
+        "sciatica_spread_to_both_legs",
+        {"bilateral_leg_symptoms": "present", "sudden_onset": "present"},
+    ),
+    (
+        "progressive_motor_deficit",
+        {"foot_drop_left": "present", "symptoms_getting_worse": "present"},
+    ),
+    (
+        "progressive_motor_deficit",
+        {"strength_knee_extension_right": "3", "onset_within_2_weeks": "present"},
+    ),
     (
         "suspected_spinal_infection",
         {
@@ -180,6 +192,14 @@ URGENT_CASES: list[tuple[str, dict[str, str]]] = [
         {"strength_ankle_dorsiflexion_left": "1", "conduction_block_fibular_head_left": "present"},
     ),
     ("upper_motor_neurone_signs", {"upper_motor_neurone_signs_right": "present"}),
+    (
+        "new_peroneal_palsy",
+        {
+            "foot_drop_right": "present",
+            "onset_within_2_weeks": "present",
+            "conduction_block_fibular_head_right": "present",
+        },
+    ),
     ("possible_dvt", {"calf_swollen_left": "present"}),
     ("spinal_infection_risk", {"back_pain": "present", "injects_drugs": "present"}),
 ]
@@ -225,18 +245,17 @@ def test_the_bilateral_pair_rule_fires_only_for_the_pair(shipped_kb: KnowledgeBa
     assert set(flag.findings) == {"bilateral_leg_symptoms", *back_and_deficit}
 
 
-def test_sexual_dysfunction_needs_back_or_leg_symptoms_for_emergency(
-    shipped_kb: KnowledgeBase,
-) -> None:
+def test_sexual_dysfunction_needs_leg_symptoms_for_emergency(shipped_kb: KnowledgeBase) -> None:
+    """GIRFT: low back pain with sexual dysfunction as the only other feature is unlikely CES."""
     alone = _triage(shipped_kb, {"new_sexual_dysfunction": "present"})
     assert alone.urgency == "urgent"
     assert "ces_new_sexual_dysfunction" not in _fired(alone)
-    # With back pain only the emergency rule shows: the urgent one's wording ("without reported
-    # back or leg symptoms") would contradict it on the same page.
-    with_back = _fired(
-        _triage(shipped_kb, {"new_sexual_dysfunction": "present", "back_pain": "present"})
-    )
-    assert with_back == {"ces_new_sexual_dysfunction": "emergency"}
+    back = {"new_sexual_dysfunction": "present", "back_pain": "present"}
+    assert _fired(_triage(shipped_kb, back)) == {"new_sexual_dysfunction": "urgent"}
+    # With a leg symptom only the emergency rule shows: the urgent one's wording ("without leg
+    # symptoms") would contradict it on the same page.
+    leg = _fired(_triage(shipped_kb, {**back, "pain_calf_left": "present"}))
+    assert leg == {"ces_new_sexual_dysfunction": "emergency"}
 
 
 def test_long_standing_stable_bilateral_symptoms_are_routine(shipped_kb: KnowledgeBase) -> None:
@@ -354,12 +373,18 @@ def test_unknown_and_absent_answers_never_fire_a_rule(shipped_kb: KnowledgeBase)
 # ── probability baselines ────────────────────────────────────────────────────────────────────
 
 
-def test_cauda_equina_probability_alone_is_an_emergency(shipped_kb: KnowledgeBase) -> None:
+def test_cauda_equina_probability_alone_is_urgent_not_an_emergency(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """Suspected CES is defined by its red flags, each an emergency rule of its own; the
+    posterior alone asks for the CES questions and an assessment within days."""
     result = _triage(shipped_kb, {}, cauda_equina=0.12, l5_root_left=0.5)
-    assert result.urgency == "emergency" and result.red_flags == ()
+    assert result.urgency == "urgent" and result.red_flags == ()
     assert [b.id for b in result.baselines] == ["possible_cauda_equina"]
     assert result.baselines[0].hidden == ("cauda_equina",)
-    assert "emergency department" in result.baselines[0].plain
+    assert "bladder" in result.baselines[0].plain
+    with_flag = _triage(shipped_kb, {"numbness_saddle": "present"}, cauda_equina=0.12)
+    assert with_flag.urgency == "emergency"
 
 
 def test_cause_probabilities_can_raise_the_baseline(shipped_kb: KnowledgeBase) -> None:

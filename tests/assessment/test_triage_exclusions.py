@@ -40,10 +40,15 @@ def _capped(items: list[Evidence], rng: random.Random) -> list[Evidence]:
     return unique if len(unique) <= CAP else rng.sample(unique, CAP)
 
 
-def _instances(kb: KnowledgeBase, pattern: str, side: str | None) -> list[list[str]]:
+def _instances(
+    kb: KnowledgeBase, condition: schema.FindingCondition, side: str | None
+) -> list[list[str]]:
     """Instance names per matching finding id (a prefix matches every id it starts)."""
+    pattern = condition.finding
     ids = (
-        sorted(f for f in kb.findings if f.startswith(pattern[:-1]))
+        sorted(
+            f for f in kb.findings if f.startswith(pattern[:-1]) and f not in condition.excluding
+        )
         if pattern.endswith("*")
         else [pattern]
     )
@@ -63,7 +68,7 @@ def witnesses(
     """Answers that make ``condition`` hold, one per way it can (up to ``CAP``)."""
     if isinstance(condition, schema.FindingCondition):
         found: list[Evidence] = []
-        for names in _instances(kb, condition.finding, side):
+        for names in _instances(kb, condition, side):
             for state in condition.states:
                 if condition.sides == "both" and len(names) == len(SIDES):
                     found.append(dict.fromkeys(names, state))

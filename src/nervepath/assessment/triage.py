@@ -237,10 +237,15 @@ def _probabilities(kb: KnowledgeBase, values: Mapping[str, float], kind: str) ->
     return dict(values)
 
 
-def _matching(facts: _Facts, pattern: str) -> Iterable[_Fact]:
+def _matching(facts: _Facts, pattern: str, excluding: Iterable[str] = ()) -> Iterable[_Fact]:
     if pattern.endswith("*"):
-        prefix = pattern[:-1]
-        return [f for fid, items in facts.items() if fid.startswith(prefix) for f in items]
+        prefix, skip = pattern[:-1], set(excluding)
+        return [
+            f
+            for fid, items in facts.items()
+            if fid.startswith(prefix) and fid not in skip
+            for f in items
+        ]
     return facts.get(pattern, ())
 
 
@@ -261,7 +266,7 @@ def _holds(
     if isinstance(condition, schema.FindingCondition):
         hits = [
             f
-            for f in _matching(facts, condition.finding)
+            for f in _matching(facts, condition.finding, condition.excluding)
             if f.state in condition.states and (side is None or f.side in (None, side))
         ]
         if condition.sides == "both" and side is None:

@@ -545,25 +545,28 @@ def _warning_order(
 
     A warning sign is a finding marked ``red_flag: true``, or one that an ``emergency`` rule
     names by its id: saddle numbness is the question NICE asks to put explicitly, and back
-    pain completes the emergency pairs (fever or symptoms in both legs with a deficit).
+    pain completes the emergency pairs (fever or symptoms in both legs with a deficit). Rules
+    that read a triage-only finding (a Wells item, a blood thinner, a risk factor) are left to
+    ``_escalating``: their questions come once an answer has made one of them decisive, so the
+    warning signs stay few.
     """
     rank: dict[str, tuple[int, int]] = {}
     named_by_emergency: set[str] = set()
     for order, rule in enumerate(book.rules):
-        for fid in (leaf.finding for leaf in condition_leaves(rule.when)):
+        leaves = [leaf.finding for leaf in condition_leaves(rule.when)]
+        reads_triage_only = any(fid in findings and findings[fid].triage_only for fid in leaves)
+        for fid in leaves:
             if fid.endswith("*"):
                 continue
             key = (-urgency_rank(rule.level), order)
             rank[fid] = min(rank.get(fid, key), key)
-            if rule.level == "emergency":
+            if rule.level == "emergency" and not reads_triage_only:
                 named_by_emergency.add(fid)
     chosen = [
         fid
         for fid, f in findings.items()
-        # A triage-only finding (a Wells item, a risk factor) is asked only as a red flag: the
-        # rest complete a rule once its other half is answered (_escalating).
         if setting in f.settings
-        and (f.red_flag or (fid in named_by_emergency and not f.triage_only))
+        and (f.red_flag or (fid in named_by_emergency and f.asked and not f.triage_only))
     ]
     unranked = (1, len(book.rules))
     return tuple(sorted(chosen, key=lambda fid: rank.get(fid, unranked)))

@@ -48,9 +48,7 @@ class StateDocument(BaseModel):
     adaptive: int = Field(default=0, ge=0)
     escalations: int = Field(default=0, ge=0)
     shown: tuple[str, ...] = ()
-    finished: Literal["confident", "nothing_left", "max_questions", "quit", "stopped"] | None = (
-        None
-    )
+    finished: Literal["confident", "nothing_left", "max_questions", "quit", "stopped"] | None = None
 
     @classmethod
     def from_state(cls, state: State) -> StateDocument:

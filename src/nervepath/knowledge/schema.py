@@ -488,6 +488,11 @@ class FindingCondition(Strict):
     finding: FindingPattern
     states: list[str] = Field(alias="in", min_length=1)
     sides: Literal["either", "both"] = "either"
+    excluding: list[Id] = Field(
+        default=[],
+        alias="except",
+        description="ids a prefix must not match: {finding: pain_*, except: [pain_lower_back]}",
+    )
 
 
 class AllOf(Strict):

@@ -102,9 +102,7 @@ def examination_sections(kb: KnowledgeBase) -> list[Section]:
         )
         rows[key].append(Row(label, cells))
     return [
-        Section(titles[key], (None, *SIDES), tuple(found))
-        for key, found in rows.items()
-        if found
+        Section(titles[key], (None, *SIDES), tuple(found)) for key, found in rows.items() if found
     ]
 
 
@@ -133,4 +131,3 @@ def form_answers(kb: KnowledgeBase, form: Mapping[str, Any]) -> dict[str, str]:
         for key, value in form.items()
         if key in names and isinstance(value, str) and value
     }
-

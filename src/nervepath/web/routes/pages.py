@@ -388,9 +388,7 @@ async def clinic_assess(request: Request, user: Clinician) -> Response:
         doc = {"sides": ["left", "right"], "regions": [], "qualities": []}
     doc["answers"] = {**doc.get("answers", {}), **form_answers(kb, form)}
     patient = {
-        k: v
-        for k, v in (("age", form.get("age")), ("sex", form.get("sex")))
-        if v not in (None, "")
+        k: v for k, v in (("age", form.get("age")), ("sex", form.get("sex"))) if v not in (None, "")
     }
     case = {"setting": "clinician", "patient": patient, "answers": doc["answers"]}
     if form.get("action") == "interview":
