@@ -34,7 +34,7 @@ def _fails_cleanly(result: Result, message: str) -> None:
 def test_create_list_token_and_verify(url: str) -> None:
     created = _run(url, "create", "alice", "--password-stdin", stdin=PASSWORD + "\n")
     assert created.exit_code == 0, created.output
-    assert "created user alice" in created.stdout
+    assert "created clinician alice of clinic default" in created.stdout
 
     listed = _run(url, "list")
     assert listed.exit_code == 0
@@ -131,3 +131,35 @@ def test_the_database_comes_from_the_settings(
     monkeypatch.setenv("NERVEPATH_DATABASE_URL", f"sqlite:///{other}")
     assert "alice" not in CliRunner().invoke(users_app, ["list"]).stdout
     assert other.is_file()
+
+
+def test_roles_clinics_and_the_audit_log_from_the_command_line(url: str) -> None:
+    from nervepath.cli.app import app
+
+    made = _run(
+        url,
+        "create",
+        "ann",
+        "--clinic",
+        "north",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert "created admin ann of clinic north" in made.stdout
+    _fails_cleanly(
+        _run(url, "create", "zed", "--role", "root", "--password-stdin", stdin=PASSWORD + "\n"),
+        "role 'root'",
+    )
+    assert _run(url, "set-role", "ann", "clinician").exit_code == 0
+    listed = _run(url, "list").stdout
+    assert "north" in listed and "clinician" in listed
+    with SqlStore(url) as store:
+        store.record_event("ann", "read", assessment_id="r1", clinic="north")
+    runner = CliRunner()
+    printed = runner.invoke(app, ["audit", "--json", "--database-url", url])
+    assert printed.exit_code == 0, printed.output
+    assert '"action": "read"' in printed.stdout and '"actor": "ann"' in printed.stdout
+    other = runner.invoke(app, ["audit", "--clinic", "south", "--json", "--database-url", url])
+    assert other.stdout == ""

@@ -16,7 +16,15 @@ from nervepath.storage import SqlStore, migrate
 from nervepath.storage.database import BUSY_TIMEOUT_MS, MIGRATIONS
 from nervepath.storage.models import Base
 
-TABLES = {"alembic_version", "api_tokens", "assessments", "users"}
+TABLES = {
+    "alembic_version",
+    "api_tokens",
+    "assessments",
+    "audit_log",
+    "clinics",
+    "users",
+    "web_sessions",
+}
 
 
 def _head() -> str | None:
@@ -36,7 +44,7 @@ def test_migrate_creates_the_tables_and_is_idempotent(database_url: str) -> None
             assert set(sqlalchemy.inspect(connection).get_table_names()) >= TABLES
             versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
             assert [row[0] for row in versions] == [_head()]
-            assert MigrationContext.configure(connection).get_current_revision() == "0001"
+            assert MigrationContext.configure(connection).get_current_revision() == _head()
     finally:
         engine.dispose()
 

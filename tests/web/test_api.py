@@ -47,7 +47,7 @@ def test_create_then_fetch_returns_the_stored_assessment(
     assert body["assessment"]["sites"][0]["id"] == "l5_root"
     assert body["top_site"] == "l5_root_left"
     assert body["owner"] == "clinician"
-    assert body["url"].endswith(f"/r/{body['id']}")
+    assert body["url"].endswith(f"/clinic/assessments/{body['id']}")
     fetched = client.get(f"/api/assessments/{body['id']}", headers=auth)
     assert fetched.status_code == 200
     assert fetched.json() == body

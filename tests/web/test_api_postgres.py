@@ -24,8 +24,10 @@ def _drop(url: str) -> None:
     engine = sqlalchemy.create_engine(url, poolclass=NullPool)
     with engine.begin() as connection:
         connection.exec_driver_sql(
-            "DROP TABLE IF EXISTS api_tokens, assessments, users, alembic_version CASCADE"
+            "DROP TABLE IF EXISTS web_sessions, audit_log, api_tokens, assessments, users, "
+            "clinics, alembic_version CASCADE"
         )
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE")
     engine.dispose()
 
 

@@ -145,10 +145,11 @@ def test_a_stored_assessment_as_a_bundle(
     case = parse_case(CASE)
     result = app.state.assessor.assess(case).to_dict()
     stored = app.state.store.add_assessment(
-        case=case.model_dump(mode="json", exclude_none=True), result=result
+        case=case.model_dump(mode="json", exclude_none=True), result=result, owner="clinician"
     )
     response = client.get(f"/api/assessments/{stored.id}/fhir")
     assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/fhir+json"
     bundle = Bundle.model_validate(response.json())
     assert bundle.identifier is not None and bundle.identifier.value == stored.id
     assert bundle.link is not None

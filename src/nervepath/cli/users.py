@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from nervepath.errors import NervepathError
 if TYPE_CHECKING:
     from nervepath.storage import SqlStore
 
-__all__ = ["users_app"]
+__all__ = ["audit_log", "users_app"]
 
 users_app = typer.Typer(
     help="Manage who may log in to the web app, and their API tokens.",
@@ -104,18 +105,49 @@ def _when(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+RoleOption = Annotated[
+    str,
+    typer.Option(
+        "--role", help="admin (also reads the clinic's audit log) or clinician.", show_default=True
+    ),
+]
+
+
 @users_app.command("create")
 def create_user(
     username: UsernameArgument,
     password_stdin: PasswordStdinOption = False,
+    role: RoleOption = "clinician",
+    clinic: Annotated[
+        str,
+        typer.Option(
+            "--clinic",
+            help="The clinic the user belongs to (made if new); a user sees its records only.",
+        ),
+    ] = "default",
     database_url: DatabaseOption = None,
 ) -> None:
     """Create a user (asks for the password twice, unless --password-stdin)."""
     with _errors():
         password = _password(password_stdin)
         with _store(database_url) as store:
-            user = store.create_user(username, password)
-    out.print(f"created user [bold]{escape(user.username)}[/]", highlight=False)
+            user = store.create_user(username, password, role=role, clinic=clinic)
+    out.print(
+        f"created {user.role} [bold]{escape(user.username)}[/] of clinic {escape(user.clinic)}",
+        highlight=False,
+    )
+
+
+@users_app.command("set-role")
+def set_role(
+    username: UsernameArgument,
+    role: Annotated[str, typer.Argument(metavar="ROLE", help="admin or clinician.")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Make a user an admin or a clinician."""
+    with _errors(), _store(database_url) as store:
+        store.set_role(username, role)
+    out.print(f"[bold]{escape(username)}[/] is now {escape(role)}", highlight=False)
 
 
 @users_app.command("list")
@@ -123,11 +155,13 @@ def list_users(database_url: DatabaseOption = None) -> None:
     """List the users."""
     with _errors(), _store(database_url) as store:
         users = store.list_users()
-    table = Table("id", "username", "active", "created")
+    table = Table("id", "username", "role", "clinic", "active", "created")
     for user in users:
         table.add_row(
             str(user.id),
             escape(user.username),
+            user.role,
+            escape(user.clinic),
             "yes" if user.active else "no",
             _when(user.created_at),
         )
@@ -194,7 +228,7 @@ def set_password(
     password_stdin: PasswordStdinOption = False,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Give a user a new password."""
+    """Give a user a new password (their signed-in sessions end)."""
     with _errors():
         password = _password(password_stdin)
         with _store(database_url) as store:
@@ -204,7 +238,45 @@ def set_password(
 
 @users_app.command("deactivate")
 def deactivate_user(username: UsernameArgument, database_url: DatabaseOption = None) -> None:
-    """Stop a user from logging in or using their API tokens (their records stay)."""
+    """Stop a user from logging in or using their API tokens or sessions (their records
+    stay)."""
     with _errors(), _store(database_url) as store:
         store.deactivate_user(username)
     out.print(f"deactivated [bold]{escape(username)}[/]", highlight=False)
+
+
+def audit_log(
+    clinic: Annotated[
+        str | None, typer.Option("--clinic", help="Only this clinic's lines.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Print the audit log, newest first: who read, created, exported or deleted which
+    record, and when (the log cannot be changed; a deleted record's lines stay)."""
+    with _errors(), _store(database_url) as store:
+        entries = store.list_events(clinic=clinic, limit=limit)
+    if as_json:
+        for e in entries:
+            line = {
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "assessment_id": e.assessment_id,
+                "clinic": e.clinic,
+                "detail": e.detail,
+            }
+            sys.stdout.write(json.dumps(line) + "\n")
+        return
+    table = Table("when", "who", "action", "record", "clinic", "how")
+    for e in entries:
+        table.add_row(
+            _when(e.at),
+            escape(e.actor),
+            e.action,
+            escape(e.assessment_id or "—"),
+            escape(e.clinic or "—"),
+            escape(e.detail),
+        )
+    out.print(table)

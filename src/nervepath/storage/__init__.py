@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from nervepath.errors import AssessmentNotFound, StorageError, UserError
-from nervepath.storage.base import ApiToken, Store, StoredAssessment, User
+from nervepath.storage.base import ApiToken, AuditEntry, Store, StoredAssessment, User
 from nervepath.storage.database import migrate
-from nervepath.storage.sql import SqlStore, open_store
+from nervepath.storage.sql import MAX_LIMIT, MAX_OFFSET, SqlStore, open_store
 
 __all__ = [
+    "MAX_LIMIT",
+    "MAX_OFFSET",
     "ApiToken",
     "AssessmentNotFound",
+    "AuditEntry",
     "SqlStore",
     "StorageError",
     "Store",

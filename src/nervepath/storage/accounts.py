@@ -17,6 +17,7 @@ __all__ = [
     "MIN_PASSWORD",
     "TOKEN_PREFIX",
     "Passwords",
+    "check_clinic",
     "check_label",
     "check_password",
     "check_username",
@@ -42,6 +43,12 @@ def check_username(username: str) -> str:
             f"username {username!r}: use 3 to 64 characters from a-z, 0-9, '_', '.' and '-'"
         )
     return username
+
+
+def check_clinic(name: str) -> str:
+    if not USERNAME.fullmatch(name):
+        raise UserError(f"clinic {name!r}: use 3 to 64 characters from a-z, 0-9, '_', '.' and '-'")
+    return name
 
 
 def check_password(password: str) -> str:

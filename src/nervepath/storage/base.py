@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-__all__ = ["ApiToken", "Store", "StoredAssessment", "User"]
+__all__ = ["ApiToken", "AuditEntry", "Store", "StoredAssessment", "User"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class StoredAssessment:
     urgency: str
     top_site: str | None  # the most probable site instance (``l5_root_left``), if any
     owner: str | None  # username of the clinician who saved it; None for a self-check
+    clinic: str | None = None  # the clinic it belongs to (its author's); None for a self-check
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,25 @@ class User:
     username: str
     created_at: datetime
     active: bool
+    role: str = "clinician"  # "admin" or "clinician"
+    clinic: str = "default"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only audit log."""
+
+    id: int
+    at: datetime
+    actor: str  # a username, or "patient-link" for a self-check opened by its link
+    action: str  # read, create, export, delete, list, audit
+    assessment_id: str | None
+    clinic: str | None
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -87,6 +107,7 @@ class Store(Protocol):
         since: datetime | None = None,
         until: datetime | None = None,
         owner: str | None = None,
+        clinic: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[StoredAssessment]:
@@ -100,17 +121,41 @@ class Store(Protocol):
         since: datetime | None = None,
         until: datetime | None = None,
         owner: str | None = None,
+        clinic: str | None = None,
     ) -> int: ...
 
     def delete_assessment(self, id: str) -> None:
         """Delete for good; ``AssessmentNotFound`` if there is no such assessment."""
         ...
 
-    def create_user(self, username: str, password: str) -> User:
-        """A new active user; ``UserError`` for a taken or invalid name or a short password.
-
-        Usernames: 3 to 64 characters from ``a-z 0-9 _ . -``; passwords: 12 or more.
+    def create_user(
+        self, username: str, password: str, *, role: str = "clinician", clinic: str = "default"
+    ) -> User:
+        """A new active user of ``clinic`` (created if new) with ``role`` (admin or
+        clinician); ``UserError`` for a taken or invalid name, role or clinic, or a short
+        password. Usernames and clinics: 3 to 64 characters from ``a-z 0-9 _ . -``;
+        passwords: 12 or more.
         """
+        ...
+
+    def set_role(self, username: str, role: str) -> None: ...
+
+    def record_event(
+        self,
+        actor: str,
+        action: str,
+        *,
+        assessment_id: str | None = None,
+        clinic: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Append one line to the audit log (it can never be changed or removed)."""
+        ...
+
+    def list_events(
+        self, *, clinic: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        """Audit-log lines, newest first; only ``clinic``'s if given."""
         ...
 
     def authenticate(self, username: str, password: str) -> User | None:
@@ -134,5 +179,20 @@ class Store(Protocol):
     def revoke_token(self, token_id: int) -> None: ...
 
     def list_tokens(self, username: str | None = None) -> list[ApiToken]: ...
+
+    def start_session(self, username: str) -> str:
+        """A signed-in session for an active user: the key its cookie carries."""
+        ...
+
+    def session_user(
+        self, key: str, *, idle: timedelta, lifetime: timedelta, now: datetime | None = None
+    ) -> User | None:
+        """The user of a live session (not ended, not idle past ``idle``, not older than
+        ``lifetime``, user active); None otherwise."""
+        ...
+
+    def end_session(self, key: str) -> None:
+        """End a session: its cookie signs no one in again."""
+        ...
 
     def close(self) -> None: ...

@@ -80,7 +80,7 @@ def create_engine(url: str) -> Engine:
             # database. Fine for tests; a real server uses a file.
             options |= {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         else:
-            _make_parent(Path(database))
+            _private_file(Path(database))
     else:
         options["pool_pre_ping"] = True  # a restarted server must not fail the next request
     try:
@@ -95,12 +95,23 @@ def create_engine(url: str) -> Engine:
     return engine
 
 
-def _make_parent(path: Path) -> None:
+def _private_file(path: Path) -> None:
+    """The database file, readable by its owner only: it holds health data and password hashes.
+
+    A missing folder is made owner-only (an existing one is left as its owner set it); the file
+    is created 0600, and SQLite gives its -wal and -shm files the database file's permissions.
+    Files left readable by an older version are tightened.
+    """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            path.touch(mode=0o600)
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
     except OSError as exc:
         raise StorageError(
-            f"cannot create the folder for the database {path} ({exc.strerror})"
+            f"cannot create the database {path} or make it private ({exc.strerror})"
         ) from None
 
 

@@ -21,11 +21,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "AUDIT_ACTIONS",
+    "ROLES",
     "ApiTokenRow",
     "AssessmentRow",
+    "AuditRow",
     "Base",
+    "ClinicRow",
     "UTCDateTime",
     "UserRow",
+    "WebSessionRow",
     "new_assessment_id",
     "utcnow",
 ]
@@ -82,14 +87,34 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+ROLES = ("admin", "clinician")
+"""An admin also reads the audit log; both see the records of their own clinic only."""
+
+AUDIT_ACTIONS = ("read", "create", "export", "delete", "list", "audit")
+
+
+class ClinicRow(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class UserRow(Base):
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'clinician')", name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    role: Mapped[str] = mapped_column(String(16), default="clinician", server_default="clinician")
+    # Nullable only for SQLite's ADD COLUMN (migration 0003); every user has a clinic.
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), index=True)
+
+    clinic: Mapped[ClinicRow | None] = relationship(lazy="joined")
 
 
 class AssessmentRow(Base):
@@ -112,8 +137,11 @@ class AssessmentRow(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # The clinic a clinician record belongs to (its author's); None for a self-check.
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), index=True)
 
     owner: Mapped[UserRow | None] = relationship(lazy="joined")
+    clinic: Mapped[ClinicRow | None] = relationship(lazy="joined")
 
 
 class ApiTokenRow(Base):
@@ -132,3 +160,40 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[UserRow] = relationship(lazy="joined")
+
+
+class WebSessionRow(Base):
+    """A signed-in browser session. The cookie holds a random key; only its SHA-256 is kept,
+    so a copy of the database signs no one in. Ending a session (sign-out, password change,
+    deactivation, time-out) makes any copy of its cookie worthless."""
+
+    __tablename__ = "web_sessions"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[UserRow] = relationship(lazy="joined")
+
+
+class AuditRow(Base):
+    """Who read, created, exported or deleted which record, and when. Append-only (database
+    triggers refuse UPDATE and DELETE); no foreign keys, so a deleted record or user leaves its
+    entries behind."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        CheckConstraint(
+            "action IN ('read', 'create', 'export', 'delete', 'list', 'audit')", name="action"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    assessment_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    clinic: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(200), default="")

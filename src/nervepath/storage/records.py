@@ -8,11 +8,18 @@ from typing import Any
 
 from nervepath.assessment.triage import URGENCY_LEVELS
 from nervepath.errors import StorageError
-from nervepath.storage.base import ApiToken, StoredAssessment, User
+from nervepath.storage.base import ApiToken, AuditEntry, StoredAssessment, User
 from nervepath.storage.database import dumps
-from nervepath.storage.models import ApiTokenRow, AssessmentRow, UserRow
+from nervepath.storage.models import ApiTokenRow, AssessmentRow, AuditRow, UserRow
 
-__all__ = ["SETTINGS", "api_token", "assessment_fields", "stored_assessment", "user_record"]
+__all__ = [
+    "SETTINGS",
+    "api_token",
+    "assessment_fields",
+    "audit_entry",
+    "stored_assessment",
+    "user_record",
+]
 
 SETTINGS = ("self_check", "clinician")
 
@@ -90,11 +97,31 @@ def stored_assessment(row: AssessmentRow) -> StoredAssessment:
         urgency=row.urgency,
         top_site=row.top_site,
         owner=row.owner.username if row.owner is not None else None,
+        clinic=row.clinic.name if row.clinic is not None else None,
     )
 
 
 def user_record(row: UserRow) -> User:
-    return User(id=row.id, username=row.username, created_at=row.created_at, active=row.active)
+    return User(
+        id=row.id,
+        username=row.username,
+        created_at=row.created_at,
+        active=row.active,
+        role=row.role,
+        clinic=row.clinic.name if row.clinic is not None else "default",
+    )
+
+
+def audit_entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        assessment_id=row.assessment_id,
+        clinic=row.clinic,
+        detail=row.detail,
+    )
 
 
 def api_token(row: ApiTokenRow) -> ApiToken:

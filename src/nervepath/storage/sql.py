@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -17,6 +17,7 @@ from nervepath.assessment.triage import URGENCY_LEVELS
 from nervepath.errors import AssessmentNotFound, StorageError, UserError
 from nervepath.storage.accounts import (
     Passwords,
+    check_clinic,
     check_label,
     check_username,
     hash_token,
@@ -24,10 +25,26 @@ from nervepath.storage.accounts import (
     new_token,
     shown_prefix,
 )
-from nervepath.storage.base import ApiToken, Store, StoredAssessment, User
+from nervepath.storage.base import ApiToken, AuditEntry, Store, StoredAssessment, User
 from nervepath.storage.database import WRITE, create_engine, translate_errors, upgrade
-from nervepath.storage.models import ApiTokenRow, AssessmentRow, UserRow, utcnow
-from nervepath.storage.records import api_token, assessment_fields, stored_assessment, user_record
+from nervepath.storage.models import (
+    AUDIT_ACTIONS,
+    ROLES,
+    ApiTokenRow,
+    AssessmentRow,
+    AuditRow,
+    ClinicRow,
+    UserRow,
+    WebSessionRow,
+    utcnow,
+)
+from nervepath.storage.records import (
+    api_token,
+    assessment_fields,
+    audit_entry,
+    stored_assessment,
+    user_record,
+)
 
 __all__ = ["MAX_LIMIT", "SqlStore", "open_store"]
 
@@ -35,6 +52,13 @@ Q = TypeVar("Q", bound=Select[Any])
 
 MAX_LIMIT = 1000
 """The most assessments one ``list_assessments`` call returns; page with ``offset``."""
+
+MAX_OFFSET = 1_000_000_000
+"""Past any real table; a bigger offset would overflow SQLite's 64-bit integers."""
+
+LAST_USE_EVERY = timedelta(minutes=1)
+"""A token's or session's last use is written at most this often: a read must not take
+SQLite's write lock on every request."""
 
 
 class SqlStore(Store):
@@ -107,6 +131,7 @@ class SqlStore(Store):
             row = AssessmentRow(**fields)
             if owner is not None:
                 row.owner = _user_row(session, owner)
+                row.clinic = row.owner.clinic  # a clinician record belongs to their clinic
             session.add(row)
             session.flush()
             return stored_assessment(row)
@@ -125,15 +150,16 @@ class SqlStore(Store):
         since: datetime | None = None,
         until: datetime | None = None,
         owner: str | None = None,
+        clinic: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[StoredAssessment]:
         """Stored assessments, newest first; ``since`` inclusive, ``until`` exclusive."""
         if not 1 <= limit <= MAX_LIMIT:
             raise StorageError(f"limit {limit}: expected 1 to {MAX_LIMIT}")
-        if offset < 0:
-            raise StorageError(f"offset {offset}: expected 0 or more")
-        query = _filtered(select(AssessmentRow), urgency, since, until, owner)
+        if not 0 <= offset <= MAX_OFFSET:
+            raise StorageError(f"offset {offset}: expected 0 to {MAX_OFFSET}")
+        query = _filtered(select(AssessmentRow), urgency, since, until, owner, clinic)
         query = query.order_by(AssessmentRow.created_at.desc(), AssessmentRow.id.desc())
         with self._reading() as session:
             rows = session.scalars(query.limit(limit).offset(offset)).unique()
@@ -146,9 +172,10 @@ class SqlStore(Store):
         since: datetime | None = None,
         until: datetime | None = None,
         owner: str | None = None,
+        clinic: str | None = None,
     ) -> int:
         query = _filtered(
-            select(func.count()).select_from(AssessmentRow), urgency, since, until, owner
+            select(func.count()).select_from(AssessmentRow), urgency, since, until, owner, clinic
         )
         with self._reading() as session:
             return session.scalar(query) or 0
@@ -162,15 +189,25 @@ class SqlStore(Store):
 
     # Users
 
-    def create_user(self, username: str, password: str) -> User:
+    def create_user(
+        self, username: str, password: str, *, role: str = "clinician", clinic: str = "default"
+    ) -> User:
         check_username(username)
+        _check_role(role)
+        check_clinic(clinic)
         # Hash before the transaction: argon2 is slow on purpose, and SQLite would hold its
         # write lock all that time.
         password_hash = self._passwords.hash(password)
         with self._writing() as session:
             if _find_user(session, username) is not None:
                 raise UserError(f"user {username!r} already exists")
-            row = UserRow(username=username, password_hash=password_hash)
+            clinic_row = session.scalar(select(ClinicRow).where(ClinicRow.name == clinic))
+            if clinic_row is None:
+                clinic_row = ClinicRow(name=clinic)
+                session.add(clinic_row)
+            row = UserRow(
+                username=username, password_hash=password_hash, role=role, clinic=clinic_row
+            )
             session.add(row)
             try:
                 session.flush()
@@ -200,14 +237,24 @@ class SqlStore(Store):
         return user_record(row)
 
     def set_password(self, username: str, password: str) -> None:
+        """A new password; every signed-in session of the user ends."""
         password_hash = self._passwords.hash(password)
         with self._writing() as session:
-            _user_row(session, username).password_hash = password_hash
+            row = _user_row(session, username)
+            row.password_hash = password_hash
+            _end_sessions(session, row.id)
+
+    def set_role(self, username: str, role: str) -> None:
+        _check_role(role)
+        with self._writing() as session:
+            _user_row(session, username).role = role
 
     def deactivate_user(self, username: str) -> None:
-        """Stop a user from logging in or using any of their API tokens."""
+        """Stop a user from logging in or using any of their API tokens or sessions."""
         with self._writing() as session:
-            _user_row(session, username).active = False
+            row = _user_row(session, username)
+            row.active = False
+            _end_sessions(session, row.id)
 
     def list_users(self) -> list[User]:
         with self._reading() as session:
@@ -243,12 +290,18 @@ class SqlStore(Store):
             token_id = session.scalar(query)
         if token_id is None:
             return None  # guesses end here, without taking SQLite's write lock
-        with self._writing() as session:
+        with self._reading() as session:
             row = session.get(ApiTokenRow, token_id)
             if row is None or row.revoked_at is not None or not row.user.active:
                 return None
-            row.last_used_at = utcnow()
-            return user_record(row.user)
+            user, last_used = user_record(row.user), row.last_used_at
+        now = utcnow()
+        if last_used is None or now - last_used >= LAST_USE_EVERY:
+            with self._writing() as session:
+                current = session.get(ApiTokenRow, token_id)
+                if current is not None:
+                    current.last_used_at = now
+        return user
 
     def revoke_token(self, token_id: int) -> None:
         """Revoke a token for good; revoking it again changes nothing."""
@@ -267,6 +320,107 @@ class SqlStore(Store):
                 query = query.where(ApiTokenRow.user_id == _user_row(session, username).id)
             return [api_token(row) for row in session.scalars(query).unique()]
 
+    # The audit log
+
+    def record_event(
+        self,
+        actor: str,
+        action: str,
+        *,
+        assessment_id: str | None = None,
+        clinic: str | None = None,
+        detail: str = "",
+    ) -> None:
+        if action not in AUDIT_ACTIONS:
+            raise StorageError(
+                f"audit action {action!r}: expected one of {', '.join(AUDIT_ACTIONS)}"
+            )
+        with self._writing() as session:
+            session.add(
+                AuditRow(
+                    actor=actor[:64],
+                    action=action,
+                    assessment_id=assessment_id,
+                    clinic=clinic,
+                    detail=detail[:200],
+                )
+            )
+
+    def list_events(
+        self, *, clinic: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        if not 1 <= limit <= MAX_LIMIT:
+            raise StorageError(f"limit {limit}: expected 1 to {MAX_LIMIT}")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise StorageError(f"offset {offset}: expected 0 to {MAX_OFFSET}")
+        query = select(AuditRow).order_by(AuditRow.id.desc())
+        if clinic is not None:
+            query = query.where(AuditRow.clinic == clinic)
+        with self._reading() as session:
+            return [audit_entry(r) for r in session.scalars(query.limit(limit).offset(offset))]
+
+    # Web sessions
+
+    def start_session(self, username: str) -> str:
+        """A new signed-in session for an active user: the key for its cookie (kept hashed)."""
+        key = new_token()
+        with self._writing() as session:
+            user = _user_row(session, username)
+            if not user.active:
+                raise UserError(f"user {username!r} is deactivated")
+            session.add(WebSessionRow(key_hash=hash_token(key), user=user))
+        return key
+
+    def session_user(
+        self,
+        key: str,
+        *,
+        idle: timedelta,
+        lifetime: timedelta,
+        now: datetime | None = None,
+    ) -> User | None:
+        """The active user of a live session: not ended, used within ``idle``, begun within
+        ``lifetime``; None otherwise (and a timed-out session is ended for good)."""
+        if not looks_like_token(key):
+            return None
+        now = now or utcnow()
+        with self._reading() as session:
+            row = session.get(WebSessionRow, hash_token(key))
+            if row is None or row.ended_at is not None:
+                return None
+            user, active = user_record(row.user), row.user.active
+            last_seen, created = row.last_seen_at, row.created_at
+        expired = now - last_seen > idle or now - created > lifetime or not active
+        if expired or now - last_seen >= LAST_USE_EVERY:
+            with self._writing() as session:
+                current = session.get(WebSessionRow, hash_token(key))
+                if current is not None and current.ended_at is None:
+                    if expired:
+                        current.ended_at = now
+                    else:
+                        current.last_seen_at = now
+        return None if expired else user
+
+    def end_session(self, key: str) -> None:
+        """Sign a session out; an unknown or ended key changes nothing."""
+        if not looks_like_token(key):
+            return
+        with self._writing() as session:
+            row = session.get(WebSessionRow, hash_token(key))
+            if row is not None and row.ended_at is None:
+                row.ended_at = utcnow()
+
+
+def _end_sessions(session: Session, user_id: int) -> None:
+    now = utcnow()
+    rows = session.scalars(
+        select(WebSessionRow).where(
+            WebSessionRow.user_id == user_id, WebSessionRow.ended_at.is_(None)
+        )
+    )
+    for row in rows.unique():
+        row.ended_at = now
+
 
 def open_store(url: str, *, password_hasher: PasswordHasher | None = None) -> SqlStore:
     """Migrate the database at ``url`` to the newest schema and return a store on it."""
@@ -279,6 +433,7 @@ def _filtered(
     since: datetime | None,
     until: datetime | None,
     owner: str | None,
+    clinic: str | None = None,
 ) -> Q:
     if urgency is not None:
         if urgency not in URGENCY_LEVELS:
@@ -291,6 +446,9 @@ def _filtered(
     if owner is not None:
         owner_id = select(UserRow.id).where(UserRow.username == owner).scalar_subquery()
         query = query.where(AssessmentRow.owner_id == owner_id)
+    if clinic is not None:
+        clinic_id = select(ClinicRow.id).where(ClinicRow.name == clinic).scalar_subquery()
+        query = query.where(AssessmentRow.clinic_id == clinic_id)
     return query
 
 
@@ -298,6 +456,11 @@ def _aware(name: str, value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise StorageError(f"{name}: give a timezone-aware datetime (UTC is stored)")
     return value
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
 
 
 def _find_user(session: Session, username: str) -> UserRow | None:

@@ -23,7 +23,7 @@ from nervepath.interview.state import StateCache
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 from nervepath.storage import Store, open_store
 from nervepath.web.errors import install_error_handlers
-from nervepath.web.security import SecurityHeaders, secret_key
+from nervepath.web.security import SecurityHeaders, private_data_dir, secret_key
 from nervepath.web.settings import Settings
 
 __all__ = ["create_app"]
@@ -49,6 +49,7 @@ def create_app(
     kb = kb or load_knowledge_base()
     owns_store = store is None
     store = store or open_store(settings.resolved_database_url())
+    private_data_dir(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,16 +88,17 @@ def create_app(
         session_cookie="nervepath_session",
         same_site="lax",
         https_only=settings.secure_cookies,
-        max_age=8 * 3600,
+        max_age=settings.session_lifetime_hours * 3600,
     )
     app.add_middleware(SecurityHeaders)
     app.middleware("http")(_log_request)
 
-    from nervepath.web.routes import api, interop, pages
+    from nervepath.web.routes import admin, api, interop, pages
 
     app.include_router(api.router)
     app.include_router(interop.router)
     app.include_router(pages.router)
+    app.include_router(admin.router)
     # The more specific mount first: ``/static`` would otherwise swallow ``/static/swagger``.
     app.mount("/static/swagger", StaticFiles(directory=str(Path(swagger_ui_path))), "swagger")
     app.mount(

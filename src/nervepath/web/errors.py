@@ -11,20 +11,75 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from nervepath.errors import AssessmentNotFound, CaseError, NervepathError
 
-__all__ = ["ApiError", "install_error_handlers", "wants_json"]
+__all__ = [
+    "ERROR_SCHEMA",
+    "ApiError",
+    "error_responses",
+    "install_error_handlers",
+    "leaf_routes",
+    "wants_json",
+]
 
 log = logging.getLogger("nervepath.web")
 
 _FIELD = re.compile(r"^(?P<field>[\w.\- ›]+?): (?P<message>.+)$", re.DOTALL)
+
+
+_STRING = {"type": "string"}
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "code", "message", "fields"],
+            "properties": {
+                "status": {"type": "integer"},
+                "code": _STRING,
+                "message": _STRING,
+                "fields": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["field", "message"],
+                        "properties": {"field": _STRING, "message": _STRING},
+                    },
+                },
+            },
+        }
+    },
+}
+"""Every error the API returns, whatever its status and whatever the route's own media type."""
+
+_MEANINGS = {
+    400: "The request cannot be carried out (the message says why).",
+    401: "No valid API token or signed-in session.",
+    404: "No such record, or not one of your clinic's.",
+    422: "A field is missing or invalid; ``fields`` names each one.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI description of these error statuses, in the one shape they all share."""
+    return {
+        s: {
+            "description": _MEANINGS[s],
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        }
+        for s in statuses
+    }
 
 
 class ApiError(Exception):
@@ -128,10 +183,11 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             status, "http_error"
         )
-        return _render(
-            request,
-            ApiError(status, code, str(detail), headers=getattr(exc, "headers", None)),
-        )
+        headers = getattr(exc, "headers", None)
+        if status == 405:
+            # Starlette names only the first route of the path; list every method it has.
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
+        return _render(request, ApiError(status, code, str(detail), headers=headers))
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         # The type only: the message could quote the request, and requests carry health data.
@@ -147,6 +203,27 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def _allowed(request: Request) -> list[str]:
+    scope = {**request.scope, "method": "GET"}
+    methods = {
+        method
+        for route in leaf_routes(request.app.router.routes)
+        if route.matches(scope)[0] != Match.NONE
+        for method in getattr(route, "methods", None) or ()
+    }
+    return sorted(methods)
+
+
+def leaf_routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    """Every route, included routers opened up (FastAPI wraps an included router in one)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from leaf_routes(inner.routes)
+        else:
+            yield route
 
 
 def _route(request: Request) -> str:

@@ -1,8 +1,11 @@
 """Who may see what: API tokens and clinician sign-in, CSRF tokens on forms, security headers.
 
 - Self-check results need no account: each lives at an unguessable link (its id).
-- Clinician pages need a signed-in user (session cookie, signed with the secret key); the API
-  accepts the same session or ``Authorization: Bearer np_…`` (tokens are stored hashed).
+- Clinician pages need a signed-in user. The session lives on the server (``web_sessions``,
+  its key stored hashed); the signed cookie carries only the key, so signing out, a password
+  change, deactivation or a time-out (idle and absolute, see ``Settings``) ends it for every
+  copy of the cookie. The API accepts the same session or ``Authorization: Bearer np_…``
+  (tokens are stored hashed).
 - Every form carries a CSRF token bound to the session, checked on every POST.
 - Every response carries headers that stop framing, sniffing, referrer leaks of the link and
   caching of health data.
@@ -12,10 +15,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +34,7 @@ __all__ = [
     "check_csrf",
     "csrf_token",
     "current_user",
+    "private_data_dir",
     "require_api_user",
     "require_clinician",
     "secret_key",
@@ -50,10 +56,19 @@ def secret_key(settings: Settings) -> str:
         return settings.secret_key
     path: Path = settings.data_dir / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def private_data_dir(settings: Settings) -> None:
+    """Make the data folder owner-only when nervepath keeps anything there (the SQLite
+    database, the secret key): an older version created it with the default permissions."""
+    path = settings.data_dir
+    in_use = settings.database_url is None or settings.secret_key is None
+    if in_use and path.is_dir() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)
 
 
 class SecurityHeaders:
@@ -103,30 +118,59 @@ def current_user(request: Request) -> User | None:
 
 
 def _session_user(request: Request) -> User | None:
-    username = request.session.get("user")
-    if not username:
+    key = request.session.get("sid")
+    if not isinstance(key, str) or not key:
         return None
-    for user in request.app.state.store.list_users():
-        if user.username == username and user.active:
-            return user  # type: ignore[no-any-return]
-    request.session.pop("user", None)
-    return None
+    settings: Settings = request.app.state.settings
+    user: User | None = request.app.state.store.session_user(
+        key,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        lifetime=timedelta(hours=settings.session_lifetime_hours),
+    )
+    if user is None:
+        request.session.clear()  # ended elsewhere or timed out: the cookie is worthless now
+    return user
 
 
 def sign_in(request: Request, user: User) -> None:
-    # A new CSRF token at sign-in, so one planted before it is worthless after.
+    # A new session key and CSRF token at sign-in, so ones planted before it are worthless.
+    old = request.session.get("sid")
+    if isinstance(old, str):
+        request.app.state.store.end_session(old)
     request.session.clear()
-    request.session["user"] = user.username
+    request.session["sid"] = request.app.state.store.start_session(user.username)
     request.session["csrf"] = secrets.token_urlsafe(32)
     request.state.user = user
 
 
 def sign_out(request: Request) -> None:
+    key = request.session.get("sid")
+    if isinstance(key, str):
+        request.app.state.store.end_session(key)
     request.session.clear()
     request.state.user = None
 
 
-def require_api_user(request: Request) -> User:
+# Declared for the OpenAPI document (the Authorize button, generated clients); the checks
+# themselves are below, so that a bad token gets our error shape.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="An API token: nervepath users token USERNAME --label …",
+)
+SESSION_COOKIE = APIKeyCookie(
+    name="nervepath_session",
+    auto_error=False,
+    scheme_name="session",
+    description="The cookie of a signed-in browser session (POST /login).",
+)
+
+
+def require_api_user(
+    request: Request,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+    _session: Annotated[str | None, Depends(SESSION_COOKIE)] = None,
+) -> User:
     """FastAPI dependency: a bearer token or a signed-in session, else 401."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -51,6 +51,18 @@ class Settings(BaseSettings):
         default=False,
         description="Mark cookies Secure (set this when the server is behind HTTPS).",
     )
+    session_idle_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=24 * 60,
+        description="A signed-in session ends after this many minutes without a request.",
+    )
+    session_lifetime_hours: int = Field(
+        default=8,
+        ge=1,
+        le=7 * 24,
+        description="A signed-in session ends this many hours after sign-in, used or not.",
+    )
     public_url: str | None = Field(
         default=None,
         description="The address people reach the server at, for links in reports and cards.",

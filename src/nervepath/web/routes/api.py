@@ -4,7 +4,7 @@ knowledge catalogue. Each handler parses, calls one service, and returns what it
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,20 +13,28 @@ from pydantic import BaseModel, ConfigDict, Field
 from nervepath.assessment.case import Case
 from nervepath.interview.machine import Interview
 from nervepath.knowledge import catalogue
-from nervepath.storage import StoredAssessment, User
+from nervepath.storage import MAX_OFFSET, StoredAssessment, User
+from nervepath.web.access import audit, clinic_record, record_path
+from nervepath.web.errors import ApiError, error_responses
 from nervepath.web.security import require_api_user
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=error_responses(400, 422))
+SIGNED_IN = error_responses(401)
+ONE_RECORD = error_responses(401, 404)
 Urgency = Literal["emergency", "urgent", "routine", "self_care"]
+_MOMENT = "A date (2026-12-01) or an ISO 8601 date-time with a time zone (2026-12-01T08:00Z)."
 
 
 class StoredAssessmentOut(BaseModel):
     """A stored assessment: its inputs, its result, and what reproduces it."""
 
     id: str
-    url: str = Field(description="The page of this assessment (the self-check link).")
+    url: str = Field(
+        description="The page of this assessment: the clinician page for a clinic's record "
+        "(signed-in members of the clinic only)."
+    )
     created_at: datetime
     updated_at: datetime
     setting: str
@@ -72,7 +80,7 @@ class InterviewResponse(BaseModel):
 def _out(request: Request, stored: StoredAssessment) -> StoredAssessmentOut:
     return StoredAssessmentOut(
         id=stored.id,
-        url=str(request.url_for("result_page", assessment_id=stored.id)),
+        url=str(request.base_url).rstrip("/") + record_path(stored),
         created_at=stored.created_at,
         updated_at=stored.updated_at,
         setting=stored.setting,
@@ -89,47 +97,79 @@ def _out(request: Request, stored: StoredAssessment) -> StoredAssessmentOut:
 ApiUser = Annotated[User, Depends(require_api_user)]
 
 
-@router.post("/assessments", status_code=201, tags=["assessments"])
+@router.post("/assessments", status_code=201, tags=["assessments"], responses=SIGNED_IN)
 def create_assessment(case: Case, request: Request, user: ApiUser) -> StoredAssessmentOut:
     """Assess a case and store it (inputs, result, knowledge-base version and hash)."""
     result = request.app.state.assessor.assess(case).to_dict()
     stored = request.app.state.store.add_assessment(
         case=case.model_dump(mode="json", exclude_none=True), result=result, owner=user.username
     )
+    audit(request, user, "create", stored)
     return _out(request, stored)
 
 
-@router.get("/assessments", tags=["assessments"])
+@router.get("/assessments", tags=["assessments"], responses=SIGNED_IN)
 def list_assessments(
     request: Request,
     user: ApiUser,
     urgency: Urgency | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[str | None, Query(description=_MOMENT, examples=["2026-12-01"])] = None,
+    until: Annotated[str | None, Query(description=_MOMENT, examples=["2026-12-31"])] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AssessmentList:
-    """Stored assessments, newest first, filtered by urgency and date."""
+    """The records of your clinic, newest first, filtered by urgency and date (``since``
+    inclusive, ``until`` exclusive; a plain date means its first moment, UTC)."""
     store = request.app.state.store
-    filters: dict[str, Any] = {"urgency": urgency, "since": since, "until": until}
+    filters: dict[str, Any] = {
+        "urgency": urgency,
+        "since": _moment(since, "since"),
+        "until": _moment(until, "until"),
+        "clinic": user.clinic,
+    }
     items = store.list_assessments(**filters, limit=limit, offset=offset)
+    total = store.count_assessments(**filters)
+    audit(request, user, "list", detail=f"{len(items)} of {total} records")
     return AssessmentList(
-        total=store.count_assessments(**filters),
-        limit=limit,
-        offset=offset,
-        items=[_out(request, s) for s in items],
+        total=total, limit=limit, offset=offset, items=[_out(request, s) for s in items]
     )
 
 
-@router.get("/assessments/{assessment_id}", tags=["assessments"])
+@router.get("/assessments/{assessment_id}", tags=["assessments"], responses=ONE_RECORD)
 def get_assessment(assessment_id: str, request: Request, user: ApiUser) -> StoredAssessmentOut:
-    return _out(request, request.app.state.store.get_assessment(assessment_id))
+    """One record of your clinic (another clinic's, or a self-check, is not found)."""
+    return _out(request, clinic_record(request, assessment_id, user, "read"))
 
 
-@router.delete("/assessments/{assessment_id}", status_code=204, tags=["assessments"])
+@router.delete(
+    "/assessments/{assessment_id}", status_code=204, tags=["assessments"], responses=ONE_RECORD
+)
 def delete_assessment(assessment_id: str, request: Request, user: ApiUser) -> Response:
-    request.app.state.store.delete_assessment(assessment_id)
+    """Delete a record of your clinic; the audit log keeps a line saying who and when."""
+    stored = clinic_record(request, assessment_id, user, "delete")
+    request.app.state.store.delete_assessment(stored.id)
     return Response(status_code=204)
+
+
+def _moment(raw: str | None, field: str) -> datetime | None:
+    """A plain date or an ISO date-time with its zone; numbers (Unix times?) are refused as
+    ambiguous, naive times because the zone would be a guess."""
+    if raw is None or raw == "":
+        return None
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw), time.min, tzinfo=UTC)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"{field}: expected {_MOMENT[0].lower()}{_MOMENT[1:-1]}",
+            fields=[{"field": field, "message": f"expected {_MOMENT[0].lower()}{_MOMENT[1:]}"}],
+        )
+    return moment
 
 
 @router.post("/interview", tags=["interview"])

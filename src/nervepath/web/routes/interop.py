@@ -20,12 +20,33 @@ from nervepath.interop.fhir import (
     resource_json,
 )
 from nervepath.storage import User
+from nervepath.web.access import clinic_record
+from nervepath.web.errors import error_responses
 from nervepath.web.security import require_api_user
 
 __all__ = ["router"]
 
-router = APIRouter(dependencies=[Depends(require_api_user)])
+router = APIRouter(
+    dependencies=[Depends(require_api_user)], responses=error_responses(400, 401, 422)
+)
 FHIR_JSON = "application/fhir+json"
+
+
+class FhirResponse(Response):
+    """A FHIR resource, as ``application/fhir+json`` (the OpenAPI document says so too)."""
+
+    media_type = FHIR_JSON
+
+
+def _fhir_resource(kind: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI 200 of a route that answers a FHIR resource of this ``resourceType``."""
+    schema = {
+        "type": "object",
+        "required": ["resourceType"],
+        "properties": {"resourceType": {"const": kind}},
+        "externalDocs": {"url": f"https://hl7.org/fhir/R4B/{kind.lower()}.html"},
+    }
+    return {200: {"description": f"A FHIR R4B {kind}", "content": {FHIR_JSON: {"schema": schema}}}}
 ApiUser = Annotated[User, Depends(require_api_user)]
 
 
@@ -35,7 +56,7 @@ def _base_url(request: Request) -> str:
 
 
 def _fhir(resource: Any) -> Response:
-    return Response(resource_json(resource), media_type=FHIR_JSON)
+    return FhirResponse(resource_json(resource))
 
 
 @router.get("/cds-services", tags=["cds-hooks"])
@@ -63,7 +84,12 @@ def cds_patient_view(body: CdsRequest, request: Request, user: ApiUser) -> CdsRe
     )
 
 
-@router.get("/api/fhir/Questionnaire", tags=["fhir"])
+@router.get(
+    "/api/fhir/Questionnaire",
+    tags=["fhir"],
+    response_class=FhirResponse,
+    responses=_fhir_resource("Questionnaire"),
+)
 def fhir_questionnaire(
     request: Request, setting: Literal["self_check", "clinician"] = "self_check"
 ) -> Response:
@@ -71,7 +97,12 @@ def fhir_questionnaire(
     return _fhir(questionnaire(request.app.state.kb, setting=setting))
 
 
-@router.post("/api/fhir/QuestionnaireResponse/$assess", tags=["fhir"])
+@router.post(
+    "/api/fhir/QuestionnaireResponse/$assess",
+    tags=["fhir"],
+    response_class=FhirResponse,
+    responses=_fhir_resource("Bundle"),
+)
 def fhir_assess(request: Request, body: Annotated[dict[str, Any], Body()]) -> Response:
     """Assess a QuestionnaireResponse; the answer is a Bundle (type collection) with the
     answers as Observations, a RiskAssessment and a ClinicalImpression. Nothing is stored."""
@@ -81,10 +112,16 @@ def fhir_assess(request: Request, body: Annotated[dict[str, Any], Body()]) -> Re
     return _fhir(assessment_bundle(assessment, case, kb))
 
 
-@router.get("/api/assessments/{assessment_id}/fhir", tags=["fhir"])
-def fhir_stored_assessment(assessment_id: str, request: Request) -> Response:
-    """A stored assessment as a FHIR Bundle: the result as it was stored, not re-assessed."""
-    stored = request.app.state.store.get_assessment(assessment_id)
+@router.get(
+    "/api/assessments/{assessment_id}/fhir",
+    tags=["fhir"],
+    response_class=FhirResponse,
+    responses={**_fhir_resource("Bundle"), **error_responses(404)},
+)
+def fhir_stored_assessment(assessment_id: str, request: Request, user: ApiUser) -> Response:
+    """A record of your clinic as a FHIR Bundle: the result as it was stored, not
+    re-assessed (the export is logged)."""
+    stored = clinic_record(request, assessment_id, user, "export")
     bundle = assessment_bundle(
         assessment_from_dict(stored.result),
         parse_case(stored.case),

@@ -25,7 +25,8 @@ from nervepath.bodymap import marked_from_answers, render_body_map
 from nervepath.errors import CaseError
 from nervepath.interview.machine import QUALITIES, Interview
 from nervepath.report import render_pdf, render_report
-from nervepath.storage import StoredAssessment, User
+from nervepath.storage import MAX_OFFSET, StoredAssessment, User
+from nervepath.web.access import audit, clinic_record, patient_record, record_path
 from nervepath.web.errors import ApiError
 from nervepath.web.forms import (
     examination_sections,
@@ -43,7 +44,7 @@ from nervepath.web.security import (
     sign_out,
 )
 
-__all__ = ["router"]
+__all__ = ["render_page", "router"]
 
 router = APIRouter(include_in_schema=False)
 Clinician = Annotated[User, Depends(require_clinician)]
@@ -52,7 +53,10 @@ NOTABLE = 0.1
 """A change in log-odds worth a plain sentence on the result page (smaller ones are noise)."""
 
 
-def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+def render_page(
+    request: Request, template: str, status_code: int = 200, **context: Any
+) -> Response:
+    """A page with what every template needs: the user, the CSRF token, the wordings."""
     context.update(
         user=current_user(request),
         csrf_token=csrf_token(request),
@@ -85,12 +89,12 @@ async def _form(request: Request) -> Any:
 # ── the start and the self-check ───────────────────────────────────────────────────────────
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> Response:
-    return _page(request, "index.html")
+    return render_page(request, "index.html")
 
 
 def _body_map_page(request: Request, *, setting: str, template: str, **extra: Any) -> Response:
     kb = request.app.state.kb
-    return _page(
+    return render_page(
         request,
         template,
         setting=setting,
@@ -165,7 +169,7 @@ def _step_page(request: Request, interview: Interview, *, history: list[Any]) ->
     """The current step's page; a finished interview is stored and shown instead."""
     if interview.step.kind == "done":
         return _store_and_show(request, interview.case_document(), setting=interview.setting)
-    return _page(
+    return render_page(
         request,
         "step.html",
         setting=interview.setting,
@@ -186,12 +190,9 @@ def _store_and_show(request: Request, case_doc: dict[str, Any], *, setting: str)
         result=result,
         owner=user.username if user else None,
     )
-    target = (
-        f"/clinic/assessments/{stored.id}"
-        if setting == "clinician"
-        else str(request.url_for("result_page", assessment_id=stored.id).path)
-    )
-    return RedirectResponse(target, status_code=303)
+    if user is not None:
+        audit(request, user, "create", stored)
+    return RedirectResponse(record_path(stored), status_code=303)
 
 
 def _json_object(raw: object, field: str) -> dict[str, Any] | None:
@@ -223,12 +224,12 @@ def _json(raw: object, field: str) -> Any:
 @router.get("/r/{assessment_id}", response_class=HTMLResponse, name="result_page")
 def result_page(assessment_id: str, request: Request) -> Response:
     """A self-check result, reachable only by its unguessable link."""
-    stored = request.app.state.store.get_assessment(assessment_id)
+    stored = patient_record(request, assessment_id)
     a = stored.result
     sites = a["sites"]
     top = sites[0] if sites else None
     explanation = top["explanation"] if top else []
-    return _page(
+    return render_page(
         request,
         "result.html",
         a=a,
@@ -245,7 +246,7 @@ def result_page(assessment_id: str, request: Request) -> Response:
 
 @router.get("/r/{assessment_id}/report.pdf")
 def result_pdf(assessment_id: str, request: Request) -> Response:
-    stored = request.app.state.store.get_assessment(assessment_id)
+    stored = patient_record(request, assessment_id)
     return _pdf(request, stored, audience="patient")
 
 
@@ -275,7 +276,7 @@ def _pdf(request: Request, stored: StoredAssessment, *, audience: str) -> Respon
 # ── clinicians ─────────────────────────────────────────────────────────────────────────────
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/clinic") -> Response:
-    return _page(request, "login.html", next=next, failed=False, username="")
+    return render_page(request, "login.html", next=next, failed=False, username="")
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -287,7 +288,7 @@ async def login(request: Request) -> Response:
     if not target.startswith("/") or target.startswith("//"):
         target = "/clinic"
     if user is None:
-        return _page(
+        return render_page(
             request, "login.html", status_code=401, next=target, failed=True, username=username
         )
     sign_in(request, user)
@@ -312,15 +313,19 @@ def clinic_list(
 ) -> Response:
     if urgency and urgency not in URGENCIES:
         raise ApiError(422, "invalid_request", f"urgency: expected one of {', '.join(URGENCIES)}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ApiError(422, "invalid_request", f"offset: expected 0 to {MAX_OFFSET}")
     filters = {
         "urgency": urgency or None,
         "since": _day(since, "since"),
         "until": _day(until, "until", end=True),
+        "clinic": user.clinic,
     }
     store = request.app.state.store
     page = 50
-    items = store.list_assessments(**filters, limit=page, offset=max(offset, 0))
+    items = store.list_assessments(**filters, limit=page, offset=offset)
     total = store.count_assessments(**filters)
+    audit(request, user, "list", detail=f"{len(items)} of {total} records")
     query = {"urgency": urgency, "since": since, "until": until}
 
     def link(at: int) -> str:
@@ -328,7 +333,7 @@ def clinic_list(
 
     kb = request.app.state.kb
     sites = {h.name: h for h in kb.hidden}
-    return _page(
+    return render_page(
         request,
         "clinic_list.html",
         items=items,
@@ -401,9 +406,9 @@ async def clinic_assess(request: Request, user: Clinician) -> Response:
 
 @router.get("/clinic/assessments/{assessment_id}", response_class=HTMLResponse)
 def clinic_result(assessment_id: str, request: Request, user: Clinician) -> Response:
-    stored = request.app.state.store.get_assessment(assessment_id)
+    stored = clinic_record(request, assessment_id, user, "read")
     a = stored.result
-    return _page(
+    return render_page(
         request,
         "clinic_result.html",
         stored=stored,
@@ -416,7 +421,7 @@ def clinic_result(assessment_id: str, request: Request, user: Clinician) -> Resp
 
 @router.get("/clinic/assessments/{assessment_id}/report", response_class=HTMLResponse)
 def clinic_report(assessment_id: str, request: Request, user: Clinician) -> Response:
-    stored = request.app.state.store.get_assessment(assessment_id)
+    stored = clinic_record(request, assessment_id, user, "export")
     html = render_report(
         stored.result,
         stored.case,
@@ -430,12 +435,13 @@ def clinic_report(assessment_id: str, request: Request, user: Clinician) -> Resp
 
 @router.get("/clinic/assessments/{assessment_id}/report.pdf")
 def clinic_pdf(assessment_id: str, request: Request, user: Clinician) -> Response:
-    stored = request.app.state.store.get_assessment(assessment_id)
+    stored = clinic_record(request, assessment_id, user, "export")
     return _pdf(request, stored, audience="clinician")
 
 
 @router.post("/clinic/assessments/{assessment_id}/delete")
 async def clinic_delete(assessment_id: str, request: Request, user: Clinician) -> Response:
     await _form(request)
-    request.app.state.store.delete_assessment(assessment_id)
+    stored = clinic_record(request, assessment_id, user, "delete")
+    request.app.state.store.delete_assessment(stored.id)
     return RedirectResponse("/clinic", status_code=303)

@@ -1,0 +1,69 @@
+"""Which stored record a request may see, and the audit line each access leaves.
+
+Two kinds of record, kept apart:
+
+- a **self-check** (saved with no owner) belongs to the person who made it and is reached only
+  by its unguessable link, ``/r/{id}``; no clinician page or API call shows it;
+- a **clinician record** (saved by a signed-in clinician or an API token) belongs to its
+  author's clinic and is shown only to signed-in members of that clinic, never at ``/r/``.
+
+A record outside the caller's reach is "not found", exactly like a missing one, so an id
+reveals nothing. Every read, creation, export and deletion of a clinician record appends a
+line to the audit log (``nervepath audit``, ``/clinic/audit`` for admins); a deletion's line
+outlives the record.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from nervepath.errors import AssessmentNotFound
+from nervepath.storage import StoredAssessment, User
+
+__all__ = ["audit", "clinic_record", "patient_record", "record_path"]
+
+
+def patient_record(request: Request, assessment_id: str) -> StoredAssessment:
+    """A self-check by its link; a clinician record is not found here."""
+    stored: StoredAssessment = request.app.state.store.get_assessment(assessment_id)
+    if stored.owner is not None or stored.clinic is not None:
+        raise AssessmentNotFound(assessment_id)
+    return stored
+
+
+def clinic_record(
+    request: Request, assessment_id: str, user: User, action: str
+) -> StoredAssessment:
+    """A record of ``user``'s clinic, with its access logged as ``action``; any other record
+    (another clinic's, a self-check) is not found."""
+    stored: StoredAssessment = request.app.state.store.get_assessment(assessment_id)
+    if stored.clinic is None or stored.clinic != user.clinic:
+        raise AssessmentNotFound(assessment_id)
+    audit(request, user, action, stored)
+    return stored
+
+
+def audit(
+    request: Request,
+    user: User,
+    action: str,
+    stored: StoredAssessment | None = None,
+    *,
+    detail: str = "",
+) -> None:
+    """Append one line to the audit log: who, what, which record, how (page or API)."""
+    how = "api" if request.url.path.startswith("/api") else "page"
+    request.app.state.store.record_event(
+        user.username,
+        action,
+        assessment_id=stored.id if stored is not None else None,
+        clinic=user.clinic,
+        detail=f"{how} {request.method} {detail}".strip(),
+    )
+
+
+def record_path(stored: StoredAssessment) -> str:
+    """Where a person sees this record: the clinician page, or the self-check link."""
+    if stored.clinic is not None:
+        return f"/clinic/assessments/{stored.id}"
+    return f"/r/{stored.id}"
