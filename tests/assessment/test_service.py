@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -100,3 +101,12 @@ def test_warning_signs_never_crowd_out_the_most_informative_test() -> None:
     assert others, "the best separating test must be offered"
     gains = [q.expected_information_gain for q in others]
     assert gains == sorted(gains, reverse=True)
+
+
+def test_an_age_must_be_a_number_of_years() -> None:
+    from nervepath.errors import CaseError
+
+    assert parse_case({"patient": {"age": "52"}}).patient.age == 52  # a form's text is fine
+    for bad in (True, False, -1, 121, "old"):
+        with pytest.raises(CaseError, match=r"patient\.age"):
+            parse_case({"patient": {"age": bad}})

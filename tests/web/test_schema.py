@@ -12,7 +12,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -22,11 +24,16 @@ from nervepath.storage import open_store
 from nervepath.web.app import create_app
 from nervepath.web.settings import Settings
 
+# Every conformance check, and bad data never accepted. Left out: positive_data_acceptance, as
+# the document cannot say everything that makes a case valid (a region must exist, a hook
+# must be patient-view): those answers are 4xx with the field named, by design.
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
 ]
 
 

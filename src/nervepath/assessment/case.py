@@ -14,7 +14,7 @@ from __future__ import annotations
 from difflib import get_close_matches
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from nervepath.errors import CaseError
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
@@ -23,10 +23,17 @@ from nervepath.knowledge.model import KnowledgeBase
 __all__ = ["Case", "Patient", "parse_case", "to_evidence"]
 
 
+def _not_a_bool(value: object) -> object:
+    # JSON true would otherwise be read as age 1; a form's "52" is still an age.
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number of years, not true or false")
+    return value
+
+
 class Patient(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    age: Annotated[int, Field(ge=0, le=120)] | None = None
+    age: Annotated[int, BeforeValidator(_not_a_bool), Field(ge=0, le=120)] | None = None
     sex: Literal["female", "male", "other"] | None = None
 
 
