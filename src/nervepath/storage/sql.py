@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -15,6 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nervepath.assessment.triage import URGENCY_LEVELS
 from nervepath.errors import AssessmentNotFound, StorageError, UserError
+from nervepath.storage.access import (
+    LAST_USE_EVERY,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    AccessTables,
+    end_sessions,
+    user_row,
+)
 from nervepath.storage.accounts import (
     Passwords,
     check_clinic,
@@ -25,43 +33,29 @@ from nervepath.storage.accounts import (
     new_token,
     shown_prefix,
 )
-from nervepath.storage.base import ApiToken, AuditEntry, Store, StoredAssessment, User
+from nervepath.storage.base import ApiToken, Store, StoredAssessment, User
 from nervepath.storage.database import WRITE, create_engine, translate_errors, upgrade
 from nervepath.storage.models import (
-    AUDIT_ACTIONS,
     ROLES,
     ApiTokenRow,
     AssessmentRow,
-    AuditRow,
     ClinicRow,
     UserRow,
-    WebSessionRow,
     utcnow,
 )
 from nervepath.storage.records import (
     api_token,
     assessment_fields,
-    audit_entry,
     stored_assessment,
     user_record,
 )
 
-__all__ = ["MAX_LIMIT", "SqlStore", "open_store"]
+__all__ = ["MAX_LIMIT", "MAX_OFFSET", "SqlStore", "open_store"]
 
 Q = TypeVar("Q", bound=Select[Any])
 
-MAX_LIMIT = 1000
-"""The most assessments one ``list_assessments`` call returns; page with ``offset``."""
 
-MAX_OFFSET = 1_000_000_000
-"""Past any real table; a bigger offset would overflow SQLite's 64-bit integers."""
-
-LAST_USE_EVERY = timedelta(minutes=1)
-"""A token's or session's last use is written at most this often: a read must not take
-SQLite's write lock on every request."""
-
-
-class SqlStore(Store):
+class SqlStore(AccessTables, Store):
     """A ``Store`` on one SQLAlchemy engine; each call runs in its own session, so one store
     serves many threads. Every write is one transaction: it lands whole or not at all.
 
@@ -130,7 +124,7 @@ class SqlStore(Store):
         with self._writing() as session:
             row = AssessmentRow(**fields)
             if owner is not None:
-                row.owner = _user_row(session, owner)
+                row.owner = user_row(session, owner)
                 row.clinic = row.owner.clinic  # a clinician record belongs to their clinic
             session.add(row)
             session.flush()
@@ -240,21 +234,21 @@ class SqlStore(Store):
         """A new password; every signed-in session of the user ends."""
         password_hash = self._passwords.hash(password)
         with self._writing() as session:
-            row = _user_row(session, username)
+            row = user_row(session, username)
             row.password_hash = password_hash
-            _end_sessions(session, row.id)
+            end_sessions(session, row.id)
 
     def set_role(self, username: str, role: str) -> None:
         _check_role(role)
         with self._writing() as session:
-            _user_row(session, username).role = role
+            user_row(session, username).role = role
 
     def deactivate_user(self, username: str) -> None:
         """Stop a user from logging in or using any of their API tokens or sessions."""
         with self._writing() as session:
-            row = _user_row(session, username)
+            row = user_row(session, username)
             row.active = False
-            _end_sessions(session, row.id)
+            end_sessions(session, row.id)
 
     def list_users(self) -> list[User]:
         with self._reading() as session:
@@ -269,7 +263,7 @@ class SqlStore(Store):
         label = check_label(label)
         token = new_token()
         with self._writing() as session:
-            user = _user_row(session, username)
+            user = user_row(session, username)
             if not user.active:
                 raise UserError(f"user {username!r} is deactivated")
             row = ApiTokenRow(
@@ -317,109 +311,8 @@ class SqlStore(Store):
         query = select(ApiTokenRow).order_by(ApiTokenRow.id)
         with self._reading() as session:
             if username is not None:
-                query = query.where(ApiTokenRow.user_id == _user_row(session, username).id)
+                query = query.where(ApiTokenRow.user_id == user_row(session, username).id)
             return [api_token(row) for row in session.scalars(query).unique()]
-
-    # The audit log
-
-    def record_event(
-        self,
-        actor: str,
-        action: str,
-        *,
-        assessment_id: str | None = None,
-        clinic: str | None = None,
-        detail: str = "",
-    ) -> None:
-        if action not in AUDIT_ACTIONS:
-            raise StorageError(
-                f"audit action {action!r}: expected one of {', '.join(AUDIT_ACTIONS)}"
-            )
-        with self._writing() as session:
-            session.add(
-                AuditRow(
-                    actor=actor[:64],
-                    action=action,
-                    assessment_id=assessment_id,
-                    clinic=clinic,
-                    detail=detail[:200],
-                )
-            )
-
-    def list_events(
-        self, *, clinic: str | None = None, limit: int = 100, offset: int = 0
-    ) -> list[AuditEntry]:
-        if not 1 <= limit <= MAX_LIMIT:
-            raise StorageError(f"limit {limit}: expected 1 to {MAX_LIMIT}")
-        if not 0 <= offset <= MAX_OFFSET:
-            raise StorageError(f"offset {offset}: expected 0 to {MAX_OFFSET}")
-        query = select(AuditRow).order_by(AuditRow.id.desc())
-        if clinic is not None:
-            query = query.where(AuditRow.clinic == clinic)
-        with self._reading() as session:
-            return [audit_entry(r) for r in session.scalars(query.limit(limit).offset(offset))]
-
-    # Web sessions
-
-    def start_session(self, username: str) -> str:
-        """A new signed-in session for an active user: the key for its cookie (kept hashed)."""
-        key = new_token()
-        with self._writing() as session:
-            user = _user_row(session, username)
-            if not user.active:
-                raise UserError(f"user {username!r} is deactivated")
-            session.add(WebSessionRow(key_hash=hash_token(key), user=user))
-        return key
-
-    def session_user(
-        self,
-        key: str,
-        *,
-        idle: timedelta,
-        lifetime: timedelta,
-        now: datetime | None = None,
-    ) -> User | None:
-        """The active user of a live session: not ended, used within ``idle``, begun within
-        ``lifetime``; None otherwise (and a timed-out session is ended for good)."""
-        if not looks_like_token(key):
-            return None
-        now = now or utcnow()
-        with self._reading() as session:
-            row = session.get(WebSessionRow, hash_token(key))
-            if row is None or row.ended_at is not None:
-                return None
-            user, active = user_record(row.user), row.user.active
-            last_seen, created = row.last_seen_at, row.created_at
-        expired = now - last_seen > idle or now - created > lifetime or not active
-        if expired or now - last_seen >= LAST_USE_EVERY:
-            with self._writing() as session:
-                current = session.get(WebSessionRow, hash_token(key))
-                if current is not None and current.ended_at is None:
-                    if expired:
-                        current.ended_at = now
-                    else:
-                        current.last_seen_at = now
-        return None if expired else user
-
-    def end_session(self, key: str) -> None:
-        """Sign a session out; an unknown or ended key changes nothing."""
-        if not looks_like_token(key):
-            return
-        with self._writing() as session:
-            row = session.get(WebSessionRow, hash_token(key))
-            if row is not None and row.ended_at is None:
-                row.ended_at = utcnow()
-
-
-def _end_sessions(session: Session, user_id: int) -> None:
-    now = utcnow()
-    rows = session.scalars(
-        select(WebSessionRow).where(
-            WebSessionRow.user_id == user_id, WebSessionRow.ended_at.is_(None)
-        )
-    )
-    for row in rows.unique():
-        row.ended_at = now
 
 
 def open_store(url: str, *, password_hasher: PasswordHasher | None = None) -> SqlStore:
@@ -465,10 +358,3 @@ def _check_role(role: str) -> None:
 
 def _find_user(session: Session, username: str) -> UserRow | None:
     return session.scalar(select(UserRow).where(UserRow.username == username))
-
-
-def _user_row(session: Session, username: str) -> UserRow:
-    row = _find_user(session, username)
-    if row is None:
-        raise UserError(f"no user {username!r}")
-    return row
