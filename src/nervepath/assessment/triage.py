@@ -152,10 +152,10 @@ def triage(
             continue
         level: str = rule.level
         plain, clinical = rule.plain, rule.clinical
-        lowered = stable and rule.long_standing is not None
-        if stable and rule.long_standing is not None:
+        step_down = rule.long_standing if stable else None
+        if step_down is not None:
             level = URGENCY_LEVELS[urgency_rank(rule.level) - 1]
-            plain, clinical = rule.long_standing.plain, rule.long_standing.clinical
+            plain, clinical = step_down.plain, step_down.clinical
         flag = RedFlag(
             rule.id,
             level,
@@ -165,7 +165,7 @@ def triage(
             rule.source.locator,
             citations.get(rule.source.ref, rule.source.ref),
             tuple(sorted(hits)),
-            lowered,
+            step_down is not None,
         )
         fired.append((-urgency_rank(level), order, flag))
     red_flags = tuple(flag for *_, flag in sorted(fired, key=lambda t: (t[0], t[1])))
