@@ -25,6 +25,8 @@ def test_self_check_by_clicking_the_body_map(page: Page, base_url: str) -> None:
     expect(page.locator("#marked-summary")).to_contain_text("Marked (2)")
     page.get_by_label("numbness").check()
     page.get_by_label("pain", exact=True).check()
+    # Ticking a feeling must not reset the summary (the drawing inside is no field of its own).
+    expect(page.locator("#marked-summary")).to_contain_text("Marked (2)")
     screenshot(page, "1-self-check-body-map")
     page.get_by_role("button", name="Next").click()
     # The warning signs come first; answer "no" to three of them, then stop.

@@ -88,6 +88,8 @@ def test_red_flags_are_asked_first_cauda_equina_first(
     interview = Interview(shipped)
     _l5_body_map(interview)
     assert interview.step.phase == "warning_signs"
+    # Saddle numbness is derived from the body map's regions, yet it is a warning sign.
+    assert interview.step.finding == "numbness_saddle" and interview.step.red_flag
     asked = _answer_warning_signs(interview)
     flagged = {
         i.name

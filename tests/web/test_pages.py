@@ -145,3 +145,12 @@ def test_reports_download_from_the_pages(signed_in: TestClient, auth_token_case:
     assert "L5 nerve root" in printable.text
     clinician_pdf = signed_in.get(f"/clinic/assessments/{stored}/report.pdf")
     assert clinician_pdf.content.startswith(b"%PDF")
+
+
+def test_a_question_about_one_leg_says_which_leg(client: TestClient) -> None:
+    html = _self_check_to_first_question(client, ["heel_left"], ["pain"])
+    for _ in range(40):  # through the warning signs to the first question about one leg
+        if "Left leg:" in html or "Right leg:" in html:
+            break
+        html = _answer(client, html, "absent").text  # type: ignore[attr-defined]
+    assert "Left leg:</strong>" in html and "Right leg:" not in html

@@ -467,7 +467,8 @@ class Interview:
             finding=name,
             side=inst.side,
             plain=finding.question,
-            red_flag=finding.red_flag,
+            # As the catalogue says: saddle numbness is a warning sign though derived.
+            red_flag=inst.id in self.kb.red_flag_findings,
             number=len(state.asked) + 1,
         )
 

@@ -36,7 +36,8 @@
     }
   }
 
-  form.querySelectorAll(".bodymap").forEach(function (map) {
+  // The wrappers that name a field, not the drawings inside them (also class "bodymap").
+  form.querySelectorAll(".bodymap[data-field], .bodymap[data-field-prefix]").forEach(function (map) {
     function toggle(shape) {
       var place = shape.getAttribute("data-instance");
       var input = inputsOf(map).filter(function (i) { return placeOf(map, i) === place; })[0];
