@@ -101,6 +101,10 @@ def test_warning_signs_never_crowd_out_the_most_informative_test() -> None:
     assert others, "the best separating test must be offered"
     gains = [q.expected_information_gain for q in others]
     assert gains == sorted(gains, reverse=True)
+    for q in questions:  # a question about one leg says which leg, as asked of each leg
+        side = q.finding.rsplit("_", 1)[-1]
+        if side in ("left", "right"):
+            assert q.question.startswith(f"{side.capitalize()} leg: "), q
 
 
 def test_an_age_must_be_a_number_of_years() -> None:

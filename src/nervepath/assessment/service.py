@@ -244,10 +244,13 @@ class Assessor:
         return self.kb.findings[self._instances[name].id].question
 
     def _question(self, name: str, gain: float) -> NextQuestion:
-        finding = self.kb.findings[self._instances[name].id]
+        instance = self._instances[name]
+        finding = self.kb.findings[instance.id]
+        # A question about one leg says which: the same words are asked of each leg.
+        side = f"{instance.side.capitalize()} leg: " if instance.side else ""
         return NextQuestion(
             name,
-            finding.question,
+            side + finding.question,
             "graded" if finding.graded else "binary",
             tuple(allowed_values(finding)),
             gain,
