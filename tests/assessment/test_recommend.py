@@ -242,3 +242,14 @@ def test_tiny_base(tiny_kb: KnowledgeBase) -> None:
         "See a physiotherapist.",
         "No scan is needed now.",
     ]
+
+
+def test_a_routine_result_says_when_to_get_help_urgently(shipped_kb: KnowledgeBase) -> None:
+    ranked = [("l5_root_left", 0.6), ("s1_root_left", 0.2)]
+    out = recommend(
+        shipped_kb, setting="self_check", urgency="routine", red_flags=(), ranked_sites=ranked
+    )
+    texts = _texts(out)
+    assert texts[0].startswith("Book to see your GP")  # what to do now comes first
+    net = next(t for t in texts if t.startswith("Get help urgently"))
+    assert "bladder" in net and "both legs" in net and "emergency department" in net

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from nervepath.assessment.triage import RedFlag, urgency_rank
+from nervepath.assessment.triage import URGENCY_LEVELS, RedFlag, urgency_rank
 from nervepath.errors import CaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.model import KnowledgeBase
@@ -70,10 +70,16 @@ def recommend(
                 ref = item.source.ref
                 out.append(Recommendation(item.kind, text, ref, citations.get(ref, ref)))
 
-    # 1. The urgency level; sending to the emergency department always comes first.
+    # 1. The urgency level. In an emergency, sending to the emergency department comes first;
+    #    at a lower level the same advice is the safety net, after what to do now.
     for level in book.urgency:
         if level.urgency == urgency:
-            add(sorted(level.advice, key=lambda a: a.see != "emergency_department"))
+            emergency = urgency == URGENCY_LEVELS[-1]
+            add(
+                sorted(level.advice, key=lambda a: a.see != "emergency_department")
+                if emergency
+                else level.advice
+            )
 
     # 2. What each fired red flag calls for, most urgent flag first.
     for flag in red_flags:
