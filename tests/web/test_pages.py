@@ -154,3 +154,24 @@ def test_a_question_about_one_leg_says_which_leg(client: TestClient) -> None:
             break
         html = _answer(client, html, "absent").text  # type: ignore[attr-defined]
     assert "Left leg:</strong>" in html and "Right leg:" not in html
+
+
+def test_the_result_names_the_likely_causes_and_explains_the_percentages(
+    client: TestClient,
+) -> None:
+    case = {
+        "setting": "self_check",
+        "answers": {
+            "pain_heel_left": "present",
+            "pain_first_steps_morning_left": "present",
+            "back_pain": "absent",
+        },
+    }
+    from nervepath.assessment.service import assess
+
+    store = client.app.state.store  # type: ignore[attr-defined]
+    stored = store.add_assessment(case=case, result=assess(case).to_dict())
+    page = client.get(f"/r/{stored.id}").text
+    assert "What might be causing it" in page and "Plantar fasciitis" in page
+    assert "do not add up to 100%" in page
+    assert "(no) made this <strong>more</strong>" not in page  # a "no" is never a reason for

@@ -51,6 +51,8 @@ Clinician = Annotated[User, Depends(require_clinician)]
 URGENCIES = tuple(reversed(URGENCY_LEVELS))  # most urgent first, as the list page offers them
 NOTABLE = 0.1
 """A change in log-odds worth a plain sentence on the result page (smaller ones are noise)."""
+CAUSE_SHOWN = 0.05
+"""A cause named to the person on the result page ("sciatica from a slipped disc")."""
 
 
 def render_page(
@@ -236,8 +238,12 @@ def result_page(assessment_id: str, request: Request) -> Response:
         top=top,
         others=sites[1:4],
         origins=sorted(a["origin"].items(), key=lambda kv: -kv[1])[:3],
-        reasons_up=[c for c in explanation if c["log_odds_change"] > NOTABLE][:4],
+        # What the person reported that points here; a "no" that nudges it up reads as nonsense.
+        reasons_up=[
+            c for c in explanation if c["log_odds_change"] > NOTABLE and c["state"] != "absent"
+        ][:4],
         reasons_down=[c for c in explanation if c["log_odds_change"] < -NOTABLE][:2],
+        causes=[c for c in a["causes"] if c["probability"] >= CAUSE_SHOWN][:3],
         body_map=_static_map(request, stored, setting="self_check"),
         pdf_url=f"/r/{stored.id}/report.pdf",
         created_at=stored.created_at,
