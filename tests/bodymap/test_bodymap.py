@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -190,3 +191,25 @@ def test_marked_regions_are_exactly_those_given(shipped_kb: KnowledgeBase) -> No
         assert shown == set(marked)
 
     check()
+
+
+def _mean_x(svg: str, view: str, instance: str) -> float:
+    """The mean x of the path points of a region instance in one view."""
+    start = svg.index(f'data-view="{view}"')
+    end = svg.find('data-view="', start + 10)
+    part = svg[start : end if end > 0 else None]
+    group = part[part.index(f'data-instance="{instance}"') :]
+    d = group[group.index(' d="') + 4 :]
+    d = d[: d.index('"')]
+    xs = [float(x) for x, _ in re.findall(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)", d)]
+    return sum(xs) / len(xs)
+
+
+def test_each_view_puts_the_left_foot_where_its_viewer_sees_it(shipped_kb: KnowledgeBase) -> None:
+    svg = render_body_map(shipped_kb, interactive=True, setting="self_check")
+    # Looking down at your own feet the left one is on your left; facing someone, on your right.
+    assert (
+        _mean_x(svg, "dorsum", "great_toe_left") < 200 < _mean_x(svg, "dorsum", "great_toe_right")
+    )
+    # The big toe is the inner edge: towards the middle.
+    assert _mean_x(svg, "dorsum", "great_toe_left") > _mean_x(svg, "dorsum", "little_toe_left")
