@@ -160,6 +160,11 @@ class Interview:
         self._instances = {
             i.name: i for i in kb.finding_instances if setting in kb.findings[i.id].settings
         }
+        # Triage-only findings move no probability, so they are never candidates; they are
+        # asked only once an answer has made them complete an emergency rule (_escalating).
+        self._triage_only = tuple(
+            name for name, inst in self._instances.items() if kb.findings[inst.id].triage_only
+        )
         self._hidden = {h.name: h for h in kb.hidden}
         self._targets = [h.name for h in kb.hidden if h.kind == "site"]
         self._regions = sorted(
@@ -425,13 +430,7 @@ class Interview:
             c for c in self.assessor.candidates(self.setting, d.evidence) if c not in state.answers
         ]
         if state.escalations < ESCALATION_BUDGET:
-            # Triage-only findings move no probability, so they are never candidates; they are
-            # asked here, once an answer has made them complete an emergency rule.
-            triage_only = [
-                name
-                for name, inst in self._instances.items()
-                if self.kb.findings[inst.id].triage_only and name not in state.answers
-            ]
+            triage_only = [n for n in self._triage_only if n not in state.answers]
             on_side = [
                 c
                 for c in (*candidates, *triage_only)

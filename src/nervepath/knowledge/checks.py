@@ -291,19 +291,14 @@ def _condition_problems(
                 where, f"{path}.items.{i}.when", item.when, states, same_side
             )
         return
-    matched = [f for f in _matching(condition.finding, states) if f not in condition.excluding]
+    named = _matching(condition.finding, states)
+    matched = [f for f in named if f not in condition.excluding]
     for i, skipped in enumerate(condition.excluding):
         if not condition.finding.endswith("*"):
             yield f"{where} › {path}.except: found an exception to one finding, expected a prefix*"
             break
-        if skipped not in _matching(condition.finding, states):
-            yield _unknown(
-                where,
-                f"{path}.except.{i}",
-                skipped,
-                _matching(condition.finding, states),
-                "finding",
-            )
+        if skipped not in named:
+            yield _unknown(where, f"{path}.except.{i}", skipped, named, "finding")
     if not matched:
         if condition.finding.endswith("*"):
             # Suggest prefixes of the same length: 'strenght_*' → 'strength_*'.

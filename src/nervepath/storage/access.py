@@ -24,7 +24,9 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
     "AccessTables",
+    "check_page",
     "end_sessions",
+    "find_user",
     "user_row",
 ]
 
@@ -77,10 +79,7 @@ class AccessTables:
     def list_events(
         self, *, clinic: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[AuditEntry]:
-        if not 1 <= limit <= MAX_LIMIT:
-            raise StorageError(f"limit {limit}: expected 1 to {MAX_LIMIT}")
-        if not 0 <= offset <= MAX_OFFSET:
-            raise StorageError(f"offset {offset}: expected 0 to {MAX_OFFSET}")
+        check_page(limit, offset)
         query = select(AuditRow).order_by(AuditRow.id.desc())
         if clinic is not None:
             query = query.where(AuditRow.clinic == clinic)
@@ -150,9 +149,21 @@ def end_sessions(session: Session, user_id: int) -> None:
         row.ended_at = now
 
 
+def check_page(limit: int, offset: int) -> None:
+    """A page of a listing: ``limit`` 1 to ``MAX_LIMIT``, ``offset`` 0 to ``MAX_OFFSET``."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise StorageError(f"limit {limit}: expected 1 to {MAX_LIMIT}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise StorageError(f"offset {offset}: expected 0 to {MAX_OFFSET}")
+
+
+def find_user(session: Session, username: str) -> UserRow | None:
+    return session.scalar(select(UserRow).where(UserRow.username == username))
+
+
 def user_row(session: Session, username: str) -> UserRow:
     """The row of ``username``; ``UserError`` if there is none."""
-    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    row = find_user(session, username)
     if row is None:
         raise UserError(f"no user {username!r}")
     return row

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from nervepath.errors import UserError
+from nervepath.storage.models import ROLES
 
 __all__ = [
     "MAX_PASSWORD",
@@ -20,6 +21,7 @@ __all__ = [
     "check_clinic",
     "check_label",
     "check_password",
+    "check_role",
     "check_username",
     "hash_token",
     "looks_like_token",
@@ -49,6 +51,12 @@ def check_clinic(name: str) -> str:
     if not USERNAME.fullmatch(name):
         raise UserError(f"clinic {name!r}: use 3 to 64 characters from a-z, 0-9, '_', '.' and '-'")
     return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+    return role
 
 
 def check_password(password: str) -> str:

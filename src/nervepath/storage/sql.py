@@ -20,13 +20,16 @@ from nervepath.storage.access import (
     MAX_LIMIT,
     MAX_OFFSET,
     AccessTables,
+    check_page,
     end_sessions,
+    find_user,
     user_row,
 )
 from nervepath.storage.accounts import (
     Passwords,
     check_clinic,
     check_label,
+    check_role,
     check_username,
     hash_token,
     looks_like_token,
@@ -36,7 +39,6 @@ from nervepath.storage.accounts import (
 from nervepath.storage.base import ApiToken, Store, StoredAssessment, User
 from nervepath.storage.database import WRITE, create_engine, translate_errors, upgrade
 from nervepath.storage.models import (
-    ROLES,
     ApiTokenRow,
     AssessmentRow,
     ClinicRow,
@@ -149,10 +151,7 @@ class SqlStore(AccessTables, Store):
         offset: int = 0,
     ) -> list[StoredAssessment]:
         """Stored assessments, newest first; ``since`` inclusive, ``until`` exclusive."""
-        if not 1 <= limit <= MAX_LIMIT:
-            raise StorageError(f"limit {limit}: expected 1 to {MAX_LIMIT}")
-        if not 0 <= offset <= MAX_OFFSET:
-            raise StorageError(f"offset {offset}: expected 0 to {MAX_OFFSET}")
+        check_page(limit, offset)
         query = _filtered(select(AssessmentRow), urgency, since, until, owner, clinic)
         query = query.order_by(AssessmentRow.created_at.desc(), AssessmentRow.id.desc())
         with self._reading() as session:
@@ -187,13 +186,13 @@ class SqlStore(AccessTables, Store):
         self, username: str, password: str, *, role: str = "clinician", clinic: str = "default"
     ) -> User:
         check_username(username)
-        _check_role(role)
+        check_role(role)
         check_clinic(clinic)
         # Hash before the transaction: argon2 is slow on purpose, and SQLite would hold its
         # write lock all that time.
         password_hash = self._passwords.hash(password)
         with self._writing() as session:
-            if _find_user(session, username) is not None:
+            if find_user(session, username) is not None:
                 raise UserError(f"user {username!r} already exists")
             clinic_row = session.scalar(select(ClinicRow).where(ClinicRow.name == clinic))
             if clinic_row is None:
@@ -217,7 +216,7 @@ class SqlStore(AccessTables, Store):
         not tell which usernames exist.
         """
         with self._reading() as session:
-            row = _find_user(session, username)
+            row = find_user(session, username)
             stored_hash = row.password_hash if row is not None else None
         if not self._passwords.verify(stored_hash, password) or row is None or not row.active:
             return None
@@ -239,7 +238,7 @@ class SqlStore(AccessTables, Store):
             end_sessions(session, row.id)
 
     def set_role(self, username: str, role: str) -> None:
-        _check_role(role)
+        check_role(role)
         with self._writing() as session:
             user_row(session, username).role = role
 
@@ -349,12 +348,3 @@ def _aware(name: str, value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise StorageError(f"{name}: give a timezone-aware datetime (UTC is stored)")
     return value
-
-
-def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
-
-
-def _find_user(session: Session, username: str) -> UserRow | None:
-    return session.scalar(select(UserRow).where(UserRow.username == username))

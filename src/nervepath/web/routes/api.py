@@ -24,7 +24,10 @@ router = APIRouter(prefix="/api", responses=error_responses(400, 422))
 SIGNED_IN = error_responses(401)
 ONE_RECORD = error_responses(401, 404)
 Urgency = Literal["emergency", "urgent", "routine", "self_care"]
-_MOMENT = "A date (2026-12-01) or an ISO 8601 date-time with a time zone (2026-12-01T08:00Z)."
+_EXPECTED_MOMENT = (
+    "a date (2026-12-01) or an ISO 8601 date-time with a time zone (2026-12-01T08:00Z)"
+)
+_MOMENT = f"A{_EXPECTED_MOMENT[1:]}."  # the parameters' description
 
 
 class StoredAssessmentOut(BaseModel):
@@ -166,8 +169,8 @@ def _moment(raw: str | None, field: str) -> datetime | None:
         raise ApiError(
             422,
             "invalid_request",
-            f"{field}: expected {_MOMENT[0].lower()}{_MOMENT[1:-1]}",
-            fields=[{"field": field, "message": f"expected {_MOMENT[0].lower()}{_MOMENT[1:]}"}],
+            f"{field}: expected {_EXPECTED_MOMENT}",
+            fields=[{"field": field, "message": f"expected {_EXPECTED_MOMENT}."}],
         )
     return moment
 

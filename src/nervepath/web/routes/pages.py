@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from nervepath.assessment.case import parse_case, to_evidence
@@ -315,12 +315,10 @@ def clinic_list(
     urgency: str = "",
     since: str = "",
     until: str = "",
-    offset: int = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response:
     if urgency and urgency not in URGENCIES:
         raise ApiError(422, "invalid_request", f"urgency: expected one of {', '.join(URGENCIES)}")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise ApiError(422, "invalid_request", f"offset: expected 0 to {MAX_OFFSET}")
     filters = {
         "urgency": urgency or None,
         "since": _day(since, "since"),
