@@ -105,6 +105,16 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
         "compartment_syndrome",
         {"pain_on_passive_muscle_stretch_left": "present", "calf_swollen_left": "present"},
     ),
+    ("suspected_achilles_rupture", {"calf_squeeze_test_left": "present"}),
+    (
+        "suspected_achilles_rupture",
+        {
+            "sudden_onset": "present",
+            "onset_within_2_weeks": "present",
+            "pain_back_of_ankle_right": "present",
+            "difficulty_ankle_plantarflexion_right": "present",
+        },
+    ),
     ("dvt_likely", {"calf_swollen_right": "present", "previous_dvt": "present"}),
     (
         "dvt_with_breathlessness",
