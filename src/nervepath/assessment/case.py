@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from nervepath.errors import CaseError
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
-from nervepath.knowledge.model import KnowledgeBase
+from nervepath.knowledge.model import KnowledgeBase, instance_name
 
 __all__ = ["Case", "Patient", "parse_case", "to_evidence"]
 
@@ -76,7 +76,27 @@ def to_evidence(kb: KnowledgeBase, case: Case) -> dict[str, str]:
         if value == UNKNOWN:
             continue
         evidence[name] = value
+    evidence = _one_fact_once(kb, evidence)
     return evidence | _age_answers(kb, case, evidence)
+
+
+def _one_fact_once(kb: KnowledgeBase, evidence: dict[str, str]) -> dict[str, str]:
+    """Read a same-question finding's answer as its twin's (``pain_lower_back`` is
+    ``back_pain``), so that one fact moves the posterior once."""
+    instances = {i.name: i for i in kb.finding_instances}
+    twins = {
+        name: instance_name(kb.same_questions[instances[name].id], instances[name].side)
+        for name in evidence
+        if instances[name].id in kb.same_questions
+    }
+    out = {name: value for name, value in evidence.items() if name not in twins}
+    for name, twin in twins.items():
+        if out.setdefault(twin, evidence[name]) != evidence[name]:
+            raise CaseError(
+                f"answers › {name}: {evidence[name]!r} contradicts {twin} {out[twin]!r}; they "
+                "ask the same question"
+            )
+    return out
 
 
 def _age_answers(kb: KnowledgeBase, case: Case, answered: dict[str, str]) -> dict[str, str]:

@@ -86,6 +86,11 @@ class KnowledgeBase:
         return self.raw.content_hash
 
     @cached_property
+    def same_questions(self) -> dict[str, str]:
+        """Derived finding id → the hand-written finding whose answers it shares."""
+        return {p.finding: p.same_as for p in self.raw.derivation.same_questions}
+
+    @cached_property
     def sites(self) -> dict[str, schema.Site]:
         return {s.id: s for s in self.raw.sites}
 
@@ -141,6 +146,7 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
                 f"derivation.yaml › leak_overrides › {override.finding}: expected a derived "
                 "finding, with 'leak' for a yes/no one and 'leak_grades' for a graded one"
             )
+    problems += _same_question_problems(raw, findings)
     if problems:
         raise KnowledgeBaseError(problems)
     links = tuple(derive_links(raw, findings))
@@ -150,6 +156,28 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
     hidden = _expand_hidden(raw)
     instances = _expand_findings(raw, findings, links)
     return KnowledgeBase(raw, findings, links, hidden, instances)
+
+
+def _same_question_problems(raw: RawKnowledgeBase, findings: Mapping[str, FindingDef]) -> list[str]:
+    """A same-question pair: a derived yes/no finding read as a hand-written one on the same
+    sides; no hand link may point at the derived one, since it never holds evidence."""
+    problems: list[str] = []
+    hand_linked = {link.finding for link in raw.links}
+    for pair in raw.derivation.same_questions:
+        where = f"derivation.yaml › same_questions › {pair.finding}"
+        finding, target = findings.get(pair.finding), findings.get(pair.same_as)
+        if finding is None or finding.derived_from is None:
+            problems.append(f"{where}: expected a derived finding")
+        elif target is None or target.derived_from is not None:
+            problems.append(f"{where} › same_as: expected a hand-written finding")
+        elif (finding.lateral, finding.states) != (target.lateral, target.states):
+            problems.append(f"{where}: expected the same sides and values as {pair.same_as}")
+        if pair.finding in hand_linked:
+            problems.append(
+                f"{where}: found hand links to it; link {pair.same_as} instead, which holds "
+                "its answers"
+            )
+    return problems
 
 
 def _reachability_problems(

@@ -64,6 +64,7 @@ __all__ = [
     "Region",
     "RegionGroup",
     "Root",
+    "SameQuestion",
     "SensoryQuality",
     "Site",
     "SiteAdvice",
@@ -439,6 +440,16 @@ class LeakOverride(Strict):
         return self
 
 
+class SameQuestion(Strict):
+    """A derived finding that asks what a hand-written one already asks ("pain in your lower
+    back" is ``back_pain``): its answers are read as the other's, so one fact is counted once.
+    """
+
+    finding: Id
+    same_as: Id
+    rationale: Annotated[str, StringConstraints(min_length=20, strip_whitespace=True)]
+
+
 class Derivation(Strict):
     """The probabilities that turn anatomy into links (see ``knowledge/network.py``)."""
 
@@ -460,6 +471,7 @@ class Derivation(Strict):
     reflex_nerve: Grades
     leak_overrides: list[LeakOverride] = []
     region_groups: list[RegionGroup] = []
+    same_questions: list[SameQuestion] = []
 
 
 # --- triage and recommendations ------------------------------------------------------
