@@ -30,6 +30,7 @@ DESIGN_SITES = {
     "sacroiliac_joint",
     "greater_trochanter",
     "hip_joint",
+    "knee_joint",
     "plantar_fascia",
     "achilles_tendon",
     "metatarsal_bone",
