@@ -41,6 +41,7 @@ ORIGIN_GROUPS = (
     "lumbar_spine",
     "peripheral_nerve",
     "pelvis_hip",
+    "knee",
     "foot_local",
     "vascular",
     "systemic",

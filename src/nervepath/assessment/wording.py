@@ -23,6 +23,7 @@ ORIGIN_PLAIN: Final = {
     "lumbar_spine": "lower back (spine)",
     "peripheral_nerve": "a nerve in the leg",
     "pelvis_hip": "hip or pelvis",
+    "knee": "the knee joint",
     "foot_local": "the foot itself",
     "vascular": "blood vessels",
     "systemic": "the nerves in general (e.g. diabetes)",

@@ -80,6 +80,7 @@ OriginGroup = Literal[
     "lumbar_spine",
     "peripheral_nerve",
     "pelvis_hip",
+    "knee",
     "foot_local",
     "vascular",
     "systemic",

@@ -60,6 +60,7 @@ ORIGIN_NAMES: dict[Audience, dict[str, str]] = {
         "lumbar_spine": "lumbar spine",
         "peripheral_nerve": "peripheral nerve",
         "pelvis_hip": "pelvis / hip",
+        "knee": "knee joint",
         "foot_local": "local foot",
         "vascular": "vascular",
         "systemic": "systemic",
