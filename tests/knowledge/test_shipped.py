@@ -35,7 +35,15 @@ DESIGN_SITES = {
     "metatarsal_bone",
     "peripheral_arterial_disease",
 }
-ORIGINS = {"lumbar_spine", "peripheral_nerve", "pelvis_hip", "foot_local", "vascular", "systemic"}
+ORIGINS = {
+    "lumbar_spine",
+    "peripheral_nerve",
+    "pelvis_hip",
+    "foot_local",
+    "vascular",
+    "systemic",
+    "spinal_cord",
+}
 
 
 def test_every_design_site_is_present_with_an_origin(shipped_kb: KnowledgeBase) -> None:

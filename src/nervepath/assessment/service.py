@@ -44,6 +44,7 @@ ORIGIN_GROUPS = (
     "foot_local",
     "vascular",
     "systemic",
+    "spinal_cord",
 )
 
 

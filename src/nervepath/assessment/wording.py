@@ -26,4 +26,5 @@ ORIGIN_PLAIN: Final = {
     "foot_local": "the foot itself",
     "vascular": "blood vessels",
     "systemic": "the nerves in general (e.g. diabetes)",
+    "spinal_cord": "the spinal cord",
 }

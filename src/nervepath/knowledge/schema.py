@@ -76,7 +76,13 @@ __all__ = [
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 OriginGroup = Literal[
-    "lumbar_spine", "peripheral_nerve", "pelvis_hip", "foot_local", "vascular", "systemic"
+    "lumbar_spine",
+    "peripheral_nerve",
+    "pelvis_hip",
+    "foot_local",
+    "vascular",
+    "systemic",
+    "spinal_cord",
 ]
 Setting = Literal["self_check", "clinician"]
 

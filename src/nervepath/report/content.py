@@ -63,6 +63,7 @@ ORIGIN_NAMES: dict[Audience, dict[str, str]] = {
         "foot_local": "local foot",
         "vascular": "vascular",
         "systemic": "systemic",
+        "spinal_cord": "spinal cord",
     },
 }
 INTENDED_USE: dict[Audience, str] = {
