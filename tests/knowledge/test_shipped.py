@@ -45,6 +45,7 @@ ORIGINS = {
     "vascular",
     "systemic",
     "leg_muscle",
+    "spinal_cord",
 }
 
 

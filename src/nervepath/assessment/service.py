@@ -46,6 +46,7 @@ ORIGIN_GROUPS = (
     "vascular",
     "systemic",
     "leg_muscle",
+    "spinal_cord",
 )
 
 

@@ -28,4 +28,5 @@ ORIGIN_PLAIN: Final = {
     "vascular": "blood vessels",
     "systemic": "the nerves in general (e.g. diabetes)",
     "leg_muscle": "the muscles of the lower leg",
+    "spinal_cord": "the spinal cord",
 }

@@ -85,6 +85,7 @@ OriginGroup = Literal[
     "vascular",
     "systemic",
     "leg_muscle",
+    "spinal_cord",
 ]
 Setting = Literal["self_check", "clinician"]
 

@@ -65,6 +65,7 @@ ORIGIN_NAMES: dict[Audience, dict[str, str]] = {
         "vascular": "vascular",
         "systemic": "systemic",
         "leg_muscle": "lower-leg muscle compartments",
+        "spinal_cord": "spinal cord",
     },
 }
 INTENDED_USE: dict[Audience, str] = {
