@@ -29,7 +29,13 @@ CASES = ROOT / "tests" / "published" / "cases"
 SPLIT = ROOT / "tests" / "published" / "split.txt"
 
 # The coverage: every site three times, five for the commonest sites and emergencies.
-SHORT = {"interdigital_nerve": 2}  # a third Morton's neuroma with its citation in view: not found
+SHORT = {
+    "interdigital_nerve": 2,  # a third Morton's neuroma with its citation in view: not found
+    # Modelled since KB 0.1.3; a third case with its side and authors in view: not found.
+    # Non-specific referred pain is rarely published as a case (it is the diagnosis left over).
+    "calcaneus": 2,
+    "lumbar_somatic_referred": 2,
+}
 FIVE = {
     "l3_root",
     "l4_root",
