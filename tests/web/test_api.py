@@ -127,9 +127,7 @@ def test_an_unknown_finding_names_the_field_and_the_nearest_ids(
 def test_invalid_requests_are_422_with_the_field(
     client: TestClient, auth: dict[str, str], body: dict[str, Any], field: str
 ) -> None:
-    error = _error(
-        client.post("/api/assessments", json=body, headers=auth), 422, "invalid_request"
-    )
+    error = _error(client.post("/api/assessments", json=body, headers=auth), 422, "invalid_request")
     assert error["fields"][0]["field"] == field
 
 
@@ -196,8 +194,12 @@ def test_interview_errors_are_422(client: TestClient) -> None:
     assert _error(bad_state, 422, "invalid_case")["fields"][0]["field"] == "state.adaptive"
     bad_region = client.post(
         "/api/interview",
-        json={"state": start["state"], "action": "mark", "regions": ["elbow_left"],
-              "qualities": ["pain"]},
+        json={
+            "state": start["state"],
+            "action": "mark",
+            "regions": ["elbow_left"],
+            "qualities": ["pain"],
+        },
     )
     assert "elbow_left" in _error(bad_region, 422, "invalid_case")["message"]
 

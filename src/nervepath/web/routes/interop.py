@@ -47,6 +47,8 @@ def _fhir_resource(kind: str) -> dict[int | str, dict[str, Any]]:
         "externalDocs": {"url": f"https://hl7.org/fhir/R4B/{kind.lower()}.html"},
     }
     return {200: {"description": f"A FHIR R4B {kind}", "content": {FHIR_JSON: {"schema": schema}}}}
+
+
 ApiUser = Annotated[User, Depends(require_api_user)]
 
 
