@@ -546,21 +546,23 @@ def _warning_order(
     A warning sign is a finding marked ``red_flag: true``, or one that an ``emergency`` rule
     names by its id: saddle numbness is the question NICE asks to put explicitly, and back
     pain completes the emergency pairs (fever or symptoms in both legs with a deficit). Rules
-    that read a triage-only finding (a Wells item, a blood thinner, a risk factor) are left to
-    ``_escalating``: their questions come once an answer has made one of them decisive, so the
-    warning signs stay few.
+    that read a triage-only finding (a Wells item, a blood thinner, a risk factor) or say
+    ``asked_first: false`` (a compartment syndrome, an Achilles rupture, a cancer with
+    neurological symptoms) are left to ``_escalating``: their questions come once an answer
+    has made one of them decisive, so the warning signs stay few.
     """
     rank: dict[str, tuple[int, int]] = {}
     named_by_emergency: set[str] = set()
     for order, rule in enumerate(book.rules):
         leaves = [leaf.finding for leaf in condition_leaves(rule.when)]
         reads_triage_only = any(fid in findings and findings[fid].triage_only for fid in leaves)
+        escalated = reads_triage_only or not rule.asked_first
         for fid in leaves:
             if fid.endswith("*"):
                 continue
             key = (-urgency_rank(rule.level), order)
             rank[fid] = min(rank.get(fid, key), key)
-            if rule.level == "emergency" and not reads_triage_only:
+            if rule.level == "emergency" and not escalated:
                 named_by_emergency.add(fid)
     chosen = [
         fid

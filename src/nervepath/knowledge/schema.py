@@ -644,6 +644,11 @@ class TriageRule(Strict):
         default=None,
         description="one level lower, worded so, when the symptoms are long-standing and stable",
     )
+    asked_first: bool = Field(
+        default=True,
+        description="an emergency rule's findings are among the self-check's first warning "
+        "signs; false: they are asked only once an answer has made the rule decisive",
+    )
     plain: Text
     clinical: Text
     source: Citation
