@@ -107,6 +107,21 @@ def test_red_flags_are_asked_first_cauda_equina_first(
     assert interview.warning_signs_unanswered() == ()
 
 
+def test_rules_asked_later_add_no_warning_signs(
+    shipped: Assessor, shipped_kb: KnowledgeBase
+) -> None:
+    # A compartment syndrome, an Achilles rupture or a cancer with neurological symptoms needs
+    # several answers of a kind nobody is asked first; their questions come as follow-ups.
+    later = {r.id for r in shipped_kb.raw.triage.rules if not r.asked_first}
+    assert {"compartment_syndrome", "suspected_achilles_rupture"} <= later
+    interview = Interview(shipped)
+    _l5_body_map(interview)
+    asked = set(_answer_warning_signs(interview))
+    for name in ("pain_out_of_proportion_left", "calf_swollen_left", "thoracic_back_pain"):
+        assert name not in asked
+    assert "history_of_cancer" in asked  # a red flag itself, asked first whatever its rule
+
+
 @pytest.mark.parametrize(
     ("finding", "rule"),
     [
