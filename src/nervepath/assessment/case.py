@@ -11,6 +11,7 @@ grades or ``unknown``. ``unknown`` is the same as not answering.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from difflib import get_close_matches
 from typing import Annotated, Literal
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from nervepath.errors import CaseError
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
-from nervepath.knowledge.model import KnowledgeBase, instance_name
+from nervepath.knowledge.model import FindingInstance, KnowledgeBase, instance_name
 
 __all__ = ["Case", "Patient", "parse_case", "to_evidence"]
 
@@ -76,14 +77,15 @@ def to_evidence(kb: KnowledgeBase, case: Case) -> dict[str, str]:
         if value == UNKNOWN:
             continue
         evidence[name] = value
-    evidence = _one_fact_once(kb, evidence)
+    evidence = _one_fact_once(kb, instances, evidence)
     return evidence | _age_answers(kb, case, evidence)
 
 
-def _one_fact_once(kb: KnowledgeBase, evidence: dict[str, str]) -> dict[str, str]:
+def _one_fact_once(
+    kb: KnowledgeBase, instances: Mapping[str, FindingInstance], evidence: dict[str, str]
+) -> dict[str, str]:
     """Read a same-question finding's answer as its twin's (``pain_lower_back`` is
     ``back_pain``), so that one fact moves the posterior once."""
-    instances = {i.name: i for i in kb.finding_instances}
     twins = {
         name: instance_name(kb.same_questions[instances[name].id], instances[name].side)
         for name in evidence

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from nervepath.assessment.case import Case, parse_case, to_evidence
 from nervepath.assessment.recommend import Recommendation, recommend
@@ -22,6 +22,7 @@ from nervepath.engine.inference import infer, probabilities_all_absent
 from nervepath.engine.questions import rank_questions
 from nervepath.knowledge.catalogue import allowed_values
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
+from nervepath.knowledge.schema import OriginGroup
 
 __all__ = [
     "Assessment",
@@ -37,17 +38,7 @@ __all__ = [
 TOP_SITES_EXPLAINED = 5
 NEXT_QUESTIONS = 5
 """At most this many unasked warning-sign questions, then at most this many others."""
-ORIGIN_GROUPS = (
-    "lumbar_spine",
-    "peripheral_nerve",
-    "pelvis_hip",
-    "knee",
-    "foot_local",
-    "vascular",
-    "systemic",
-    "leg_muscle",
-    "spinal_cord",
-)
+ORIGIN_GROUPS: tuple[str, ...] = get_args(OriginGroup)  # in the knowledge base's order
 
 
 @dataclass(frozen=True)
