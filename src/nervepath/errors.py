@@ -8,6 +8,8 @@ NervepathError
 └── StorageError            the database cannot be opened or migrated, or a record cannot be
     │                       stored or read as asked (bad filter, a result missing a key…)
     ├── AssessmentNotFound  no stored assessment has this id (.id)
+    ├── ShareCodeRefused    a share code that opens nothing (mistyped, used, expired: one
+    │                       answer for all), or too many wrong codes lately (.too_many)
     └── UserError           a user or API token that cannot be created or changed: invalid
                             username or password, duplicate username, unknown user or token
 """
@@ -21,6 +23,7 @@ __all__ = [
     "CaseError",
     "KnowledgeBaseError",
     "NervepathError",
+    "ShareCodeRefused",
     "StorageError",
     "UserError",
 ]
@@ -56,6 +59,19 @@ class AssessmentNotFound(StorageError):
     def __init__(self, assessment_id: str) -> None:
         self.id = assessment_id
         super().__init__(f"no stored assessment has id {assessment_id!r}")
+
+
+class ShareCodeRefused(StorageError):
+    """A share code that opens no self-check; the message never says whether one exists."""
+
+    def __init__(self, *, too_many: bool = False) -> None:
+        self.too_many = too_many
+        super().__init__(
+            "too many wrong share codes in the last hour; try again later"
+            if too_many
+            else "no self-check can be opened with this share code (a code works once, "
+            "until it expires)"
+        )
 
 
 class UserError(StorageError):

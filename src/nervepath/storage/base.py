@@ -30,7 +30,15 @@ class StoredAssessment:
     urgency: str
     top_site: str | None  # the most probable site instance (``l5_root_left``), if any
     owner: str | None  # username of the clinician who saved it; None for a self-check
-    clinic: str | None = None  # the clinic it belongs to (its author's); None for a self-check
+    # The clinic it belongs to: its author's, or the one a self-check was shared with.
+    clinic: str | None = None
+    expires_at: datetime | None = None  # when an unsaved self-check goes; None: kept
+    share_code_expires_at: datetime | None = None  # until when its live share code works
+
+    @property
+    def shared(self) -> bool:
+        """A self-check its person handed to a clinic by a share code."""
+        return self.owner is None and self.clinic is not None
 
 
 @dataclass(frozen=True)
@@ -86,18 +94,48 @@ class Store(Protocol):
         case: Mapping[str, Any],
         result: Mapping[str, Any],
         owner: str | None = None,
+        expires_at: datetime | None = None,
     ) -> StoredAssessment:
         """Store ``result`` (``Assessment.to_dict()``) with the ``case`` it assessed.
 
         Setting, urgency, knowledge-base version and hash and the top site are read from
         ``result``; ``owner`` is the username of the clinician saving it (``UserError`` if
-        there is no such user). A result missing a key, or not JSON, is a ``StorageError``
-        and nothing is stored.
+        there is no such user). An anonymous self-check is deleted after ``expires_at``
+        (``purge_expired``) unless kept or shared; a record with an owner never expires.
+        A result missing a key, or not JSON, is a ``StorageError`` and nothing is stored.
         """
         ...
 
     def get_assessment(self, id: str) -> StoredAssessment:
-        """The assessment with this id; ``AssessmentNotFound`` if there is none."""
+        """The assessment with this id; ``AssessmentNotFound`` if there is none, or if it
+        is a self-check past its expiry (purged or not yet)."""
+        ...
+
+    def create_share_code(
+        self, id: str, *, lifetime: timedelta, now: datetime | None = None
+    ) -> tuple[str, datetime]:
+        """A new share code for an unshared self-check, and when it stops working; it
+        replaces any earlier code, and the record lasts at least as long as the code.
+        ``AssessmentNotFound`` for anything but a live anonymous self-check; a
+        ``StorageError`` if it is already shared."""
+        ...
+
+    def redeem_share_code(
+        self, code: str, *, username: str, detail: str = "", now: datetime | None = None
+    ) -> StoredAssessment:
+        """Attach the self-check this code opens to ``username``'s clinic, for good: the code
+        is used up and the record no longer expires. Every try is an audit line; a wrong,
+        used or expired code is ``ShareCodeRefused`` (the same for each), and so is any code
+        after ``MAX_WRONG_SHARE_CODES`` wrong ones by this user within the last hour."""
+        ...
+
+    def keep_assessment(self, id: str) -> StoredAssessment:
+        """Keep a live anonymous self-check: it no longer expires."""
+        ...
+
+    def purge_expired(self, *, now: datetime | None = None) -> int:
+        """Delete every self-check past its expiry (an audit line each) and forget dead share
+        codes; the number deleted."""
         ...
 
     def list_assessments(

@@ -137,8 +137,15 @@ class AssessmentRow(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    # The clinic a clinician record belongs to (its author's); None for a self-check.
+    # The clinic a record belongs to: its author's, or the one its person shared it with by a
+    # share code; None for a self-check nobody was given.
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), index=True)
+    # When an unsaved self-check is purged; None for a record kept (a clinician's, a shared
+    # one, one its person chose to keep).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # The SHA-256 of the one live share code of a self-check, and when that code stops working.
+    share_code_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    share_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     owner: Mapped[UserRow | None] = relationship(lazy="joined")
     clinic: Mapped[ClinicRow | None] = relationship(lazy="joined")

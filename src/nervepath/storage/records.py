@@ -98,6 +98,8 @@ def stored_assessment(row: AssessmentRow) -> StoredAssessment:
         top_site=row.top_site,
         owner=row.owner.username if row.owner is not None else None,
         clinic=row.clinic.name if row.clinic is not None else None,
+        expires_at=row.expires_at,
+        share_code_expires_at=row.share_code_expires_at,
     )
 
 

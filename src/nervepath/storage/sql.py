@@ -51,13 +51,14 @@ from nervepath.storage.records import (
     stored_assessment,
     user_record,
 )
+from nervepath.storage.sharing import SharingTables, is_expired
 
 __all__ = ["MAX_LIMIT", "MAX_OFFSET", "SqlStore", "open_store"]
 
 Q = TypeVar("Q", bound=Select[Any])
 
 
-class SqlStore(AccessTables, Store):
+class SqlStore(AccessTables, SharingTables, Store):
     """A ``Store`` on one SQLAlchemy engine; each call runs in its own session, so one store
     serves many threads. Every write is one transaction: it lands whole or not at all.
 
@@ -120,6 +121,7 @@ class SqlStore(AccessTables, Store):
         case: Mapping[str, Any],
         result: Mapping[str, Any],
         owner: str | None = None,
+        expires_at: datetime | None = None,
     ) -> StoredAssessment:
         """Store an assessment and the case it came from; ``owner`` is a username."""
         fields = assessment_fields(case, result)
@@ -128,6 +130,8 @@ class SqlStore(AccessTables, Store):
             if owner is not None:
                 row.owner = user_row(session, owner)
                 row.clinic = row.owner.clinic  # a clinician record belongs to their clinic
+            elif expires_at is not None:
+                row.expires_at = _aware("expires_at", expires_at)
             session.add(row)
             session.flush()
             return stored_assessment(row)
@@ -135,7 +139,8 @@ class SqlStore(AccessTables, Store):
     def get_assessment(self, id: str) -> StoredAssessment:
         with self._reading() as session:
             row = session.get(AssessmentRow, id)
-            if row is None:
+            # Past its expiry is gone, whether or not the purge has run yet.
+            if row is None or is_expired(row, utcnow()):
                 raise AssessmentNotFound(id)
             return stored_assessment(row)
 
