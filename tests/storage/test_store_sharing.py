@@ -4,6 +4,7 @@ share code hands one to the clinic of the clinician who enters it — once, and 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -198,3 +199,21 @@ def test_an_old_database_gives_its_self_checks_an_expiry_and_keeps_every_record(
         assert store.purge_expired() == 1  # the 2020 self-check was already past 30 days
         assert store.count_assessments() == 2
         assert store.get_assessment("clinician").clinic == "default"
+
+
+def test_nervepath_purge_deletes_expired_self_checks(
+    tmp_path: Path, example_case: Any, example_result: Any
+) -> None:
+    from typer.testing import CliRunner
+
+    from nervepath.cli.app import app
+
+    url = f"sqlite:///{tmp_path / 'np.db'}"
+    with SqlStore.open(url) as store:
+        _self_check(store, example_case, example_result, days=-1)
+        kept = _self_check(store, example_case, example_result, days=1)
+    printed = CliRunner().invoke(app, ["purge", "--database-url", url])
+    assert printed.exit_code == 0, printed.output
+    assert "purged 1 expired self-check" in printed.stdout
+    with SqlStore(url) as store:
+        assert store.count_assessments() == 1 and store.get_assessment(kept).id == kept

@@ -22,7 +22,7 @@ from nervepath.cli.input import read_json
 from nervepath.cli.interop import export_app
 from nervepath.cli.kb import kb_app
 from nervepath.cli.report import report
-from nervepath.cli.users import audit_log, users_app
+from nervepath.cli.users import audit_log, purge, users_app
 from nervepath.errors import KnowledgeBaseError, NervepathError
 from nervepath.knowledge.model import load_knowledge_base
 
@@ -41,6 +41,7 @@ app.add_typer(export_app, name="export")
 app.command("report")(report)
 app.command("evaluate")(evaluate_cases)
 app.command("audit")(audit_log)
+app.command("purge")(purge)
 
 
 @app.command("assess")

@@ -19,7 +19,7 @@ from nervepath.errors import NervepathError
 if TYPE_CHECKING:
     from nervepath.storage import SqlStore
 
-__all__ = ["audit_log", "users_app"]
+__all__ = ["audit_log", "purge", "users_app"]
 
 users_app = typer.Typer(
     help="Manage who may log in to the web app, and their API tokens.",
@@ -280,3 +280,12 @@ def audit_log(
             escape(e.detail),
         )
     out.print(table)
+
+
+def purge(database_url: DatabaseOption = None) -> None:
+    """Delete every self-check past its expiry (NERVEPATH_SELF_CHECK_DAYS after it was made,
+    unless kept or shared), each with an audit line. A running server does this hourly; run it
+    from cron when the server is stopped for long."""
+    with _errors(), _store(database_url) as store:
+        purged = store.purge_expired()
+    out.print(f"purged {purged} expired self-check{'' if purged == 1 else 's'}", highlight=False)

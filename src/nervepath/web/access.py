@@ -3,7 +3,10 @@
 Two kinds of record, kept apart:
 
 - a **self-check** (saved with no owner) belongs to the person who made it and is reached only
-  by its unguessable link, ``/r/{id}``; no clinician page or API call shows it;
+  by its unguessable link, ``/r/{id}``; no clinician page or API call shows it until its
+  person shares it by a share code, which attaches it to the clinic of the clinician who
+  enters the code (it stays at its link too). Unshared, it is deleted after
+  ``NERVEPATH_SELF_CHECK_DAYS`` unless its person keeps it;
 - a **clinician record** (saved by a signed-in clinician or an API token) belongs to its
   author's clinic and is shown only to signed-in members of that clinic, never at ``/r/``.
 
@@ -15,20 +18,28 @@ outlives the record.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from fastapi import Request
 
 from nervepath.errors import AssessmentNotFound
 from nervepath.storage import StoredAssessment, User
 
-__all__ = ["audit", "clinic_record", "patient_record", "record_path"]
+__all__ = ["audit", "clinic_record", "patient_record", "record_path", "self_check_expiry"]
 
 
 def patient_record(request: Request, assessment_id: str) -> StoredAssessment:
-    """A self-check by its link; a clinician record is not found here."""
+    """A self-check by its link (shared or not); a clinician record is not found here."""
     stored: StoredAssessment = request.app.state.store.get_assessment(assessment_id)
-    if stored.owner is not None or stored.clinic is not None:
+    if stored.owner is not None:
         raise AssessmentNotFound(assessment_id)
     return stored
+
+
+def self_check_expiry(request: Request) -> datetime:
+    """When a self-check made now is deleted, unless kept or shared."""
+    days: int = request.app.state.settings.self_check_days
+    return datetime.now(UTC) + timedelta(days=days)
 
 
 def clinic_record(

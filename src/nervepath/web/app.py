@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,6 +24,7 @@ from nervepath.interview.state import StateCache
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 from nervepath.storage import Store, open_store
 from nervepath.web.errors import install_error_handlers
+from nervepath.web.expiry import purge_periodically
 from nervepath.web.security import SecurityHeaders, private_data_dir, secret_key
 from nervepath.web.settings import Settings
 
@@ -53,7 +55,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        purging = asyncio.create_task(purge_periodically(store))  # at start-up, then hourly
         yield
+        purging.cancel()
         if owns_store:
             store.close()
 
@@ -77,6 +81,8 @@ def create_app(
         kb_hash=kb.content_hash,
         version=__version__,
         intended_use=INTENDED_USE,
+        self_check_days=settings.self_check_days,
+        share_code_days=settings.share_code_days,
     )
     app.state.templates = templates
 
@@ -93,12 +99,13 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.middleware("http")(_log_request)
 
-    from nervepath.web.routes import admin, api, interop, pages
+    from nervepath.web.routes import admin, api, interop, pages, sharing
 
     app.include_router(api.router)
     app.include_router(interop.router)
     app.include_router(pages.router)
     app.include_router(admin.router)
+    app.include_router(sharing.router)
     # The more specific mount first: ``/static`` would otherwise swallow ``/static/swagger``.
     app.mount("/static/swagger", StaticFiles(directory=str(Path(swagger_ui_path))), "swagger")
     app.mount(

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
-from nervepath.errors import AssessmentNotFound, CaseError, NervepathError
+from nervepath.errors import AssessmentNotFound, CaseError, NervepathError, ShareCodeRefused
 
 __all__ = [
     "ERROR_SCHEMA",
@@ -68,6 +68,7 @@ _MEANINGS = {
     401: "No valid API token or signed-in session.",
     404: "No such record, or not one of your clinic's.",
     422: "A field is missing or invalid; ``fields`` names each one.",
+    429: "Too many wrong share codes lately; ``Retry-After`` says when to try again.",
 }
 
 
@@ -154,6 +155,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, exc: Exception) -> Response:
         return _render(request, ApiError(404, "not_found", "no assessment has this id"))
 
+    async def share_code_refused(request: Request, exc: Exception) -> Response:
+        if getattr(exc, "too_many", False):
+            error = ApiError(429, "too_many_share_codes", str(exc), headers={"Retry-After": "3600"})
+        else:
+            error = ApiError(404, "share_code_not_found", str(exc))
+        return _render(request, error)
+
     async def nervepath_error(request: Request, exc: Exception) -> Response:
         return _render(request, ApiError(400, "bad_request", str(exc)))
 
@@ -199,6 +207,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(AssessmentNotFound, not_found)
     app.add_exception_handler(CaseError, case_error)
+    app.add_exception_handler(ShareCodeRefused, share_code_refused)
     app.add_exception_handler(NervepathError, nervepath_error)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http_error)

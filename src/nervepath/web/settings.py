@@ -63,6 +63,21 @@ class Settings(BaseSettings):
         le=7 * 24,
         description="A signed-in session ends this many hours after sign-in, used or not.",
     )
+    self_check_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description=(
+            "An anonymous self-check is deleted this many days after it was made, unless its "
+            "person keeps it or shares it with a clinic."
+        ),
+    )
+    share_code_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="A share code that hands a self-check to a clinic works this many days.",
+    )
     public_url: str | None = Field(
         default=None,
         description="The address people reach the server at, for links in reports and cards.",

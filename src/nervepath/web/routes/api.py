@@ -154,6 +154,28 @@ def delete_assessment(assessment_id: str, request: Request, user: ApiUser) -> Re
     return Response(status_code=204)
 
 
+class ShareCodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        min_length=1,
+        max_length=32,
+        description="The code a person was given on their self-check's result page "
+        "(K7M2Q-9XH4T; case, spaces and dashes do not matter).",
+    )
+
+
+@router.post("/share-codes/redeem", tags=["assessments"], responses=error_responses(401, 404, 429))
+def redeem_share_code(body: ShareCodeIn, request: Request, user: ApiUser) -> StoredAssessmentOut:
+    """Attach the self-check a person shared with you to your clinic, and return it. A code
+    works once; a wrong, used or expired code is the same 404, and after 10 wrong codes in
+    an hour every code is a 429 for the rest of that hour."""
+    stored = request.app.state.store.redeem_share_code(
+        body.code, username=user.username, detail="api POST"
+    )
+    return _out(request, stored)
+
+
 def _moment(raw: str | None, field: str) -> datetime | None:
     """A plain date or an ISO date-time with its zone; numbers (Unix times?) are refused as
     ambiguous, naive times because the zone would be a guess."""

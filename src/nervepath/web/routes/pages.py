@@ -26,7 +26,13 @@ from nervepath.errors import CaseError
 from nervepath.interview.machine import QUALITIES, Interview
 from nervepath.report import render_pdf, render_report
 from nervepath.storage import MAX_OFFSET, StoredAssessment, User
-from nervepath.web.access import audit, clinic_record, patient_record, record_path
+from nervepath.web.access import (
+    audit,
+    clinic_record,
+    patient_record,
+    record_path,
+    self_check_expiry,
+)
 from nervepath.web.errors import ApiError
 from nervepath.web.forms import (
     examination_sections,
@@ -191,6 +197,7 @@ def _store_and_show(request: Request, case_doc: dict[str, Any], *, setting: str)
         case=case.model_dump(mode="json", exclude_none=True),
         result=result,
         owner=user.username if user else None,
+        expires_at=None if user else self_check_expiry(request),
     )
     if user is not None:
         audit(request, user, "create", stored)
@@ -247,6 +254,7 @@ def result_page(assessment_id: str, request: Request) -> Response:
         body_map=_static_map(request, stored, setting="self_check"),
         pdf_url=f"/r/{stored.id}/report.pdf",
         created_at=stored.created_at,
+        stored=stored,  # who can see it and until when: _privacy.html
     )
 
 
