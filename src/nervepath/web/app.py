@@ -81,7 +81,6 @@ def create_app(
         kb_hash=kb.content_hash,
         version=__version__,
         intended_use=INTENDED_USE,
-        self_check_days=settings.self_check_days,
         share_code_days=settings.share_code_days,
     )
     app.state.templates = templates
