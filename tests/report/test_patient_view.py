@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
-import subprocess
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -120,39 +118,25 @@ def test_an_emergency_leaves_no_calmer_answer(shipped_kb: KnowledgeBase) -> None
     assert view.safety_net.signs  # every result carries the safety net
 
 
-def _page_one(pdf: bytes, tmp_path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
-    path = tmp_path / "report.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-f", "1", "-l", "1", str(path), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return re.sub(r"\s+", " ", text)
-
-
 def test_pdf_page_one_has_the_urgency_the_answer_and_what_to_do(
-    l5_doc: dict[str, Any], shipped_kb: KnowledgeBase, tmp_path: Path
+    l5_doc: dict[str, Any], shipped_kb: KnowledgeBase, pdf_page_one: Callable[[bytes], str]
 ) -> None:
-    patient = _page_one(render_pdf(l5_doc, L5_STORY, shipped_kb, audience="patient"), tmp_path)
+    patient = pdf_page_one(render_pdf(l5_doc, L5_STORY, shipped_kb, audience="patient"))
     urgency = l5_doc["urgency"]
     assert urgency.upper().replace("_", "-") in patient
     assert "Sciatica (left side) — a trapped or irritated nerve root in the lower back" in patient
     assert "Medical name: L5 radiculopathy" in patient
     assert re.sub(r"\s+", " ", ACTION["patient"][urgency]) in patient
     assert "Get help the same day if you notice any of these" in patient
-    clinician = _page_one(render_pdf(l5_doc, L5_STORY, shipped_kb, audience="clinician"), tmp_path)
+    clinician = pdf_page_one(render_pdf(l5_doc, L5_STORY, shipped_kb, audience="clinician"))
     assert "Most likely L5 nerve root (left) — L5 radiculopathy" in clinician
     assert ACTION["clinician"][urgency] in clinician
 
 
 def test_pdf_page_one_of_an_emergency_names_no_calmer_answer(
-    shipped_kb: KnowledgeBase, tmp_path: Path
+    shipped_kb: KnowledgeBase, pdf_page_one: Callable[[bytes], str]
 ) -> None:
     doc = assess(CES_STORY).to_dict()
-    text = _page_one(render_pdf(doc, CES_STORY, shipped_kb, audience="patient"), tmp_path)
+    text = pdf_page_one(render_pdf(doc, CES_STORY, shipped_kb, audience="patient"))
     assert "EMERGENCY" in text and "What else was considered" in text
     assert "Most likely" not in text
