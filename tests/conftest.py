@@ -1,8 +1,11 @@
-"""Shared fixtures: the tiny knowledge base and the shipped one."""
+"""Shared fixtures: the tiny knowledge base and the shipped one; a PDF's first page as text."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,3 +31,19 @@ def kb_copy(tmp_path: Path) -> Path:
     target = tmp_path / "kb"
     shutil.copytree(FIXTURE_KB, target)
     return target
+
+
+@pytest.fixture
+def pdf_page_one(tmp_path: Path) -> Callable[[bytes], str]:
+    """The text of a PDF's first page as pdftotext (poppler) reads it, spaces collapsed."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+
+    def read(pdf: bytes) -> str:
+        path = tmp_path / "page-one.pdf"
+        path.write_bytes(pdf)
+        command = ["pdftotext", "-f", "1", "-l", "1", str(path), "-"]
+        text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        return re.sub(r"\s+", " ", text)
+
+    return read

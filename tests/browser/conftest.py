@@ -15,7 +15,7 @@ from browser_support import PASSWORD
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from nervepath.knowledge.model import load_knowledge_base
-from nervepath.storage import open_store
+from nervepath.storage import SqlStore, open_store
 from nervepath.web.app import create_app
 from nervepath.web.settings import Settings
 
@@ -33,7 +33,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, SqlStore]]:
+    """The server's address and its store (tests that need a stored result put it there)."""
     folder = tmp_path_factory.mktemp("served")
     store = open_store(f"sqlite:///{folder / 'nervepath.db'}")
     store.create_user("clinician", PASSWORD)
@@ -46,10 +47,20 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             break
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", store
     server.should_exit = True
     thread.join(10)
     store.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(served: tuple[str, SqlStore]) -> str:
+    return served[0]
+
+
+@pytest.fixture(scope="session")
+def served_store(served: tuple[str, SqlStore]) -> SqlStore:
+    return served[1]
 
 
 @pytest.fixture(scope="session")

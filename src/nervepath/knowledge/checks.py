@@ -248,6 +248,27 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
         states[fid] = tuple(scale.grades) if scale is not None else ("absent", "present")
     problems.extend(_triage_problems(kb, states))
     problems.extend(_recommendation_problems(kb, states))
+    problems.extend(_patient_problems(kb))
+    return problems
+
+
+def _patient_problems(kb: RawKnowledgeBase) -> list[str]:
+    """Every site has exactly one plain explanation, and each names a site that exists."""
+    problems: list[str] = []
+    explained: dict[str, int] = {}
+    for entry in kb.patient.conditions:
+        explained[entry.site] = explained.get(entry.site, 0) + 1
+        if entry.site not in {s.id for s in kb.sites}:
+            problems.append(
+                _unknown(kb.where(entry), "site", entry.site, (s.id for s in kb.sites), "site")
+            )
+    for site in kb.sites:
+        count = explained.get(site.id, 0)
+        if count != 1:
+            problems.append(
+                f"patient.yaml › conditions: found {count} entries for site {site.id!r}, "
+                "expected exactly one (the plain words a person reads on the result)"
+            )
     return problems
 
 
@@ -525,6 +546,9 @@ def _citations(kb: RawKnowledgeBase) -> Iterator[tuple[object, list[tuple[str, s
         *r.red_flags,
         *r.sites,
         *r.examinations,
+        kb.patient.likelihood,
+        kb.patient.safety_net,
+        *kb.patient.conditions,
     ]
     for entry in others:
         yield entry, list(_provenance_citations(entry, ""))

@@ -51,6 +51,7 @@ class RawKnowledgeBase:
     content_hash: str
     triage: schema.TriageBook
     recommendations: schema.RecommendationBook
+    patient: schema.PatientBook
     likelihood_ratios: tuple[schema.LikelihoodRatio, ...] = ()
 
     def where(self, entry: object) -> str:
@@ -106,6 +107,8 @@ class _Reader:
             if label is None and isinstance(raw, dict) and "finding" in raw:
                 head = raw.get("parent", raw.get("target"))  # a link, or a likelihood ratio
                 label = f"{head} → {raw.get('finding')}"
+            if label is None and isinstance(raw, dict):
+                label = raw.get("site")  # a site's plain words (patient.yaml)
             where = f"{name} › {label or f'entry {position + 1}'}"
             entry = self.validate(where, model, raw)
             if entry is not None:
@@ -246,12 +249,14 @@ def read_knowledge_base(root: Traversable | Path | None = None) -> RawKnowledgeB
     )
     triage = reader.book("triage.yaml", schema.TriageBook)
     recommendations = reader.book("recommendations.yaml", schema.RecommendationBook)
+    patient = reader.book("patient.yaml", schema.PatientBook)
     if (
         reader.problems
         or manifest is None
         or derivation is None
         or triage is None
         or recommendations is None
+        or patient is None
     ):
         raise KnowledgeBaseError(reader.problems)
     return RawKnowledgeBase(
@@ -267,6 +272,7 @@ def read_knowledge_base(root: Traversable | Path | None = None) -> RawKnowledgeB
         content_hash=reader.digest.hexdigest(),
         triage=triage,
         recommendations=recommendations,
+        patient=patient,
         likelihood_ratios=tuple(ratios),
     )
 

@@ -95,6 +95,17 @@ def _lines(kb: KnowledgeBase) -> Iterator[str]:
         leak = f"{_value(s.leak)} | {_prov(kb, s.leak)}"
         yield f"| `{s.id}` {_cell(s.name)} | {s.origin} | {sides} | {leak} |"
     yield ""
+    yield "## What a person reads (patient.yaml)"
+    yield ""
+    yield "| site | condition | medical name | meaning | source |"
+    yield "|---|---|---|---|---|"
+    for w in kb.raw.patient.conditions:
+        source = f"[{w.source.ref}](#{w.source.ref})"
+        yield (
+            f"| `{w.site}` | {_cell(w.condition)} | {_cell(w.medical_name)} | "
+            f"{_cell(w.meaning)} | {source} |"
+        )
+    yield ""
     yield "## Causes"
     yield ""
     yield "| cause | prior | source | sites (probability, source) |"

@@ -48,12 +48,15 @@ __all__ = [
     "Lesion",
     "Level",
     "LikelihoodRatio",
+    "LikelihoodWords",
     "Link",
     "Manifest",
     "Movement",
     "Muscle",
     "Nerve",
     "OriginGroup",
+    "PatientBook",
+    "PlainCondition",
     "Probability",
     "PublishedRatio",
     "RecommendationBook",
@@ -64,6 +67,7 @@ __all__ = [
     "Region",
     "RegionGroup",
     "Root",
+    "SafetyNet",
     "SameQuestion",
     "SensoryQuality",
     "Site",
@@ -798,3 +802,40 @@ class RecommendationBook(Strict):
     red_flags: list[RedFlagAdvice]
     sites: list[SiteAdvice]
     examinations: list[Examination]
+
+
+class PlainCondition(Strict):
+    """A lesion site as the person reads it on the result: the everyday name of the condition,
+    its medical name, what it means and a short explanation, from patient information."""
+
+    site: Id
+    condition: Text = Field(description="the name a person may know: 'Sciatica'")
+    medical_name: Text = Field(description="what a clinician would write: 'L5 radiculopathy'")
+    meaning: Text = Field(description="in a few plain words: 'a trapped nerve root in the back'")
+    explanation: Text = Field(description="two or three plain sentences: what it is and does")
+    source: Citation
+
+
+class SafetyNet(Strict):
+    """What every result says, whatever its urgency: the warning signs that need help the same
+    day (safety-netting), in plain words, with the guideline that lists them."""
+
+    heading: Text
+    signs: list[Text] = Field(min_length=1)
+    source: Citation
+    see_also: list[Citation] = []
+
+
+class LikelihoodWords(Strict):
+    """How the ranked sites are worded: the first "most likely", then "possible" down to
+    ``possible_at_least``, the rest "less likely"; a top site below it is no clear answer."""
+
+    possible_at_least: Probability
+
+
+class PatientBook(Strict):
+    """``patient.yaml``: the plain words a person reads on the result and the report."""
+
+    likelihood: LikelihoodWords
+    safety_net: SafetyNet
+    conditions: list[PlainCondition]

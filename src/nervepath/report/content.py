@@ -14,6 +14,7 @@ from nervepath.bodymap import marked_from_answers, quality_names, region_instanc
 from nervepath.errors import CaseError
 from nervepath.knowledge.model import KnowledgeBase
 from nervepath.report.charts import Bar, signed
+from nervepath.report.patient import View, patient_view
 
 __all__ = [
     "AUDIENCES",
@@ -146,6 +147,7 @@ class ReportContent:
     kb_version: str
     kb_hash: str
     intended_use: str
+    plain: View  # the answer in plain words: page 1 of every report, and the safety net
 
 
 def as_document(assessment: Assessment | Mapping[str, Any]) -> Mapping[str, Any]:
@@ -294,8 +296,14 @@ def build_content(
         Advice(r["kind"], r["text"], r["source_ref"], r["citation"])
         for r in doc.get("recommendations", ())
     )
+    plain = patient_view(doc, kb)
+    plain_sources = [plain.safety_net.source, *([plain.top.source] if plain.top else [])]
     references: dict[str, str] = {}
-    cited = chain(((f.ref, f.citation) for f in flags), ((a.ref, a.citation) for a in advice))
+    cited = chain(
+        ((f.ref, f.citation) for f in flags),
+        ((a.ref, a.citation) for a in advice),
+        ((s.ref, kb.references[s.ref].citation) for s in plain_sources if not clinician),
+    )
     for ref, citation in cited:
         references.setdefault(ref, citation)
     answer_rows = tuple(
@@ -327,4 +335,5 @@ def build_content(
         kb_version=str(doc["kb_version"]),
         kb_hash=str(doc.get("kb_hash", "")),
         intended_use=INTENDED_USE[who],
+        plain=plain,
     )

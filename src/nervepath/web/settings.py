@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         le=90,
         description="A share code that hands a self-check to a clinic works this many days.",
     )
+    emergency_number: str = Field(
+        default="999",
+        pattern=r"^\+?[0-9]{2,15}$",
+        description=(
+            "The emergency telephone number the emergency screen and every result offer to "
+            "call (a tel: link); 999 in the UK, 112 in the EU, 911 in North America."
+        ),
+    )
     public_url: str | None = Field(
         default=None,
         description="The address people reach the server at, for links in reports and cards.",

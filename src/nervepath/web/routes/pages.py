@@ -25,6 +25,7 @@ from nervepath.bodymap import marked_from_answers, render_body_map
 from nervepath.errors import CaseError
 from nervepath.interview.machine import QUALITIES, Interview
 from nervepath.report import render_pdf, render_report
+from nervepath.report.patient import patient_view
 from nervepath.storage import MAX_OFFSET, StoredAssessment, User
 from nervepath.web.access import (
     audit,
@@ -55,10 +56,6 @@ __all__ = ["render_page", "router"]
 router = APIRouter(include_in_schema=False)
 Clinician = Annotated[User, Depends(require_clinician)]
 URGENCIES = tuple(reversed(URGENCY_LEVELS))  # most urgent first, as the list page offers them
-NOTABLE = 0.1
-"""A change in log-odds worth a plain sentence on the result page (smaller ones are noise)."""
-CAUSE_SHOWN = 0.05
-"""A cause named to the person on the result page ("sciatica from a slipped disc")."""
 
 
 def render_page(
@@ -72,7 +69,7 @@ def render_page(
         urgency_headline=URGENCY_HEADLINE,
         origin_plain=ORIGIN_PLAIN,
         value_words=value_words,
-        answer_words=lambda v: {"present": "yes", "absent": "no"}.get(v, v),
+        emergency_number=request.app.state.settings.emergency_number,
     )
     templates = request.app.state.templates
     return templates.TemplateResponse(  # type: ignore[no-any-return]
@@ -235,22 +232,12 @@ def result_page(assessment_id: str, request: Request) -> Response:
     """A self-check result, reachable only by its unguessable link."""
     stored = patient_record(request, assessment_id)
     a = stored.result
-    sites = a["sites"]
-    top = sites[0] if sites else None
-    explanation = top["explanation"] if top else []
     return render_page(
         request,
         "result.html",
         a=a,
-        top=top,
-        others=sites[1:4],
+        view=patient_view(a, request.app.state.kb),
         origins=sorted(a["origin"].items(), key=lambda kv: -kv[1])[:3],
-        # What the person reported that points here; a "no" that nudges it up reads as nonsense.
-        reasons_up=[
-            c for c in explanation if c["log_odds_change"] > NOTABLE and c["state"] != "absent"
-        ][:4],
-        reasons_down=[c for c in explanation if c["log_odds_change"] < -NOTABLE][:2],
-        causes=[c for c in a["causes"] if c["probability"] >= CAUSE_SHOWN][:3],
         body_map=_static_map(request, stored, setting="self_check"),
         pdf_url=f"/r/{stored.id}/report.pdf",
         created_at=stored.created_at,
