@@ -35,7 +35,7 @@ MARK_STROKE = "#000000"
 OUTLINE_STROKE = "#2b2b2b"
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 
-HEADER = 46.0  # views are shifted down this much to make room for their title
+HEADER = 64.0  # views are shifted down this much to make room for their title
 GAP = 12.0
 LEGEND_LINE = 20.0
 MIN_TARGET = 25.0
@@ -193,7 +193,9 @@ def _panel(view: View, shapes: list[str], setting: str) -> list[str]:
         f'<text x="{mid:g}" y="22" text-anchor="middle" font-size="20" font-weight="bold">'
         f"{escape(view.title)}</text>",
         f'<text x="{mid:g}" y="40" text-anchor="middle" font-size="14">'
-        f"({escape(view.subtitle)}; {escape(orientation(view, setting))})</text>",
+        f"({escape(view.subtitle)})</text>",
+        f'<text x="{mid:g}" y="58" text-anchor="middle" font-size="14" font-style="italic">'
+        f"{escape(orientation(view, setting)).capitalize()}</text>",
         f'<g transform="translate(0,{HEADER:g})">',
         *shapes,
         "</g>",

@@ -201,3 +201,23 @@ def test_result_map_key_is_readable(screen: tuple[str, Page], base_url: str) -> 
     assert min(sizes["svg"]) >= MIN_TEXT, (name, sizes)
     print(f"{name}: smallest text on the result map {min(sizes['html'] + sizes['svg']):.1f} px")
     screenshot(page, f"bodymap-result-{name}")
+
+
+def test_tab_reaches_the_places_and_space_marks_one(
+    screen: tuple[str, Page], base_url: str
+) -> None:
+    name, page = screen
+    page.goto(f"{base_url}/self-check")
+    if name == "phone":  # the view buttons come first, then the places of the view shown
+        _show(page, "dorsum")
+        page.locator('.bodymap-tabs button[aria-pressed="true"]').focus()
+    focused = ""
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.dataset.instance || ''")
+        if focused:
+            break
+    assert focused, "Tab never reached a place on the map"
+    page.keyboard.press("Space")
+    expect(page.locator(f'input[name="region"][value="{focused}"]')).to_be_checked()
+    expect(page.locator("#marked-summary")).to_contain_text("Marked (1)")
