@@ -98,11 +98,11 @@ def test_static_map_is_an_image_without_focus_stops(shipped_kb: KnowledgeBase) -
 
 
 def test_marked_regions_are_hatched_in_every_view(shipped_kb: KnowledgeBase) -> None:
-    marked = {"lateral_malleolus_left": "pain", "saddle": ["numbness"]}
+    marked = {"great_toe_left": "pain", "saddle": ["numbness"]}
     root = _parse(render_body_map(shipped_kb, marked=marked, id_prefix="m1"))
     hits = [g for g in _regions(root) if g.get("data-instance") in marked]
     assert len({g.get("data-instance") for g in hits}) == 2
-    assert len(hits) >= 3  # the ankle bone shows in several views
+    assert len(hits) >= 4  # the big toe and the saddle each show in two views
     for g in _regions(root):
         is_marked = g.get("data-instance") in marked
         assert ("marked" in (g.get("class") or "").split()) is is_marked
@@ -111,13 +111,28 @@ def test_marked_regions_are_hatched_in_every_view(shipped_kb: KnowledgeBase) -> 
     assert patterns == ["m1-hatch"]
 
 
-def test_every_view_says_which_side_is_which(shipped_kb: KnowledgeBase) -> None:
-    root = _parse(render_body_map(shipped_kb))
+def _side_labels(view: ET.Element) -> dict[str, tuple[str, float]]:
+    """Side → (the label's words, its x) in one view."""
+    return {
+        t.get("data-side", ""): (" ".join("".join(t.itertext()).split()), float(t.get("x", 0)))
+        for t in view.iter(f"{SVG}text")
+        if t.get("class") == "side-label"
+    }
+
+
+@pytest.mark.parametrize(("setting", "whose"), [("self_check", "Your"), ("clinician", "Patient's")])
+def test_every_view_says_whose_side_is_which(
+    shipped_kb: KnowledgeBase, setting: str, whose: str
+) -> None:
+    root = _parse(render_body_map(shipped_kb, setting=setting))
     views = [g for g in root.iter(f"{SVG}g") if g.get("class") == "view"]
     assert len(views) == 4
     for view in views:
-        labels = [t.text or "" for t in view.iter(f"{SVG}text") if t.get("class") == "side-label"]
-        assert sorted(labels) == ["Left", "Right"]
+        labels = _side_labels(view)
+        assert {side: words for side, (words, _) in labels.items()} == {
+            "left": f"{whose} left",
+            "right": f"{whose} right",
+        }
 
 
 def test_text_is_escaped(shipped_kb: KnowledgeBase) -> None:
@@ -213,3 +228,142 @@ def test_each_view_puts_the_left_foot_where_its_viewer_sees_it(shipped_kb: Knowl
     )
     # The big toe is the inner edge: towards the middle.
     assert _mean_x(svg, "dorsum", "great_toe_left") > _mean_x(svg, "dorsum", "little_toe_left")
+
+
+def _views(shipped_kb: KnowledgeBase, **options: object) -> ET.Element:
+    """The per-view map (HTML around one ``<svg>`` per view) as one XML tree."""
+    from nervepath.bodymap import render_body_map_views
+
+    return ET.fromstring(f"<root>{render_body_map_views(shipped_kb, **options)}</root>")  # type: ignore[arg-type]
+
+
+def _box(group: ET.Element) -> tuple[float, float, float, float]:
+    """The box around a region's paths and its hit area, in drawing units."""
+    from nervepath.bodymap.geometry import bounds
+
+    x0, y0, x1, y1 = bounds(p.get("d", "") for p in group.iter(f"{SVG}path"))
+    for r in group.iter(f"{SVG}rect"):
+        x, y = float(r.get("x", 0)), float(r.get("y", 0))
+        x0, y0 = min(x0, x), min(y0, y)
+        x1, y1 = max(x1, x + float(r.get("width", 0))), max(y1, y + float(r.get("height", 0)))
+    return x0, y0, x1, y1
+
+
+@pytest.mark.parametrize("setting", ["self_check", "clinician"])
+def test_every_place_is_a_24_px_target_in_every_view(
+    shipped_kb: KnowledgeBase, setting: str
+) -> None:
+    root = _views(shipped_kb, interactive=True, setting=setting)
+    drawings = list(root.iter(f"{SVG}svg"))
+    assert len(drawings) == 4
+    seen: set[str] = set()
+    for svg in drawings:
+        # CSS px per unit: the drawing's width over its viewBox's width.
+        px = float(svg.get("width", 0)) / float(svg.get("viewBox", "").split()[2])
+        for g in _regions(svg):
+            x0, y0, x1, y1 = _box(g)
+            name = f"{svg.get('id')} {g.get('data-instance')}"
+            assert min(x1 - x0, y1 - y0) * px >= 24, name
+            seen.add(g.get("data-instance", ""))
+    assert seen == {i.name for i in region_instances(shipped_kb)}
+
+
+def test_hit_areas_are_invisible_and_only_where_a_place_is_small(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    root = _views(shipped_kb, interactive=True)
+    hits = [(g, r) for g in _regions(root) for r in g.iter(f"{SVG}rect") if r.get("class") == "hit"]
+    assert {g.get("data-region") for g, _ in hits} >= {"first_web_space", "saddle"}
+    assert not any(g.get("data-region") == "buttock" for g, _ in hits)
+    for _, r in hits:
+        assert (r.get("fill"), r.get("stroke"), r.get("pointer-events")) == ("none", "none", "all")
+    # A static map takes no clicks: no hit areas.
+    assert not [r for r in _views(shipped_kb).iter(f"{SVG}rect") if r.get("class") == "hit"]
+
+
+def test_the_ankle_bones_are_drawn_where_they_are_big_enough() -> None:
+    # In the leg views they were 16 × 20 units, side by side on a 27-unit ankle: too small to
+    # tap and too close to enlarge; the tops of the feet show them at 1.1 times.
+    views = {v.id: v for v in load_drawing().views}
+    for rid in ("medial_malleolus", "lateral_malleolus"):
+        assert [v for v in views if rid in views[v].regions] == ["dorsum"]
+    assert views["dorsum"].zoom > 1 and views["sole"].zoom > 1
+
+
+@pytest.mark.parametrize("interactive", [True, False])
+def test_left_shapes_sit_under_the_left_label_in_every_view(
+    shipped_kb: KnowledgeBase, interactive: bool
+) -> None:
+    """No view is mirrored by mistake: the shapes with left region ids lie on the half of the
+    picture that the "Your left" label marks, and the caption says which half that is."""
+    from nervepath.bodymap.geometry import PANEL_WIDTH
+
+    root = _views(shipped_kb, interactive=interactive)
+    for figure in root.iter("figure"):
+        svg = figure.find(f"{SVG}svg")
+        assert svg is not None
+        labels = _side_labels(svg)
+        assert labels["left"][0] == "Your left" and labels["right"][0] == "Your right"
+        left_on_left = labels["left"][1] < PANEL_WIDTH / 2 < labels["right"][1]
+        assert left_on_left or labels["right"][1] < PANEL_WIDTH / 2 < labels["left"][1]
+        for g in _regions(svg):
+            x0, _, x1, _ = _box(g)
+            side = g.get("data-side")
+            if side is None:
+                continue
+            assert g.get("data-instance", "").endswith(f"_{side}")
+            on_left = (x0 + x1) / 2 < PANEL_WIDTH / 2
+            assert on_left is (left_on_left if side == "left" else not left_on_left), (
+                f"{figure.get('data-view')}: {g.get('data-instance')}"
+            )
+        caption = "".join(figure.find("figcaption").itertext())  # type: ignore[union-attr]
+        where = "right" if left_on_left else "left"
+        assert f"your right is on the {where} of the picture" in caption
+
+
+def test_only_the_front_view_puts_your_right_on_the_left(shipped_kb: KnowledgeBase) -> None:
+    root = _parse(render_body_map(shipped_kb))
+    desc = root.find(f"{SVG}desc").text or ""  # type: ignore[union-attr]
+    assert "Front (facing you): your right is on the left of the picture" in desc
+    for view in ("Back", "Tops of the feet", "Soles of the feet"):
+        assert re.search(rf"{view} \([^)]*\): your right is on the right", desc), view
+
+
+def test_static_views_list_the_marked_places_in_text(shipped_kb: KnowledgeBase) -> None:
+    root = _views(shipped_kb, marked={"heel_left": ["pain"], "saddle": ["numbness"]})
+    assert not [g for g in _regions(root) if g.get("role") or g.get("tabindex")]
+    assert all(svg.get("aria-hidden") == "true" for svg in root.iter(f"{SVG}svg"))
+    items = ["".join(li.itertext()) for li in root.iter("li")]
+    assert len(items) == 2 and items[0] == "The bottom of your heel, left foot: Pain"
+    assert items[1].endswith(": Numbness")
+    assert "no region marked" in "".join(_views(shipped_kb).itertext())
+
+
+def test_the_views_are_cropped_to_what_they_draw() -> None:
+    for view in load_drawing().views:
+        x, _, w, h = view.content_box()
+        assert x > 0 and w < 300 and h <= view.height + 20, view.id
+
+
+# Where the person's left is, by viewpoint: facing someone their left is on your right; from
+# behind, looking down at your own feet, or at lifted soles from behind, it is on your left.
+LEFT_ON_THE_LEFT = {"front": False, "back": True, "dorsum": True, "sole": True}
+# An outer and an inner place in each view: the outer one lies farther from the middle.
+OUTER_INNER = {
+    "front": ("lateral_thigh", "medial_thigh"),
+    "back": ("lateral_thigh", "medial_thigh"),
+    "dorsum": ("little_toe", "great_toe"),
+    "sole": ("little_toe", "great_toe"),
+}
+
+
+@pytest.mark.parametrize("view", list(LEFT_ON_THE_LEFT))
+def test_each_view_is_drawn_as_its_viewer_sees_it(shipped_kb: KnowledgeBase, view: str) -> None:
+    svg = render_body_map(shipped_kb, interactive=True)
+    outer, inner = OUTER_INNER[view]
+    left = _mean_x(svg, view, f"{outer}_left")
+    assert (left < 200) is LEFT_ON_THE_LEFT[view]
+    for side in ("left", "right"):
+        assert abs(_mean_x(svg, view, f"{outer}_{side}") - 200) > abs(
+            _mean_x(svg, view, f"{inner}_{side}") - 200
+        )

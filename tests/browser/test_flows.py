@@ -81,10 +81,11 @@ def test_fits_a_phone_screen(browser: Browser, base_url: str) -> None:
     page.goto(f"{base_url}/self-check")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
-    # One column on a phone, so the first web space is big enough to tap.
-    web_space = page.locator('.map-narrow [data-instance="first_web_space_left"]').first
+    # One view at a time on a phone, drawn to scale: the first web space is a 24 px target.
+    page.get_by_role("button", name="Foot tops").tap()
+    web_space = page.locator('[data-view="dorsum"] [data-instance="first_web_space_left"]')
     box = web_space.bounding_box()
-    assert box is not None and min(box["width"], box["height"]) >= 8
+    assert box is not None and min(box["width"], box["height"]) >= 24
     web_space.tap()
     expect(page.locator('input[name="region"][value="first_web_space_left"]')).to_be_checked()
     screenshot(page, "5-phone")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nervepath.bodymap.panels import render_body_map_views
 from nervepath.bodymap.regions import (
     RegionInstance,
     marked_from_answers,
@@ -16,4 +17,5 @@ __all__ = [
     "quality_names",
     "region_instances",
     "render_body_map",
+    "render_body_map_views",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
@@ -10,7 +11,16 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-__all__ = ["PANEL_WIDTH", "Drawing", "Outline", "SideLabel", "View", "load_drawing"]
+__all__ = [
+    "PANEL_WIDTH",
+    "Drawing",
+    "Outline",
+    "SideLabel",
+    "View",
+    "bounds",
+    "load_drawing",
+    "mirror",
+]
 
 PANEL_WIDTH = 400
 """Every view is drawn in a panel this many units wide; lateral shapes mirror about its middle."""
@@ -18,6 +28,24 @@ PANEL_WIDTH = 400
 
 # Absolute commands and "x,y" pairs only: the other side is drawn by mirroring every x.
 _PATH = re.compile(r"(?:[MLQCZ]\s*|-?\d+(?:\.\d+)?,-?\d+(?:\.\d+)?\s*)+")
+_PAIR = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)")
+
+
+def mirror(d: str) -> str:
+    """The path mirrored about the middle of the panel (absolute ``x,y`` pairs only)."""
+
+    def flip(m: re.Match[str]) -> str:
+        return f"{round(PANEL_WIDTH - float(m.group(1)), 1):g},{m.group(2)}"
+
+    return _PAIR.sub(flip, d)
+
+
+def bounds(paths: Iterable[str]) -> tuple[float, float, float, float]:
+    """``(x0, y0, x1, y1)`` around every point of the paths (control points included: a
+    little larger than the curve, never smaller)."""
+    pts = [(float(x), float(y)) for d in paths for x, y in _PAIR.findall(d)]
+    xs, ys = [x for x, _ in pts], [y for _, y in pts]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _absolute_path(d: str) -> str:
@@ -50,8 +78,10 @@ class Outline(_Strict):
 class View(_Strict):
     id: str
     title: str
+    short: str  # the view's name on a phone's view switcher
     subtitle: str
     height: float = Field(gt=0)
+    zoom: float = Field(default=1.0, gt=0)  # how much larger it is drawn on the web page
     drawn_side: Literal["left", "right"]
     side_label: SideLabel
     outline: Outline
@@ -59,6 +89,23 @@ class View(_Strict):
     midline_details: list[PathData] = []
     regions: dict[str, list[PathData]] = {}
     midline: dict[str, list[PathData]] = {}
+
+    @property
+    def left_on_left(self) -> bool:
+        """Whether the person's left side is on the left of the picture: the drawn side is
+        the left half of the panel, its mirror image the right half."""
+        return self.drawn_side == "left"
+
+    def content_box(self, margin: float = 8.0) -> tuple[float, float, float, float]:
+        """``(x, y, width, height)`` around everything drawn (both sides and the side
+        labels): a panel cropped to it wastes no room on a phone."""
+        paths = [self.outline.fill, *self.details, *self.midline_details]
+        paths += [d for shapes in (*self.regions.values(), *self.midline.values()) for d in shapes]
+        x0, y0, _, y1 = bounds([*paths, *(mirror(d) for d in paths)])
+        x0 = min(x0, self.side_label.x - 40)
+        y1 = max(y1, self.side_label.y + 6)
+        x0, y0 = x0 - margin, y0 - margin
+        return x0, y0, PANEL_WIDTH - x0 - x0, y1 + margin - y0
 
 
 class Drawing(_Strict):

@@ -62,9 +62,9 @@ def region_choices(kb: KnowledgeBase, *, setting: str) -> list[tuple[str, list[R
     """Body-map places grouped as the knowledge base groups them (foot, ankle, … back)."""
     groups: dict[str, list[RegionChoice]] = {}
     for place in region_instances(kb):
-        label = place.clinical_name if setting == "clinician" else place.plain_name
-        text = f"{label}, {place.side}" if place.side else label
-        groups.setdefault(place.group, []).append(RegionChoice(place.name, text, place.group))
+        # The same words as the place's name on the drawing ("…, left foot").
+        choice = RegionChoice(place.name, place.label(setting), place.group)
+        groups.setdefault(place.group, []).append(choice)
     return list(groups.items())
 
 

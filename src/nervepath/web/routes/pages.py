@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from nervepath.assessment.case import parse_case, to_evidence
 from nervepath.assessment.triage import URGENCY_LEVELS
 from nervepath.assessment.wording import ORIGIN_PLAIN, URGENCY_HEADLINE, URGENCY_MEANING
-from nervepath.bodymap import marked_from_answers, render_body_map
+from nervepath.bodymap import marked_from_answers, render_body_map_views
 from nervepath.errors import CaseError
 from nervepath.interview.machine import QUALITIES, Interview
 from nervepath.report import render_pdf, render_report
@@ -113,21 +113,11 @@ def _body_map_page(request: Request, *, setting: str, template: str, **extra: An
 
 
 def _interactive_maps(kb: Any, setting: str, *, name: str = "bodymap") -> str:
-    """Two layouts of the same map: two columns for wide screens, one for phones (so a toe is
-    big enough to tap); CSS shows one and ``display: none`` takes the other out of the tab
-    order and the accessibility tree. The script keeps both in step by ``data-instance``."""
-    wide, narrow = (
-        render_body_map(
-            kb,
-            interactive=True,
-            setting=setting,
-            title="Where you feel it",
-            columns=columns,
-            id_prefix=f"{name}-{columns}",
-        )
-        for columns in (2, 1)
+    """The map as one figure per view, drawn to scale so that every place is a big enough
+    target; CSS lays the views out for the screen (one at a time on a phone)."""
+    return render_body_map_views(
+        kb, interactive=True, setting=setting, title="Where you feel it", id_prefix=name
     )
-    return f'<div class="map-wide">{wide}</div><div class="map-narrow">{narrow}</div>'
 
 
 @router.get("/self-check", response_class=HTMLResponse)
@@ -254,7 +244,9 @@ def result_pdf(assessment_id: str, request: Request) -> Response:
 def _static_map(request: Request, stored: StoredAssessment, *, setting: str) -> str:
     kb = request.app.state.kb
     marked = marked_from_answers(kb, stored.case.get("answers", {}))
-    return render_body_map(kb, marked=marked, interactive=False, setting=setting)
+    return render_body_map_views(
+        kb, marked=marked, setting=setting, title="Where you feel it", scale=0.62, id_prefix="map"
+    )
 
 
 def _pdf(request: Request, stored: StoredAssessment, *, audience: str) -> Response:

@@ -1,7 +1,10 @@
 // The body maps: clicking or pressing Space/Enter on a place toggles the matching checkbox in
 // the form (the checkboxes are the real fields, so the form works without this script).
-// A map names its field: data-field="region" (value = the place) or
-// data-field-prefix="sensory_loss_" (one checkbox per place, named prefix + place).
+// A map is the element that names its field: data-field="region" (value = the place) or
+// data-field-prefix="sensory_loss_" (one checkbox per place, named prefix + place). Maps are
+// found by that attribute alone: the drawings inside carry classes too, and a drawing taken
+// for a map (it has no field) used to reset the summary to "No place marked yet".
+// On a phone the views are shown one at a time, chosen with buttons this script adds.
 (function () {
   "use strict";
   var form = document.getElementById("bodymap-form");
@@ -19,14 +22,27 @@
     return prefix ? input.name.slice(prefix.length) : input.value;
   }
 
+  function nameOf(input) {
+    var label = input.labels && input.labels[0];
+    return (label || input.parentNode).textContent.trim();
+  }
+
   function sync(map) {
+    var checked = {};
     var names = [];
     inputsOf(map).forEach(function (input) {
-      map.querySelectorAll('.region[data-instance="' + placeOf(map, input) + '"]').forEach(function (shape) {
-        shape.setAttribute("aria-checked", input.checked ? "true" : "false");
-        shape.classList.toggle("marked", input.checked);
-      });
-      if (input.checked) names.push(input.parentNode.textContent.trim());
+      checked[placeOf(map, input)] = input.checked;
+      if (input.checked) names.push(nameOf(input));
+    });
+    map.querySelectorAll(".region[data-instance]").forEach(function (shape) {
+      var on = checked[shape.getAttribute("data-instance")] === true;
+      shape.setAttribute("aria-checked", on ? "true" : "false");
+      shape.classList.toggle("marked", on);
+    });
+    map.querySelectorAll(".bodymap-tabs button").forEach(function (button) {
+      var view = document.getElementById(button.getAttribute("aria-controls"));
+      var n = view ? view.querySelectorAll('.region[aria-checked="true"]').length : 0;
+      button.querySelector(".count").textContent = n ? " (" + n + ")" : "";
     });
     var summary = document.getElementById(map.getAttribute("data-summary") || "marked-summary");
     if (summary) {
@@ -36,8 +52,39 @@
     }
   }
 
-  // The wrappers that name a field, not the drawings inside them (also class "bodymap").
-  form.querySelectorAll(".bodymap[data-field], .bodymap[data-field-prefix]").forEach(function (map) {
+  // One view at a time on a phone: a button per view (CSS shows them on narrow screens only).
+  function addViewButtons(map) {
+    var views = map.querySelector(".bodymap-views");
+    if (!views) return;
+    var figures = Array.prototype.slice.call(views.querySelectorAll(".bodymap-view"));
+    var bar = document.createElement("div");
+    bar.className = "bodymap-tabs";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Choose a view");
+    var buttons = figures.map(function (figure, i) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("aria-controls", figure.id);
+      button.textContent = figure.getAttribute("data-short");
+      var count = document.createElement("span");
+      count.className = "count";
+      button.appendChild(count);
+      button.addEventListener("click", function () { show(i); });
+      bar.appendChild(button);
+      return button;
+    });
+    function show(i) {
+      figures.forEach(function (figure, j) { figure.classList.toggle("current", i === j); });
+      buttons.forEach(function (button, j) {
+        button.setAttribute("aria-pressed", i === j ? "true" : "false");
+      });
+    }
+    views.classList.add("tabbed");
+    views.parentNode.insertBefore(bar, views);
+    show(0);
+  }
+
+  form.querySelectorAll("[data-field], [data-field-prefix]").forEach(function (map) {
     function toggle(shape) {
       var place = shape.getAttribute("data-instance");
       var input = inputsOf(map).filter(function (i) { return placeOf(map, i) === place; })[0];
@@ -45,6 +92,7 @@
       input.checked = !input.checked;
       sync(map);
     }
+    addViewButtons(map);
     map.querySelectorAll(".region[data-instance]").forEach(function (shape) {
       shape.addEventListener("click", function () { toggle(shape); });
       shape.addEventListener("keydown", function (event) {
