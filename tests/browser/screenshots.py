@@ -90,7 +90,7 @@ def _walk(browser: Browser, base_url: str, width: str, pictures: Path) -> list[S
 
     page.goto(f"{base_url}/")
     take("home")
-    page.locator("main a[href='/self-check']").first.click()
+    page.locator("main a[href^='/self-check'], main .button.primary").first.click()
     page.wait_for_load_state()
     before = ""
     starts = 0
