@@ -90,7 +90,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.middleware("http")(_log_request)
-    app.add_middleware(HeadAsGet)
+    app.add_middleware(HeadAsGet)  # outermost: every layer inside sees the GET it answers
 
     from nervepath.web.routes import admin, api, interop, pages, site
 
