@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from nervepath.knowledge.markdown import render_catalogue, with_rules
@@ -45,3 +46,14 @@ def test_clinical_safety_lists_every_triage_rule_with_its_source(
     )
     for rule in shipped_kb.raw.triage.rules:
         assert f"| `{rule.id}` |" in written
+
+
+def test_self_check_screenshots_are_there_and_small() -> None:
+    page = (DOCS / "self-check.md").read_text(encoding="utf-8")
+    shown = re.findall(r"\]\((screenshots/[\w.-]+\.png)\)", page)
+    assert len(shown) >= 6, "run `bash scripts/screenshots`"
+    for name in shown:
+        picture = DOCS / name
+        assert picture.is_file(), f"{name} is missing: run `bash scripts/screenshots`"
+        assert picture.stat().st_size <= 200_000, f"{name} is over 200 kB"
+    assert sorted(shown) == sorted(f"screenshots/{p.name}" for p in DOCS.glob("screenshots/*"))

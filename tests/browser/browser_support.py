@@ -1,13 +1,31 @@
-"""Shared by the browser tests: the clinician's password and screenshots to look at."""
+"""Shared by the browser tests (and scripts/screenshots): the Chromium they drive, the
+clinician's password and screenshots to look at."""
 
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import uvicorn
+from fastapi import FastAPI
 from playwright.sync_api import Page
 
 PASSWORD = "correct horse battery staple"
+CHROMIUM = os.environ.get("NERVEPATH_CHROMIUM", "/usr/bin/chromium")
+# Chromium's own background traffic would hit this machine's closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -16,3 +34,21 @@ def screenshot(page: Page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """The app under Uvicorn on a free loopback port, in a thread; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(600):  # startup loads the knowledge base; bounded wait, not a timing check
+        if server.started:
+            break
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from browser_support import PASSWORD
+from browser_support import CHROMIUM, CHROMIUM_ARGS, PASSWORD, serving
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from nervepath.knowledge.model import load_knowledge_base
 from nervepath.storage import SqlStore, open_store
 from nervepath.web.app import create_app
 from nervepath.web.settings import Settings
-
-CHROMIUM = os.environ.get("NERVEPATH_CHROMIUM", "/usr/bin/chromium")
-# Chromium's own background traffic would hit this machine's closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -39,17 +24,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, SqlS
     store = open_store(f"sqlite:///{folder / 'nervepath.db'}")
     store.create_user("clinician", PASSWORD)
     app = create_app(Settings(data_dir=folder), kb=load_knowledge_base(), store=store)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(600):  # startup loads the knowledge base; bounded wait, not a timing check
-        if server.started:
-            break
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", store
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url, store
     store.close()
 
 

@@ -120,32 +120,15 @@ def serve(
     Every option can also be set by environment (NERVEPATH_HOST, NERVEPATH_PORT,
     NERVEPATH_DATABASE_URL, NERVEPATH_SECRET_KEY, NERVEPATH_DATA_DIR…; see the README).
     """
-    import logging
-
-    import uvicorn
-
-    from nervepath.web.app import create_app
+    from nervepath.web.server import serve as run_server
     from nervepath.web.settings import Settings
 
     overrides: dict[str, Any] = {"host": host, "port": port, "database_url": database_url}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    web_app = create_app(settings)
-    err.print(
-        f"nervepath is ready: open [bold]http://{settings.host}:{settings.port}/[/] "
-        f"(API docs at /docs; database {_redacted(settings.resolved_database_url())})",
-        highlight=False,
+    run_server(
+        settings,
+        announce=lambda line: err.print(line, markup=False, highlight=False, soft_wrap=True),
     )
-    # Uvicorn's access log prints full paths, and a self-check link is a secret: our own
-    # middleware logs the route template instead.
-    uvicorn.run(web_app, host=settings.host, port=settings.port, access_log=False)
-
-
-def _redacted(url: str) -> str:
-    """A database URL without its password, for printing."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _assess_batch(source: str, target: Path | None) -> int:

@@ -8,15 +8,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
-from swagger_ui_bundle import swagger_ui_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nervepath import __version__
 from nervepath.assessment.service import Assessor
@@ -97,32 +95,44 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.middleware("http")(_log_request)
+    app.add_middleware(HeadAsGet)  # outermost: every layer inside sees the GET it answers
 
-    from nervepath.web.routes import admin, api, interop, pages, sharing
+    from nervepath.web.routes import admin, api, interop, pages, sharing, site
 
     app.include_router(api.router)
     app.include_router(interop.router)
     app.include_router(pages.router)
     app.include_router(admin.router)
     app.include_router(sharing.router)
+    app.include_router(site.router)
     # The more specific mount first: ``/static`` would otherwise swallow ``/static/swagger``.
-    app.mount("/static/swagger", StaticFiles(directory=str(Path(swagger_ui_path))), "swagger")
+    app.mount("/static/swagger", StaticFiles(directory=site.SWAGGER_UI), name="swagger")
     app.mount(
         "/static", StaticFiles(directory=str(files("nervepath.web") / "static")), name="static"
     )
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> Response:
-        # Served from the installed swagger-ui-bundle: a clinic network may have no internet.
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="nervepath API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
-        )
-
     return app
+
+
+class HeadAsGet:
+    """ASGI middleware: HEAD answered wherever GET is (FastAPI routes take only the methods
+    they name, so ``HEAD /`` would be a 405): the GET's status and headers, without its body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 async def _log_request(
