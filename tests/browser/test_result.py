@@ -84,7 +84,7 @@ def test_the_result_names_the_condition_in_words_with_the_numbers_on_request(
     expect(page.get_by_role("heading", name="What might be causing it")).to_be_visible()
     expect(page.get_by_role("heading", name="What to do next")).to_be_visible()
     net = page.locator("section.safety-net")
-    expect(net.get_by_role("heading", name=re.compile("Get help the same day"))).to_be_visible()
+    expect(net.get_by_role("heading", name=re.compile("Get help straight away"))).to_be_visible()
     expect(net.locator("li")).to_have_count(6)
     expect(net.get_by_role("link", name="call 999")).to_have_attribute("href", "tel:999")
     _no_sideways_scroll(page)
@@ -149,4 +149,4 @@ def test_the_pdf_page_one_has_the_urgency_the_answer_and_what_to_do(
     assert "Most likely" in text and "Plantar fasciitis (left side)" in text
     assert "Medical name: plantar fasciitis" in text
     assert "Look after it at home" in text  # what to do
-    assert "Get help the same day" in text
+    assert "Get help straight away" in text

@@ -53,7 +53,7 @@ def test_the_top_answer_is_a_condition_with_its_medical_name(
     assert view.top is not None and view.top.clear and not view.emergency
     assert (view.top.site.condition, view.top.site.medical_name) == ("Sciatica", "L5 radiculopathy")
     assert view.top.site.side == "left"
-    assert view.top.source.url == "https://www.nhs.uk/conditions/sciatica/"
+    assert view.top.source.url == "http://111.wales.nhs.uk/encyclopaedia/s/article/sciatica/"
     words = [s.words for s in view.sites]
     assert words[0] == MOST_LIKELY and MOST_LIKELY not in words[1:]
     assert set(words[1:]) <= {"possible", "less likely"}
@@ -127,7 +127,7 @@ def test_pdf_page_one_has_the_urgency_the_answer_and_what_to_do(
     assert "Sciatica (left side) — a trapped or irritated nerve root in the lower back" in patient
     assert "Medical name: L5 radiculopathy" in patient
     assert re.sub(r"\s+", " ", ACTION["patient"][urgency]) in patient
-    assert "Get help the same day if you notice any of these" in patient
+    assert "Get help straight away if you notice any of these" in patient
     clinician = pdf_page_one(render_pdf(l5_doc, L5_STORY, shipped_kb, audience="clinician"))
     assert "Most likely L5 nerve root (left) — L5 radiculopathy" in clinician
     assert ACTION["clinician"][urgency] in clinician

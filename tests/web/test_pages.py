@@ -47,7 +47,7 @@ def test_a_self_check_ends_on_its_private_link(client: TestClient) -> None:
     assert re.fullmatch(r"/r/[\w-]{32,}", link)
     result = client.get(link)
     assert result.status_code == 200
-    assert "Get help the same day" in result.text  # the safety net on every result
+    assert "Get help straight away" in result.text  # the safety net on every result
     assert "What to do next" in result.text
     # Reachable by the link alone: a fresh browser with no session sees it too.
     with TestClient(client.app) as stranger:
