@@ -26,7 +26,8 @@ from nervepath.knowledge.model import KnowledgeBase
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 
 PARTS = {
-    "propagation": ("infer", "probabilities_all_absent"),
+    "posterior": ("infer",),
+    "origin_groups": ("probabilities_all_absent",),
     "explanations": ("explain",),
     "ranking": ("rank_questions",),
 }

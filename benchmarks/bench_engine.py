@@ -26,7 +26,7 @@ over all of them it times:
   child process killed after ``--pgmpy-case-timeout`` seconds;
 * with ``--network kb``, the full assessment as every door runs it (``Assessor.assess``:
   posterior, explanations of the top sites, ranked next questions, triage, advice), with
-  where its time goes (propagation, explanations, ranking, the rest);
+  where its time goes (posterior, origin groups, explanations, ranking, the rest);
 * for generated cases, ``rank_questions`` over every unanswered finding and ``explain``
   for all hidden nodes on ``--rank-cases`` cases.
 
@@ -522,7 +522,8 @@ def run(
 
 _ROWS = {
     "total": "full assessment",
-    "propagation": "  propagation (posterior, origin groups)",
+    "posterior": "  posterior (infer)",
+    "origin_groups": "  origin groups (P(all absent) per group)",
     "explanations": f"  explanations (top {TOP_SITES_EXPLAINED} sites)",
     "ranking": "  ranking (next questions)",
     "other": "  other (evidence, triage, advice)",
@@ -611,11 +612,12 @@ def _summary(report: dict[str, Any]) -> str:
     if slowest:
         lines += [
             "",
-            "slowest full assessments (ms: total = propagation + explanations + ranking + other):",
+            "slowest full assessments (ms: total = posterior + origin groups + explanations "
+            "+ ranking + other):",
         ]
         lines += [
-            f"  {c['total_ms']:8.0f} = {c['propagation_ms']:.0f} + {c['explanations_ms']:.0f} "
-            f"+ {c['ranking_ms']:.0f} + {c['other_ms']:.0f}  {c['id']}"
+            f"  {c['total_ms']:8.0f} = {c['posterior_ms']:.0f} + {c['origin_groups_ms']:.0f} + "
+            f"{c['explanations_ms']:.0f} + {c['ranking_ms']:.0f} + {c['other_ms']:.0f}  {c['id']}"
             for c in slowest
         ]
     load = report["machine"]["load_average"]
