@@ -16,11 +16,10 @@ import pytest
 
 from nervepath.engine.build import build_network
 from nervepath.engine.compiled import compile_network
-from nervepath.engine.divorce import divorce_parents
+from nervepath.engine.divorce import FULL_TABLE_MAX_CLIQUE, divorce_parents, largest_clique
 from nervepath.engine.export import to_bif, to_xmlbif
 from nervepath.engine.inference import infer
 from nervepath.engine.network import Network
-from nervepath.engine.triangulation import min_fill
 from nervepath.knowledge.model import KnowledgeBase
 from synthetic import random_network, realistic_cases
 
@@ -42,38 +41,11 @@ def _gum_marginals(engine: gum.LazyPropagation, network: Network, evidence: dict
     return np.array([engine.posterior(node.name)[1] for node in network.hidden])
 
 
-def _largest_clique(divorced: Network, evidence: dict[int, int]) -> int:
-    """Variables in the largest clique of a min-fill junction tree of what an exact engine
-    must keep for this evidence: the hidden nodes (the divorced findings' auxiliary nodes only
-    for observed findings; the rest are barren) and the families of the observed findings."""
-    n = len(divorced.hidden)
-    needed = set(range(n))
-    for index, node in enumerate(divorced.hidden):
-        if "__part" in node.name:
-            needed.discard(index)
-    stack = [p for f in evidence for p, _ in divorced.findings[f].parents]
-    while stack:
-        v = stack.pop()
-        if v not in needed:
-            needed.add(v)
-            stack.extend(p for p, _ in divorced.hidden[v].parents)
-    adj = [0] * n
-    families = [(v, [p for p, _ in divorced.hidden[v].parents]) for v in needed]
-    families += [(None, [p for p, _ in divorced.findings[f].parents]) for f in evidence]
-    for child, parents in families:
-        members = parents + ([child] if child is not None else [])
-        mask = sum(1 << m for m in members)
-        for m in members:
-            adj[m] |= mask & ~(1 << m)
-    alive = sum(1 << v for v in needed)
-    return max((nb.bit_count() + 1 for _, nb in min_fill(adj, alive)), default=0)
-
-
-# pyAgrum keeps every clique's table in full (8 bytes an entry), and its triangulation can do
-# worse than min-fill: an evidence set whose min-fill clique passes 22 variables can need
-# gigabytes there. Such evidence sets are exact in nervepath (its noisy-OR algebra never builds
-# those tables) but cannot be checked this way; at most a fifth of the cases may be left out.
-PYAGRUM_MAX_CLIQUE = 22
+# pyAgrum keeps every clique's table in full: an evidence set whose min-fill clique passes
+# FULL_TABLE_MAX_CLIQUE can need gigabytes there. Such evidence sets are exact in nervepath (its
+# noisy-OR algebra never builds those tables) but cannot be checked this way; at most a fifth
+# of the cases may be left out.
+PYAGRUM_MAX_CLIQUE = FULL_TABLE_MAX_CLIQUE
 CHECKED_AT_LEAST = 0.8
 
 
@@ -113,7 +85,7 @@ def test_exported_network_in_pyagrum_matches_nervepath(
     assert max(sum(1 for k in c.values() if k > 0) for c in cases) >= 15
     assert any(len(network.findings[f].states) > 2 for c in cases for f in c)
     divorced = divorce_parents(network)
-    feasible = [e for e in cases if _largest_clique(divorced, e) <= PYAGRUM_MAX_CLIQUE]
+    feasible = [e for e in cases if largest_clique(divorced, e) <= PYAGRUM_MAX_CLIQUE]
     assert len(feasible) >= CHECKED_AT_LEAST * len(cases), f"{len(feasible)} of {len(cases)}"
     worst = 0.0
     for evidence in feasible:

@@ -18,15 +18,24 @@ have at most seven parents).
 from __future__ import annotations
 
 from nervepath.engine.network import FindingNode, HiddenNode, Network
+from nervepath.engine.triangulation import min_fill
 
-__all__ = ["divorce_parents"]
+__all__ = ["FULL_TABLE_MAX_CLIQUE", "PART", "divorce_parents", "largest_clique"]
+
+PART = "__part"
+"""In the name of every auxiliary node: ``{finding}__part{level}_{group}``."""
+
+FULL_TABLE_MAX_CLIQUE = 22
+"""The largest min-fill clique (:func:`largest_clique`) an evidence set may need to be handed
+to an engine that keeps every clique's table in full, as pyAgrum does (8 bytes an entry). Its
+own triangulation can do worse than min-fill, and past this size a case can need gigabytes."""
 
 
 def divorce_parents(network: Network, *, max_parents: int = 8) -> Network:
     """An equivalent network in which every yes/no finding has at most ``max_parents`` parents.
 
     Auxiliary hidden nodes are appended after the original ones and named
-    ``{finding}__part{k}``; the original nodes keep their names and indices.
+    ``{finding}__part{level}_{group}``; the original nodes keep their names and indices.
     """
     if max_parents < 2:
         raise ValueError("max_parents must be at least 2")
@@ -43,7 +52,7 @@ def divorce_parents(network: Network, *, max_parents: int = 8) -> Network:
             grouped: list[tuple[int, float]] = []
             for start in range(0, len(parents), max_parents):
                 group = parents[start : start + max_parents]
-                name = f"{finding.name}__part{level}_{start // max_parents}"
+                name = f"{finding.name}{PART}{level}_{start // max_parents}"
                 hidden.append(HiddenNode(name, leak=0.0, parents=tuple(group)))
                 grouped.append((len(hidden) - 1, 1.0))
             parents = grouped
@@ -58,3 +67,34 @@ def divorce_parents(network: Network, *, max_parents: int = 8) -> Network:
             )
         )
     return Network(tuple(hidden), tuple(findings))
+
+
+def largest_clique(divorced: Network, evidence: dict[int, int]) -> int:
+    """Variables in the largest clique of a min-fill junction tree of what an exact engine
+    must keep for ``evidence`` (finding index → state) on a divorced network.
+
+    That is the hidden nodes (the auxiliary ones only above observed findings; the rest are
+    barren) and the families of the observed findings. A full-table engine such as pyAgrum
+    keeps ``2^size`` entries for such a clique, so this says which evidence sets it can
+    finish; nervepath's noisy-OR algebra never builds those tables.
+    """
+    n = len(divorced.hidden)
+    needed = {i for i, node in enumerate(divorced.hidden) if PART not in node.name}
+    stack = [p for f in evidence for p, _ in divorced.findings[f].parents]
+    while stack:
+        v = stack.pop()
+        if v not in needed:
+            needed.add(v)
+            stack.extend(p for p, _ in divorced.hidden[v].parents)
+    adj = [0] * n
+    families: list[tuple[int | None, list[int]]] = [
+        (v, [p for p, _ in divorced.hidden[v].parents]) for v in needed
+    ]
+    families += [(None, [p for p, _ in divorced.findings[f].parents]) for f in evidence]
+    for child, parents in families:
+        members = parents + ([child] if child is not None else [])
+        mask = sum(1 << m for m in members)
+        for m in members:
+            adj[m] |= mask & ~(1 << m)
+    alive = sum(1 << v for v in needed)
+    return max((nb.bit_count() + 1 for _, nb in min_fill(adj, alive)), default=0)
