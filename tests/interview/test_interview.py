@@ -410,7 +410,6 @@ def _tiny_to_screen(interview: Interview, side: str = "left") -> None:
         ({"max_questions": 0}, "max_questions"),
         ({"confident": 0.0}, "confident"),
         ({"min_gain": float("inf")}, "nothing_left"),
-        ({"change_floor": 2.0}, "nothing_left"),  # no answer is that likely to change it
     ],
 )
 def test_stop_rule(tiny: Assessor, options: dict[str, float], reason: str) -> None:
@@ -421,6 +420,14 @@ def test_stop_rule(tiny: Assessor, options: dict[str, float], reason: str) -> No
     assert [o.value for o in step.options] == ["bladder_dysfunction", "none"]  # the one sign
     done = interview.answer("none")
     assert done.kind == "done" and done.reason == reason
+
+
+def test_one_question_then_the_change_floor_may_stop_it(tiny: Assessor) -> None:
+    interview = Interview(tiny, change_floor=2.0)  # no answer is that likely to change it
+    _tiny_to_screen(interview)
+    assert interview.answer("none").kind == "question"  # MIN_QUESTIONS: one all the same
+    done = interview.answer("unknown")
+    assert done.kind == "done" and done.reason == "nothing_left"
 
 
 def test_interview_ends_within_max_questions(tiny: Assessor) -> None:

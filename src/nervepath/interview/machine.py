@@ -9,14 +9,19 @@ The flow (design.md, "The reasoning"; issue #16):
 2. where it hurts: the body map (``mark``, or a side and regions), then what it feels like in
    each marked place, one step per place ("What do you feel in the bottom of your left
    heel?"): ticked qualities become ``{quality}_{region}_{side}`` present, the others absent;
+   with one leg marked, nothing is felt on the other: its places are answered absent;
 3. every warning sign on one screen, "none of these" the usual answer: ticked ones present,
-   the rest absent. Warning signs are every finding with ``red_flag: true`` in this setting,
-   plus every finding an ``emergency`` rule of ``triage.yaml`` names by its id;
+   the rest absent. Warning signs are the catalogue's (``red_flag: true``, or enough alone
+   for an urgent or emergency rule of ``triage.yaml``), most urgent rule first; a graded one
+   (a clinician's MRC grade) is asked on its own after the screen;
 4. then one question at a time about the complaint, each naming its side in words: first,
    on the marked side(s), any finding whose answer alone would fire a further emergency rule
    (at most ``ESCALATION_BUDGET``), then the question with the highest expected information
-   gain about the lesion sites. A question about the unmarked leg is asked only if one of its
-   answers would change the top three or the urgency. The interview stops when no question
+   gain about the lesion sites. Places are asked on the body map only, never one by one
+   afterwards (``places_asked``: on the published cases a "no" to each unmarked place cost
+   top-3 accuracy), so these questions are about the complaint: what brings it on, how it
+   behaves. A question about the unmarked leg is asked only if one of its answers would
+   change the top three (sites of at least ``PLAUSIBLE``) or the urgency. It stops when no question
    among the most informative has a chance of at least ``change_floor`` of changing the top
    three or the urgency, when none is worth ``min_gain`` nats, at ``max_questions``, or when
    the person stops (thresholds chosen on the tuning half of the published cases only:
@@ -71,12 +76,17 @@ __all__ = [
     "Step",
 ]
 
-MAX_QUESTIONS: Final = 14
+# The stop rule's thresholds, chosen on the tuning half of the published cases only (both
+# silent modes; `nervepath evaluate tests/published/cases --interview`, README).
+MAX_QUESTIONS: Final = 12
 """Most questions asked one by one after the warning-sign screen."""
-MIN_GAIN: Final = 0.01
+MIN_GAIN: Final = 0.02
 """Nats: a question worth less than this about the sites is not asked."""
-CHANGE_FLOOR: Final = 0.05
+CHANGE_FLOOR: Final = 0.3
 """Stop when no question has at least this chance of changing the top three or the urgency."""
+MIN_QUESTIONS: Final = 1
+"""Questions asked after the screen before ``CHANGE_FLOOR`` may stop the interview: a result
+without one question about the complaint reads as careless (no cost on the tuning half)."""
 LOOKAHEAD: Final = 6
 """How many of the most informative questions are tried answer by answer for that chance."""
 PLAUSIBLE: Final = 0.05
@@ -189,7 +199,7 @@ class Interview:
         min_gain: float = MIN_GAIN,
         confident: float = 0.95,
         change_floor: float = CHANGE_FLOOR,
-        places_asked: bool = True,
+        places_asked: bool = False,
         state: Mapping[str, Any] | None = None,
         cache: StateCache[Any] | None = None,
     ) -> None:
@@ -628,11 +638,10 @@ class Interview:
         """The next question about the complaint, or the end (see the module's stop rule)."""
         entry = _Entry(state, d, Step("done", "end", "", reason="nothing_left"))
         sides = state.sides or SIDES
-        candidates = [
-            c
-            for c in self.assessor.candidates(self.setting, d.evidence)
-            if c not in state.answers and (self.places_asked or c not in self._place_findings)
+        unasked = [
+            c for c in self.assessor.candidates(self.setting, d.evidence) if c not in state.answers
         ]
+        candidates = [c for c in unasked if self.places_asked or c not in self._place_findings]
         # Only an abnormal answer brings a rule nearer: look again after the screen, after a
         # follow-up and after any answer but no or don't know (triage is slow to repeat).
         last = state.asked[-1] if state.asked else None
@@ -642,7 +651,7 @@ class Interview:
         ):
             triage_only = [n for n in self._triage_only if n not in state.answers]
             on_side = [
-                c for c in (*candidates, *triage_only) if self._instances[c].side in (None, *sides)
+                c for c in (*unasked, *triage_only) if self._instances[c].side in (None, *sides)
             ]
             escalating = self._escalating(d.evidence, on_side)
             if escalating:
@@ -675,7 +684,8 @@ class Interview:
             if chosen is None and (marked or change > 0):
                 chosen = score.finding
         entry = replace(entry, change=best_change)
-        if chosen is None or best_change < self.change_floor:
+        settled = best_change < self.change_floor and state.adaptive >= MIN_QUESTIONS
+        if chosen is None or settled:
             return entry
         return replace(entry, step=self._question(state, chosen, "adaptive"))
 
