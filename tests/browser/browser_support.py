@@ -52,3 +52,16 @@ def serving(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+START = ("me", "40 to 50", "female", "2 to 12 weeks", "gradually")
+"""The start's answers, by their labels: for me, 40 to 50, female, 2 to 12 weeks, gradually."""
+
+
+def to_body_map(page: Page, base_url: str, answers: tuple[str, ...] = START) -> None:
+    """Open the self-check and answer its start (one question a page): the body map is next."""
+    page.goto(f"{base_url}/self-check")
+    for label in answers:
+        page.get_by_label(label, exact=True).check()
+        page.get_by_role("button", name="Next").click()
+    page.wait_for_selector("#bodymap-form")

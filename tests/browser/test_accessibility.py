@@ -7,22 +7,34 @@ from collections.abc import Callable
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser_support import PASSWORD
+from browser_support import PASSWORD, to_body_map
 from playwright.sync_api import Browser, Page
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
-def _question(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/self-check")
+def _feelings(page: Page, base_url: str) -> None:
+    to_body_map(page, base_url)
     page.locator('.bodymap [data-instance="heel_left"]').first.click()
+    page.get_by_role("button", name="Next").click()
+
+
+def _warning_signs(page: Page, base_url: str) -> None:
+    _feelings(page, base_url)
     page.get_by_label("pain", exact=True).check()
     page.get_by_role("button", name="Next").click()
 
 
+def _question(page: Page, base_url: str) -> None:
+    _warning_signs(page, base_url)
+    page.get_by_label("none of these").check()
+    page.get_by_role("button", name="Next").click()
+
+
 def _emergency(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/self-check")
+    to_body_map(page, base_url)
     page.locator('.bodymap [data-instance="saddle"]').first.click()
+    page.get_by_role("button", name="Next").click()
     page.get_by_label("numbness").check()
     page.get_by_role("button", name="Next").click()
 
@@ -53,7 +65,10 @@ def _clinician_result(page: Page, base_url: str) -> None:
 
 PAGES: dict[str, Callable[[Page, str], None]] = {
     "start": lambda page, base: page.goto(f"{base}/") and None,
-    "body map": lambda page, base: page.goto(f"{base}/self-check") and None,
+    "about you": lambda page, base: page.goto(f"{base}/self-check") and None,
+    "body map": to_body_map,
+    "what is felt": _feelings,
+    "warning signs": _warning_signs,
     "question": _question,
     "emergency": _emergency,
     "self-check result": _result,

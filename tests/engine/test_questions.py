@@ -87,6 +87,30 @@ def test_gain_matches_brute_force(
         assert np.allclose(score.state_probabilities, probabilities, atol=1e-9)
 
 
+@settings(max_examples=60, deadline=None)
+@given(network_and_evidence(), st.data())
+def test_state_posteriors_match_brute_force(
+    case: tuple[Network, dict[int, int]], data: st.DataObject
+) -> None:
+    """Each state's ``P(t = 1 | e, f = k)``, as the interview reads them to see whether an
+    answer changes the leading targets."""
+    network, evidence = case
+    if brute_force(network, evidence)[1] == -math.inf:
+        return
+    node = st.integers(0, len(network.hidden) - 1)
+    targets = data.draw(st.lists(node, unique=True, min_size=1))
+    for score in rank_questions(network, evidence, targets=targets):
+        f = network.finding_index[score.finding]
+        assert len(score.state_posteriors) == len(network.findings[f].states)
+        for k, (p, given_k) in enumerate(
+            zip(score.state_probabilities, score.state_posteriors, strict=True)
+        ):
+            if p < 1e-9:
+                continue
+            marginals, _ = brute_force(network, {**evidence, f: k})
+            assert np.allclose(given_k, [marginals[t] for t in targets], atol=1e-7)
+
+
 def test_group_certainly_present() -> None:
     """A group made certain by the evidence adds no uncertainty before or after."""
     hidden = (

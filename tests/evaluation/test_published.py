@@ -22,6 +22,8 @@ from nervepath.evaluation.published import (
     load_published_cases,
 )
 from nervepath.evaluation.replay import body_map_places, replay
+from nervepath.interview.machine import MAX_QUESTIONS, Interview
+from nervepath.interview.start import age_band
 from nervepath.knowledge.model import KnowledgeBase
 
 ROOT = Path(__file__).parents[2]
@@ -205,19 +207,21 @@ def test_outside_cases_count_for_urgency_not_sites(
 
 
 def test_the_body_map_marks_the_places_the_case_names(shipped_kb: KnowledgeBase) -> None:
-    places, felt = body_map_places(
+    places = body_map_places(
         shipped_kb,
         {
             "pain_calf_left": "present",
             "numbness_heel_left": "present",
+            "pain_heel_left": "present",
             "pain_buttock_right": "absent",
             "back_pain": "present",
             "fever": "absent",
         },
     )
-    assert places == ["calf_left", "heel_left"] and felt == ["pain", "numbness"]
-    assert body_map_places(shipped_kb, {"back_pain": "present"}) == (["lower_back"], ["pain"])
-    assert body_map_places(shipped_kb, {"fever": "present"}) == ([], [])
+    # What is felt in each place, that place only.
+    assert places == {"calf_left": ["pain"], "heel_left": ["pain", "numbness"]}
+    assert body_map_places(shipped_kb, {"back_pain": "present"}) == {"lower_back": ["pain"]}
+    assert body_map_places(shipped_kb, {"fever": "present"}) == {}
 
 
 def test_replayed_interview_answers_from_the_case(
@@ -225,10 +229,16 @@ def test_replayed_interview_answers_from_the_case(
 ) -> None:
     case = next(c for c in published if c.diagnosis.site == "plantar_fascia")
     item = labelled(case, "self_check")
-    result = replay(Assessor(shipped_kb), item, "absent")
+    seen: list[Interview] = []
+    result = replay(Assessor(shipped_kb), item, "absent", trace=lambda i, _q: seen.append(i))
     assert result.places and result.ended in ("confident", "nothing_left", "max_questions")
-    assert result.warning_signs > 0 and result.questions >= result.warning_signs
+    # The warning-sign screen is one question, however many signs it lists.
+    assert result.warning_signs > 5 and 1 <= result.questions <= 1 + MAX_QUESTIONS
     assert result.full_rank is not None
+    interview = seen[-1]
+    assert interview.start["for_whom"] == "me"
+    age = item.case.patient.age
+    assert interview.start["age"] == ("unknown" if age is None else age_band(shipped_kb, age))
 
 
 def test_cli_scores_one_half_as_json() -> None:

@@ -14,6 +14,7 @@ from nervepath.assessment.service import Assessor
 from nervepath.errors import CaseError
 from nervepath.interview.machine import Interview, Step
 from nervepath.interview.terminal import parse_reply, run_interview
+from nervepath.knowledge.catalogue import findings_catalogue
 from nervepath.knowledge.model import KnowledgeBase
 
 
@@ -27,44 +28,153 @@ def tiny(tiny_kb: KnowledgeBase) -> Assessor:
     return Assessor(tiny_kb)
 
 
+START = ("me", "40_to_50", "female", "2_to_12_weeks", "gradual")
+
+
+def _start(interview: Interview, answers: tuple[str, ...] = START) -> None:
+    for value in answers:
+        assert interview.step.phase == "start"
+        interview.answer(value)
+
+
 def _l5_body_map(interview: Interview) -> None:
+    if interview.setting == "self_check":
+        _start(interview)
     interview.answer("left")
     interview.answer("lateral_leg", "dorsum_of_foot")
-    interview.answer("pain", "numbness")
+    while interview.step.kind == "feelings":
+        interview.answer("pain", "numbness")
 
 
-def _answer_warning_signs(interview: Interview, value: str = "absent") -> list[str]:
-    asked = []
-    while interview.step.kind == "question" and interview.step.phase == "warning_signs":
-        asked.append(interview.step.finding or "")
-        interview.answer(value)
-    return asked
+def _screen(interview: Interview, *ticked: str) -> Step:
+    assert interview.step.kind == "warning_signs"
+    return interview.answer(*(ticked or ["none"]))
 
 
-# ── where it hurts ──────────────────────────────────────────────────────────────────────────
+# ── the start ───────────────────────────────────────────────────────────────────────────────
 
 
-def test_body_map_answers_quality_region_side(shipped: Assessor) -> None:
+def test_the_start_asks_who_age_sex_how_long_and_how_it_started(
+    shipped: Assessor, shipped_kb: KnowledgeBase
+) -> None:
     interview = Interview(shipped)
+    kinds = []
+    for value in ("someone_else", "71_and_over", "male", "over_3_months", "sudden"):
+        kinds.append(interview.step.kind)
+        assert not interview.step.multiple and interview.step.options[0].value != "unknown"
+        interview.answer(value)
+    assert kinds == ["for_whom", "age", "sex", "duration", "onset"]
+    assert interview.step.kind == "side"  # then the body map
+    # The age bands are the knowledge base's own: each answers every age finding exactly.
+    assert interview.answers == {
+        "age_under_40": "absent",
+        "age_over_50": "present",
+        "age_over_70": "present",
+        "onset_within_2_weeks": "absent",
+        "symptoms_over_3_months": "present",
+        "sudden_onset": "present",
+    }
+    assert interview.start["for_whom"] == "someone_else"  # kept, and sent back
+    assert interview.state_document()["start"]["for_whom"] == "someone_else"
+    assert interview.case_document()["patient"] == {"sex": "male"}
+    assert interview.case().patient.sex == "male"
+
+
+def test_the_start_may_be_left_unsaid(shipped: Assessor) -> None:
+    interview = Interview(shipped)
+    interview.answer("me")
+    ages = [o.value for o in interview.step.options]
+    assert ages == ["under_40", "40_to_50", "51_to_70", "71_and_over", "unknown"]
+    for _ in range(4):
+        interview.answer("unknown")
+    assert interview.answers == {} and interview.case_document()["patient"] == {}
     assert interview.step.kind == "side"
-    assert [o.value for o in interview.step.options] == ["left", "right", "both"]
+
+
+def test_a_clinician_interview_has_no_start(shipped: Assessor) -> None:
+    assert Interview(shipped, setting="clinician").step.kind == "side"
+
+
+def test_a_resumed_start_is_checked(shipped: Assessor) -> None:
+    with pytest.raises(CaseError, match="state › start › age: 'ninety'"):
+        Interview(shipped, state={"start": {"age": "ninety"}})
+
+
+# ── where it hurts, and what it feels like in each place ────────────────────────────────────
+
+
+def test_body_map_then_what_is_felt_in_each_place(shipped: Assessor) -> None:
+    interview = Interview(shipped)
+    _start(interview, ("me", "unknown", "unknown", "unknown", "unknown"))
     interview.answer("both")
     regions = interview.step
     assert regions.kind == "regions" and regions.multiple
     groups = [o.group for o in regions.options]
     assert groups == sorted(groups, key=["foot", "ankle", "leg", "knee", "thigh", "hip",
                                          "pelvis", "back"].index)  # fmt: skip
-    assert {"heel", "lateral_leg", "saddle", "lower_back"} <= {o.value for o in regions.options}
     interview.answer("heel", "lower_back")
-    qualities = [o.value for o in interview.step.options]
-    assert "pain" in qualities and "weakness" not in qualities  # no weakness of heel or back
-    interview.answer("pain")
-    assert interview.answers == {
-        "pain_heel_left": "present",
-        "pain_heel_right": "present",
-        "pain_lower_back": "present",
-        "back_pain": "present",  # worded the same as pain_lower_back: one answer
-    }
+    texts = []
+    while interview.step.kind == "feelings":
+        step = interview.step
+        texts.append(step.text)
+        assert step.multiple and "weakness" not in [o.value for o in step.options]
+        interview.answer("numbness" if step.place == "heel_right" else "pain")
+    assert texts == [
+        "What do you feel in the bottom of your left heel? Choose all that apply.",
+        "What do you feel in the bottom of your right heel? Choose all that apply.",
+        "What do you feel in your lower back? Choose all that apply.",
+    ]
+    answers = interview.answers
+    assert answers["pain_heel_left"] == "present" and answers["numbness_heel_left"] == "absent"
+    assert answers["numbness_heel_right"] == "present" and answers["pain_heel_right"] == "absent"
+    assert answers["pain_lower_back"] == answers["back_pain"] == "present"  # worded the same
+    assert interview.step.kind == "warning_signs"
+
+
+def test_mark_takes_what_is_felt_in_each_place(shipped: Assessor) -> None:
+    interview = Interview(shipped, setting="clinician")
+    interview.mark(["heel_left", "calf_right"], {"heel_left": ["pain"], "calf_right": ["numbness"]})
+    answers = interview.answers
+    assert answers["pain_heel_left"] == "present" and answers["numbness_calf_right"] == "present"
+    assert answers["pain_calf_right"] == "absent" and "pain_heel_right" not in answers
+    assert interview.step.kind == "warning_signs"
+
+
+def test_mark_asks_next_for_places_without_feelings(shipped: Assessor) -> None:
+    interview = Interview(shipped)
+    _start(interview)
+    step = interview.mark(["heel_left", "calf_left"], {"heel_left": ["pain"]})
+    assert step.kind == "feelings" and step.place == "calf_left"
+    # One leg marked: nothing is felt on the other, so its places are never asked one by one.
+    answers = interview.answers
+    assert answers["pain_heel_right"] == answers["numbness_calf_right"] == "absent"
+    assert "pain_calf_left" not in answers  # the marked leg's places wait for their answer
+    assert step.text == "What do you feel in the back of your left lower leg (your calf)? " \
+        "Choose all that apply."  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("places", "felt", "message"),
+    [
+        (["heel_left"], {"calf_left": ["pain"]}, "qualities › calf_left: not a marked place"),
+        (["heel_left"], {"heel_left": ["itch"]}, "qualities › heel_left: 'itch' is not one of"),
+        (["heel_left"], {"heel_left": []}, "qualities › heel_left: choose at least one"),
+        (["heal_left"], {}, "regions: 'heal_left' is not a body-map region"),
+        ([], {}, "regions: mark at least one place"),
+    ],
+)
+def test_mark_errors_name_the_field(
+    shipped: Assessor, places: list[str], felt: dict[str, list[str]], message: str
+) -> None:
+    interview = Interview(shipped)
+    with pytest.raises(CaseError, match=re.escape(message)):
+        interview.mark(places, felt)
+
+
+def test_a_plain_list_of_feelings_applies_to_every_place(shipped: Assessor) -> None:
+    interview = Interview(shipped, setting="clinician")
+    interview.mark(["heel_left", "calf_left"], ["pain"])
+    assert interview.answers["pain_heel_left"] == interview.answers["pain_calf_left"] == "present"
 
 
 def test_bad_answers_are_rejected_and_change_nothing(shipped: Assessor) -> None:
@@ -72,25 +182,35 @@ def test_bad_answers_are_rejected_and_change_nothing(shipped: Assessor) -> None:
     with pytest.raises(CaseError, match="'middle' is not an answer"):
         interview.answer("middle")
     with pytest.raises(CaseError, match="choose one answer"):
-        interview.answer("left", "right")
+        interview.answer("me", "someone_else")
+    _start(interview)
     interview.answer("left")
     with pytest.raises(CaseError, match="did you mean lateral_leg"):
         interview.answer("lateral_leggg")
-    assert interview.step.kind == "regions" and interview.answers == {}
+    assert interview.step.kind == "regions" and set(interview.answers) <= {
+        "age_under_40", "age_over_50", "age_over_70", "onset_within_2_weeks",
+        "symptoms_over_3_months", "sudden_onset",
+    }  # fmt: skip
 
 
-# ── warning signs first ─────────────────────────────────────────────────────────────────────
+# ── warning signs on one screen ─────────────────────────────────────────────────────────────
 
 
-def test_red_flags_are_asked_first_cauda_equina_first(
+def test_warning_signs_on_one_screen_none_of_these_answers_all(
     shipped: Assessor, shipped_kb: KnowledgeBase
 ) -> None:
     interview = Interview(shipped)
     _l5_body_map(interview)
-    assert interview.step.phase == "warning_signs"
-    # Saddle numbness is derived from the body map's regions, yet it is a warning sign.
-    assert interview.step.finding == "numbness_saddle" and interview.step.red_flag
-    asked = _answer_warning_signs(interview)
+    screen = interview.step
+    assert screen.kind == "warning_signs" and screen.multiple and screen.red_flag
+    values = [o.value for o in screen.options]
+    assert values[-1] == "none" and screen.exclusive == "none"
+    assert values[:3] == ["numbness_saddle", "pins_and_needles_saddle", "tingling_saddle"]
+    assert "foot_drop_left" in values and "foot_drop_right" not in values
+    assert "pain_lower_back" not in values  # its twin back_pain is there
+    assert "onset_within_2_weeks" not in values  # the start answered it
+    labels = {o.value: o.label for o in screen.options}
+    assert labels["foot_drop_left"].startswith("When you walk, does your left foot slap down")
     flagged = {
         i.name
         for i in shipped_kb.finding_instances
@@ -98,13 +218,23 @@ def test_red_flags_are_asked_first_cauda_equina_first(
         and "self_check" in shipped_kb.findings[i.id].settings
         and i.side in (None, "left")
     }
+    with pytest.raises(CaseError, match="none of these"):
+        interview.answer("none", "fever")
+    _screen(interview)
     assert flagged <= set(interview.answers)
-    assert asked[:3] == ["numbness_saddle", "pins_and_needles_saddle", "tingling_saddle"]
-    assert "foot_drop_left" in asked and "foot_drop_right" not in asked
-    assert "pain_lower_back" not in asked  # answered with its twin back_pain
-    assert interview.step.kind in ("question", "done")
-    assert interview.step.phase != "warning_signs"
+    assert all(interview.answers[v] == "absent" for v in values[:-1])
     assert interview.warning_signs_unanswered() == ()
+    assert interview.step.kind in ("question", "done") and interview.step.phase != "warning_signs"
+    assert interview.step.number == 2  # the screen counts as one question
+
+
+def test_ticked_signs_are_present_the_others_absent(shipped: Assessor) -> None:
+    interview = Interview(shipped)
+    _l5_body_map(interview)
+    _screen(interview, "history_of_cancer", "significant_trauma")
+    answers = interview.answers
+    assert answers["history_of_cancer"] == answers["significant_trauma"] == "present"
+    assert answers["fever"] == answers["numbness_saddle"] == "absent"
 
 
 def test_rules_asked_later_add_no_warning_signs(
@@ -116,10 +246,10 @@ def test_rules_asked_later_add_no_warning_signs(
     assert {"compartment_syndrome", "suspected_achilles_rupture"} <= later
     interview = Interview(shipped)
     _l5_body_map(interview)
-    asked = set(_answer_warning_signs(interview))
+    listed = {o.value for o in interview.step.options}
     for name in ("pain_out_of_proportion_left", "calf_swollen_left", "thoracic_back_pain"):
-        assert name not in asked
-    assert "history_of_cancer" in asked  # a red flag itself, asked first whatever its rule
+        assert name not in listed
+    assert "history_of_cancer" in listed  # a red flag itself, listed whatever its rule
 
 
 @pytest.mark.parametrize(
@@ -135,27 +265,22 @@ def test_cauda_equina_answer_shows_emergency_at_once(
 ) -> None:
     interview = Interview(shipped)
     _l5_body_map(interview)
-    while interview.step.finding != finding:
-        interview.answer("absent")
-    step = interview.answer("present")
+    step = _screen(interview, finding)
     assert step.kind == "emergency"
     assert rule in {a.id for a in step.alerts}
     assert "emergency department" in step.text
     assert all("emergency department" in a.plain for a in step.alerts)
     assert [o.value for o in step.options] == ["continue", "stop"]
-    # Continuing goes back to the warning signs; the same emergency is not shown again.
+    # Continuing goes on to the questions; the same emergency is not shown again.
     after = interview.answer("continue")
-    assert after.kind == "question" and after.phase == "warning_signs"
+    assert after.kind in ("question", "done") and after.phase != "warning_signs"
     assert interview.progress().urgency == "emergency"
-    interview.answer("absent")
-    assert interview.step.kind != "emergency"
 
 
 def test_stopping_at_an_emergency_keeps_it_in_the_assessment(shipped: Assessor) -> None:
     interview = Interview(shipped)
-    interview.answer("both")
-    interview.answer("saddle", "calf")
-    step = interview.answer("numbness")  # the body map alone: numb saddle area
+    _start(interview)
+    step = interview.mark(["saddle", "calf_left"], {"saddle": ["numbness"], "calf_left": ["pain"]})
     assert step.kind == "emergency"
     assert "ces_saddle_sensory_change" in {a.id for a in step.alerts}
     done = interview.answer("stop")
@@ -169,41 +294,72 @@ def test_stopping_at_an_emergency_keeps_it_in_the_assessment(shipped: Assessor) 
 def test_back_from_an_emergency_undoes_the_answer_that_raised_it(shipped: Assessor) -> None:
     interview = Interview(shipped)
     _l5_body_map(interview)
-    interview.answer("present")  # numbness_saddle
+    _screen(interview, "numbness_saddle")
     assert interview.step.kind == "emergency"
     step = interview.back()
-    assert step.finding == "numbness_saddle"
+    assert step.kind == "warning_signs"
     assert "numbness_saddle" not in interview.answers
     assert interview.progress().urgency != "emergency"
 
 
-def test_one_answer_from_an_emergency_is_asked_first(shipped: Assessor) -> None:
-    """Back pain with symptoms in both legs: a new deficit would make it suspected cauda
-    equina, so a deficit question comes before the most informative one."""
+@pytest.mark.parametrize("pain", ["back_pain", "pain_buttock_left"])
+def test_one_answer_from_an_emergency_is_asked_first(shipped: Assessor, pain: str) -> None:
+    """A fever: back or buttock pain with it would be an emergency (a spinal infection), so
+    those are asked next, before the most informative question; they are not on the screen,
+    which lists only the warning signs themselves."""
     interview = Interview(shipped)
-    interview.answer("left")
-    interview.answer("calf")
-    interview.answer("pain")
-    while interview.step.phase == "warning_signs":
-        finding = interview.step.finding
-        present = finding in ("back_pain", "bilateral_leg_symptoms")
-        interview.answer("present" if present else "absent")
+    _start(interview)
+    interview.mark(["calf_left"], {"calf_left": ["pain"]})
+    assert "back_pain" not in {o.value for o in interview.step.options}
+    _screen(interview, "fever")
+    asked = []
+    while interview.step.phase == "follow_up" and interview.step.finding != pain:
+        asked.append(interview.step.finding)
+        interview.answer("absent")
     step = interview.step
-    assert step.phase == "follow_up" and step.finding is not None
-    assert step.side in (None, "left", "right")
-    assert interview.answer("present").kind == "emergency"
+    assert step.phase == "follow_up" and step.finding == pain
+    assert step.side in (None, "left")
+    after = interview.answer("present")
+    assert after.kind == "emergency"
+    assert "fever_with_back_pain" in {a.id for a in after.alerts}
 
 
-def test_fever_with_back_pain_is_an_emergency_at_once(shipped: Assessor) -> None:
+# ── the questions about the complaint ───────────────────────────────────────────────────────
+
+
+def test_every_question_about_one_leg_names_it_and_no_two_read_the_same(
+    shipped: Assessor, shipped_kb: KnowledgeBase
+) -> None:
     interview = Interview(shipped)
-    interview.answer("left")
-    interview.answer("calf")
-    interview.answer("pain")
-    while interview.step.phase == "warning_signs":
-        finding = interview.step.finding
-        interview.answer("present" if finding in ("fever", "back_pain") else "absent")
-    assert interview.step.kind == "emergency"
-    assert "fever_with_back_pain" in {a.id for a in interview.step.alerts}
+    texts: dict[str, set[str]] = {}
+    for name, (plain, _) in interview._texts.items():
+        side = interview._instances[name].side
+        if side is not None:
+            assert side in plain.lower(), plain
+        texts.setdefault(plain, set()).add(name)
+    # Only twins (the same question under two ids) share words, and they share the answer.
+    assert all(len(v) == 1 or set(interview._twins[next(iter(v))]) for v in texts.values())
+
+
+@pytest.mark.parametrize("places", [{"heel_left": ["pain"]}, {"calf_right": ["pain", "numbness"]}])
+def test_an_interview_names_sides_and_never_repeats_a_question(
+    shipped: Assessor, shipped_kb: KnowledgeBase, places: dict[str, list[str]]
+) -> None:
+    catalogue = {row["id"]: row["red_flag"] for row in findings_catalogue(shipped_kb)}
+    interview = Interview(shipped)
+    _start(interview)
+    interview.mark(list(places), places)
+    _screen(interview)
+    seen: list[str] = []
+    while interview.step.kind == "question":
+        step = interview.step
+        seen.append(step.text)
+        if step.side is not None:
+            assert f"{step.side} " in step.text.lower(), step.text
+        assert step.red_flag == catalogue[step.finding or ""]  # as the catalogue marks it
+        interview.answer("absent" if len(seen) % 2 else "unknown")
+    assert len(seen) == len(set(seen))
+    assert len(seen) <= interview.max_questions
 
 
 # ── back, don't know, stop ──────────────────────────────────────────────────────────────────
@@ -214,22 +370,20 @@ def test_back_undoes_one_answer_at_a_time(shipped: Assessor) -> None:
     with pytest.raises(CaseError, match="nothing to go back to"):
         interview.back()
     _l5_body_map(interview)
+    _screen(interview)
     first = interview.step
     interview.answer("absent")
-    second = interview.step
-    assert second.finding != first.finding and first.finding in interview.answers
+    assert first.finding in interview.answers
     assert interview.back() == first
     assert first.finding not in interview.answers
-    assert interview.back().kind == "qualities"
-    assert interview.answers == {}
-    interview.back()
-    interview.back()
-    assert interview.step.kind == "side" and not interview.can_go_back
+    assert interview.back().kind == "warning_signs"
+    assert interview.back().kind == "feelings"
 
 
 def test_dont_know_changes_nothing(shipped: Assessor) -> None:
     interview = Interview(shipped)
     _l5_body_map(interview)
+    _screen(interview)
     before = interview.progress()
     case_before = interview.assessor.differential(interview.case())
     first = interview.step.finding
@@ -240,7 +394,14 @@ def test_dont_know_changes_nothing(shipped: Assessor) -> None:
     assert case_after.sites == case_before.sites and case_after.origin == case_before.origin
     assert after.leading_probability == before.leading_probability
     assert interview.step.finding != first  # asked once only
-    assert first in interview.warning_signs_unanswered()  # but a red flag left unchecked
+
+
+def _tiny_to_screen(interview: Interview, side: str = "left") -> None:
+    while interview.step.phase == "start":
+        interview.answer(interview.step.options[-1].value)
+    interview.answer(side)
+    interview.answer("first_web_space")
+    interview.answer("numbness")
 
 
 @pytest.mark.parametrize(
@@ -253,25 +414,32 @@ def test_dont_know_changes_nothing(shipped: Assessor) -> None:
 )
 def test_stop_rule(tiny: Assessor, options: dict[str, float], reason: str) -> None:
     interview = Interview(tiny, **options)  # type: ignore[arg-type]
-    interview.answer("left")
-    interview.answer("first_web_space")
-    interview.answer("numbness")
-    assert interview.step.finding == "bladder_dysfunction"  # the fixture's one red flag
-    done = interview.answer("absent")
+    _tiny_to_screen(interview)
+    step = interview.step
+    assert step.kind == "warning_signs"
+    assert [o.value for o in step.options] == ["bladder_dysfunction", "none"]  # the one sign
+    done = interview.answer("none")
     assert done.kind == "done" and done.reason == reason
 
 
+def test_one_question_then_the_change_floor_may_stop_it(tiny: Assessor) -> None:
+    interview = Interview(tiny, change_floor=2.0)  # no answer is that likely to change it
+    _tiny_to_screen(interview)
+    assert interview.answer("none").kind == "question"  # MIN_QUESTIONS: one all the same
+    done = interview.answer("unknown")
+    assert done.kind == "done" and done.reason == "nothing_left"
+
+
 def test_interview_ends_within_max_questions(tiny: Assessor) -> None:
-    interview = Interview(tiny, max_questions=3)
-    interview.answer("right")
-    interview.answer("first_web_space", "dorsum_of_foot")
-    interview.answer("numbness")
+    interview = Interview(tiny, max_questions=3, change_floor=0.0)
+    _tiny_to_screen(interview, "right")
+    interview.answer("none")
     count = 0
     while interview.step.kind == "question":
-        interview.answer("present" if interview.step.phase == "adaptive" else "absent")
+        interview.answer("present")
         count += 1
     assert interview.step.reason in ("max_questions", "confident", "nothing_left")
-    assert count <= 1 + 3  # the red flag, then at most max_questions
+    assert count <= 3
     assert interview.assessment().answers == {
         k: v for k, v in interview.answers.items() if v != "unknown"
     }
@@ -295,12 +463,16 @@ def test_clinician_questions_offer_grades(shipped: Assessor) -> None:
     _l5_body_map(interview)
     signs = interview.warning_signs()
     assert "reduced_anal_tone" in signs and "strength_great_toe_extension_left" in signs
+    listed = [o.value for o in interview.step.options]
+    assert "reduced_anal_tone" in listed
+    assert "strength_great_toe_extension_left" not in listed  # graded: asked on its own
+    _screen(interview)
     while interview.step.finding != "strength_great_toe_extension_left":
-        graded = interview.step.options[0].value == "5"
-        interview.answer("5" if graded else "absent")
+        assert interview.step.phase == "warning_signs"
+        interview.answer("5")
     step = interview.step
     assert [o.value for o in step.options] == ["5", "4", "3", "2", "1", "0", "unknown"]
-    assert step.text != step.plain  # the clinician's wording, with the plain one alongside
+    assert step.text.startswith("Left side: ")
     assert interview.answer("2").kind == "emergency"  # MRC ≤ 2: severe motor deficit
 
 
@@ -310,7 +482,16 @@ def test_clinician_questions_offer_grades(shipped: Assessor) -> None:
 def _step(kind: str, values: list[str]) -> Step:
     from nervepath.interview.machine import Option
 
-    return Step(kind, "body_map", "", tuple(Option(v, v) for v in values))  # type: ignore[arg-type]
+    phase = "start" if kind in ("for_whom", "age") else "body_map"
+    multiple = kind in ("regions", "feelings", "warning_signs")
+    return Step(
+        kind,  # type: ignore[arg-type]
+        phase,  # type: ignore[arg-type]
+        "",
+        tuple(Option(v, v) for v in values),
+        multiple=multiple,
+        exclusive="none" if kind == "warning_signs" else None,
+    )
 
 
 def test_parse_reply() -> None:
@@ -331,9 +512,18 @@ def test_parse_reply() -> None:
     with pytest.raises(ValueError, match="1 to 3"):
         parse_reply(regions, "4")
     assert parse_reply(_step("side", ["left", "right", "both"]), "3") == ["both"]
+    assert parse_reply(_step("age", ["under_40", "40_to_50", "unknown"]), "2") == ["40_to_50"]
+    with pytest.raises(ValueError, match="number from 1 to 2"):
+        parse_reply(_step("for_whom", ["me", "someone_else"]), "3")
+    signs = _step("warning_signs", ["fever", "numbness_saddle", "none"])
+    assert parse_reply(signs, "0") == parse_reply(signs, "none") == ["none"]
+    assert parse_reply(signs, "2 1") == ["numbness_saddle", "fever"]
     assert parse_reply(_step("emergency", ["continue", "stop"]), "s") == ["stop"]
     with pytest.raises(ValueError, match="please type"):
         parse_reply(yes_no, "   ")
+
+
+_TERMINAL_START = ["1", "2", "1", "2", "2"]  # me, 40 to 50, female, 2 to 12 weeks, gradually
 
 
 def _words(output: str) -> str:
@@ -357,11 +547,14 @@ def _run(kb: KnowledgeBase, lines: list[str], save: Path | None = None) -> tuple
 
 
 def test_terminal_re_asks_on_bad_input_and_ends_on_eof(shipped_kb: KnowledgeBase) -> None:
-    status, output = _run(shipped_kb, ["middle", "1", "99", "17 1", "2 1", "perhaps", "b"])
+    lines = ["x", *_TERMINAL_START, "middle", "1", "99", "17 1", "2 1", "1", "perhaps"]
+    status, output = _run(shipped_kb, lines)
     assert status == 0
+    assert "Sorry, I did not understand that: type a number from 1 to 2" in output
     assert "Sorry, I did not understand that: type 1 (left), 2 (right) or 3 (both)" in output
     assert "'99' is not on the list" in output
-    assert "type y (yes), n (no) or d (don't know)" in output
+    assert "'perhaps' is not on the list" in output
+    assert "What do you feel in the outer side of your left lower leg?" in output
     assert "end of input" in output and "Traceback" not in output
     assert "Not checked" in output  # the warning signs were never answered
     assert "a leg getting weaker quickly, or a foot turning cold and pale." in _words(output)
@@ -371,7 +564,8 @@ def test_terminal_shows_the_emergency_before_the_next_question(
     shipped_kb: KnowledgeBase, tmp_path: Path
 ) -> None:
     save = tmp_path / "case.json"
-    status, output = _run(shipped_kb, ["1", "17 1", "1 2", "y", "s"], save=save)
+    lines = [*_TERMINAL_START, "1", "17 1", "1 2", "1 2", "1", "s"]  # the screen: saddle numb
+    status, output = _run(shipped_kb, lines, save=save)
     assert status == 0
     emergency = output.index("EMERGENCY: go to an emergency department (A&E) now")
     assert "Stopped after the emergency warning." in output[emergency:]
@@ -385,7 +579,7 @@ def test_terminal_shows_the_emergency_before_the_next_question(
 
 def test_terminal_ctrl_c_cancels_without_a_traceback(shipped_kb: KnowledgeBase) -> None:
     console = Console(file=io.StringIO(), width=100, color_system=None)
-    replies = iter(["1", "31", "2"])  # the saddle area feels numb: an emergency
+    replies = iter([*_TERMINAL_START, "1", "31", "2"])  # the saddle area feels numb
 
     def read(prompt: str) -> str:
         try:

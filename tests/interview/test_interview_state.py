@@ -11,6 +11,12 @@ _STATES = st.builds(
     State,
     sides=st.one_of(st.none(), st.sampled_from([("left",), ("right",), ("left", "right")])),
     regions=st.one_of(st.none(), st.tuples(st.sampled_from(["heel", "shin", "saddle"]))),
+    start=st.dictionaries(st.sampled_from(["for_whom", "age"]), st.sampled_from(["me", "unknown"])),
+    places=st.one_of(st.none(), st.tuples(st.sampled_from(["heel_left", "saddle"]))),
+    felt=st.dictionaries(
+        st.sampled_from(["heel_left", "saddle"]), st.tuples(st.sampled_from(["pain", "numbness"]))
+    ),
+    screen=st.tuples(st.sampled_from(["fever", "numbness_saddle"])),
     answers=st.dictionaries(
         st.sampled_from(["fever", "numbness_heel_left", "strength_toe_flexion_right"]),
         st.sampled_from(["present", "absent", "unknown", "4"]),

@@ -154,34 +154,65 @@ def test_unknown_paths_and_methods_use_the_same_shape(
 
 
 # ── the stateless interview ────────────────────────────────────────────────────────────────
+def _started(client: TestClient) -> dict[str, Any]:
+    """Through the start: for me, 51 to 70, female, under 2 weeks, gradually."""
+    body = client.post("/api/interview", json={}).json()
+    assert body["step"]["kind"] == "for_whom" and body["assessment"] is None
+    for value in ("me", "51_to_70", "female", "under_2_weeks", "gradual"):
+        body = client.post(
+            "/api/interview", json={"state": body["state"], "action": "answer", "values": [value]}
+        ).json()
+    assert body["step"]["kind"] == "side"
+    assert body["state"]["start"]["for_whom"] == "me"
+    return body
+
+
 def test_interview_runs_statelessly_to_a_result(client: TestClient) -> None:
-    start = client.post("/api/interview", json={}).json()
-    assert start["step"]["kind"] == "side"
-    assert start["assessment"] is None
+    start = _started(client)
+    assert start["state"]["answers"]["age_over_50"] == "present"
     marked = client.post(
         "/api/interview",
         json={
             "state": start["state"],
             "action": "mark",
             "regions": ["first_web_space_left", "lateral_leg_left"],
-            "qualities": ["numbness", "pain"],
+            "qualities": {"first_web_space_left": ["numbness"], "lateral_leg_left": ["pain"]},
         },
     ).json()
     step = marked["step"]
-    assert step["kind"] == "question"
-    assert step["phase"] == "warning_signs"  # the warning signs come first
-    assert marked["state"]["answers"]["numbness_first_web_space_left"] == "present"
-    assert "numbness_first_web_space_right" not in marked["state"]["answers"]
+    assert step["kind"] == "warning_signs" and step["multiple"] and step["exclusive"] == "none"
+    answers = marked["state"]["answers"]
+    assert answers["numbness_first_web_space_left"] == "present"
+    assert answers["pain_lateral_leg_left"] == "present"
+    assert answers["pain_first_web_space_left"] == "absent"  # not ticked for that place
+    assert answers["numbness_first_web_space_right"] == "absent"  # the other leg: nothing felt
+    screened = client.post(
+        "/api/interview", json={"state": marked["state"], "action": "answer", "values": ["none"]}
+    ).json()
+    assert screened["state"]["answers"]["numbness_saddle"] == "absent"
+    question = screened["step"]
+    assert question["kind"] == "question" and question["number"] == 2
     answered = client.post(
         "/api/interview",
-        json={"state": marked["state"], "action": "answer", "values": ["absent"]},
+        json={"state": screened["state"], "action": "answer", "values": ["absent"]},
     ).json()
-    assert answered["state"]["answers"][step["finding"]] == "absent"
-    assert answered["step"]["finding"] != step["finding"]
+    assert answered["state"]["answers"][question["finding"]] == "absent"
+    assert answered["step"]["text"] != question["text"]
     done = client.post("/api/interview", json={"state": answered["state"], "action": "quit"})
     result = done.json()
     assert result["step"]["kind"] == "done"
     assert result["assessment"]["sites"][0]["side"] == "left"
+
+
+def test_interview_asks_what_is_felt_in_each_place_left_out(client: TestClient) -> None:
+    start = _started(client)
+    marked = client.post(
+        "/api/interview",
+        json={"state": start["state"], "action": "mark", "regions": ["heel_right"]},
+    ).json()
+    step = marked["step"]
+    assert step["kind"] == "feelings" and step["place"] == "heel_right"
+    assert step["text"].startswith("What do you feel in the bottom of your right heel?")
 
 
 def test_interview_errors_are_422(client: TestClient) -> None:
@@ -192,16 +223,23 @@ def test_interview_errors_are_422(client: TestClient) -> None:
     assert "is not an answer here" in _error(wrong, 422, "invalid_case")["message"]
     bad_state = client.post("/api/interview", json={"state": {"adaptive": -1}, "action": "quit"})
     assert _error(bad_state, 422, "invalid_case")["fields"][0]["field"] == "state.adaptive"
-    bad_region = client.post(
-        "/api/interview",
-        json={
-            "state": start["state"],
-            "action": "mark",
-            "regions": ["elbow_left"],
-            "qualities": ["pain"],
-        },
-    )
+    started = _started(client)
+
+    def mark(regions: list[str], qualities: dict[str, list[str]]) -> Any:
+        body = {"state": started["state"], "action": "mark", "regions": regions}
+        return client.post("/api/interview", json={**body, "qualities": qualities})
+
+    bad_region = mark(["elbow_left"], {"elbow_left": ["pain"]})
     assert "elbow_left" in _error(bad_region, 422, "invalid_case")["message"]
+    stray = mark(["heel_left"], {"calf_left": ["pain"]})
+    message = _error(stray, 422, "invalid_case")["message"]
+    assert "qualities › calf_left: not a marked place" in message
+    marked = mark(["heel_left"], {"heel_left": ["pain"]}).json()
+    both = client.post(
+        "/api/interview",
+        json={"state": marked["state"], "action": "answer", "values": ["none", "fever"]},
+    )
+    assert "none of these" in _error(both, 422, "invalid_case")["message"]
 
 
 # ── catalogue, docs, headers ───────────────────────────────────────────────────────────────

@@ -7,19 +7,40 @@ import re
 from fastapi.testclient import TestClient
 from web_support import csrf_of, hidden
 
+START = ("me", "40_to_50", "female", "2_to_12_weeks", "gradual")
+
+
+def _body_map(client: TestClient) -> str:
+    """The start answered, one step per page; then the body map's page."""
+    html = client.get("/self-check").text
+    assert "Who is this self-check for?" in html
+    for value in START:
+        html = _answer(client, html, value).text  # type: ignore[attr-defined]
+    assert 'id="bodymap-form"' in html
+    return html
+
 
 def _self_check_to_first_question(
     client: TestClient, regions: list[str], qualities: list[str]
 ) -> str:
-    page = client.get("/self-check")
-    assert page.status_code == 200
-    return client.post(
+    html = _body_map(client)
+    html = client.post(
         "/self-check",
-        data={"csrf_token": csrf_of(page.text), "region": regions, "quality": qualities},
+        data={
+            "csrf_token": csrf_of(html),
+            "state": hidden(html, "state"),
+            "history": hidden(html, "history"),
+            "region": regions,
+        },
     ).text
+    while "What do you feel in" in html:
+        html = _answer(client, html, qualities).text  # type: ignore[attr-defined]
+    return html
 
 
-def _answer(client: TestClient, html: str, value: str, action: str = "answer") -> object:
+def _answer(
+    client: TestClient, html: str, value: str | list[str], action: str = "answer"
+) -> object:
     return client.post(
         "/interview/step",
         data={
@@ -36,8 +57,11 @@ def _answer(client: TestClient, html: str, value: str, action: str = "answer") -
 
 def test_a_self_check_ends_on_its_private_link(client: TestClient) -> None:
     html = _self_check_to_first_question(client, ["first_web_space_left"], ["numbness"])
-    assert "saddle" in html  # the warning signs come first
-    response = _answer(client, html, "absent")
+    assert "saddle" in html and 'type="checkbox"' in html  # the warning signs, one screen
+    both = _answer(client, html, ["none", "fever"])
+    assert both.status_code == 422  # type: ignore[attr-defined]
+    assert "none of these" in both.text  # type: ignore[attr-defined]
+    response = _answer(client, html, "none")
     assert response.status_code == 200  # type: ignore[attr-defined]
     back = _answer(client, response.text, "", action="back")  # type: ignore[attr-defined]
     assert "saddle" in back.text  # type: ignore[attr-defined]
@@ -58,7 +82,7 @@ def test_a_self_check_ends_on_its_private_link(client: TestClient) -> None:
 def test_cauda_equina_shows_the_emergency_banner_first(client: TestClient) -> None:
     places = ["saddle", "medial_sole_left", "medial_sole_right"]
     html = _self_check_to_first_question(client, places, ["numbness"])
-    # The first warning sign is saddle numbness: marked already, so the emergency shows now.
+    # Saddle numbness is a warning sign: marked already, so the emergency shows now.
     assert 'class="banner emergency"' in html
     assert html.index("banner emergency") < html.index("<form")
     assert "emergency department" in html
@@ -149,11 +173,18 @@ def test_reports_download_from_the_pages(signed_in: TestClient, auth_token_case:
 
 def test_a_question_about_one_leg_says_which_leg(client: TestClient) -> None:
     html = _self_check_to_first_question(client, ["heel_left"], ["pain"])
-    for _ in range(40):  # through the warning signs to the first question about one leg
-        if "Left leg:" in html or "Right leg:" in html:
+    html = _answer(client, html, "none").text  # type: ignore[attr-defined]
+    for _ in range(15):  # to the first question about one leg
+        if re.search(r"your (left|right) ", html):
             break
         html = _answer(client, html, "absent").text  # type: ignore[attr-defined]
-    assert "Left leg:</strong>" in html and "Right leg:" not in html
+    assert re.search(r"<legend class=\"question\">[^<]*your left ", html, re.IGNORECASE)
+
+
+def test_the_body_map_page_goes_back_to_the_start(client: TestClient) -> None:
+    html = _body_map(client)
+    back = _answer(client, html, "", action="back").text  # type: ignore[attr-defined]
+    assert "How did it start?" in back
 
 
 def test_the_result_names_the_likely_causes_and_explains_the_percentages(

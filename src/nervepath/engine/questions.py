@@ -70,11 +70,13 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True)
 class QuestionScore:
-    """A candidate finding, its expected information gain (nats) and ``P(state | e)``."""
+    """A candidate finding, its expected information gain (nats), ``P(state | e)`` and,
+    per state, the targets' ``P(t = 1 | e, state)`` (in the order of ``targets``)."""
 
     finding: str
     expected_information_gain: float
     state_probabilities: tuple[float, ...]
+    state_posteriors: tuple[tuple[float, ...], ...] = ()
 
 
 @one_blas_thread
@@ -141,6 +143,8 @@ def rank_questions(
     base_entropy = float(_weighted_entropy(base_present, base_absent).sum())
     gains = np.empty(len(chosen))
     probabilities: list[FloatArray] = [np.empty(0)] * len(chosen)
+    posteriors: list[FloatArray] = [np.empty(0)] * len(chosen)
+    n_targets = len(target_list)
     for count in np.unique(n_states):
         members = np.flatnonzero(n_states == count)
         m = len(members)
@@ -167,14 +171,20 @@ def rank_questions(
         expected = _weighted_entropy(state_present, state_absent).sum(axis=(1, 2))
         gains[members] = np.maximum(base_entropy - expected, 0.0)
         state = np.maximum(np.diff(mass, axis=1), 0.0)
+        # P(t = 1 | e, f = k) = P(t = 1, f = k | e) / P(f = k | e); 0 where the state is.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            given = state_present[:, :, :n_targets] / state[:, :, None]
+        given = np.clip(np.nan_to_num(given, nan=0.0, posinf=0.0), 0.0, 1.0)
         state /= state.sum(axis=1, keepdims=True)
         for i, member in enumerate(members):
             probabilities[member] = state[i]
+            posteriors[member] = given[i]
     scores = [
         QuestionScore(
             finding=network.findings[f].name,
             expected_information_gain=float(gains[i]),
             state_probabilities=tuple(probabilities[i].tolist()),
+            state_posteriors=tuple(tuple(row) for row in posteriors[i].tolist()),
         )
         for i, f in enumerate(chosen)
     ]

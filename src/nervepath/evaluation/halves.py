@@ -163,10 +163,12 @@ def _interview_table(half: str, r: ReplaySummary) -> Table:
     )
     table.add_row("cases replayed", f"{r.replayed} of {r.cases}")
     table.add_row(
-        "questions asked: median / p90 / max",
+        "questions after the body map: median / p90 / max",
         f"{r.questions_median:g} / {r.questions_p90:g} / {r.questions_max}",
     )
-    table.add_row("of which warning signs (median)", f"{r.warning_signs_median:g}")
+    table.add_row(
+        "signs on the warning-sign screen (one question; median)", f"{r.warning_signs_median:g}"
+    )
     table.add_row("ran to the question cap", str(r.capped))
     table.add_row(
         f"site top-1 / top-{TOP_K} at the end",

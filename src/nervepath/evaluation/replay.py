@@ -1,16 +1,19 @@
 """The self-check interview replayed by a simulated patient, to measure it on labelled cases.
 
-The patient knows only its case's answers. It marks on the body map every place the case
-names a feeling in (``pain_calf_left`` → the left calf; back pain → the lower back), with
-every feeling the case names (the body map applies each chosen feeling to each chosen place,
-as a person using it must), then answers each question from the case. Where the case is
-silent it answers ``silent``: "no" (``absent``) or "don't know" (``unknown``). It carries on
-after an emergency step, so the length of the whole interview is measured, and notes when
-the first one appeared.
+The patient knows only its case's answers. At the start it says the self-check is for
+itself, and gives its age band, sex, how long and how it started from its case where the
+case says (else "rather not say" / "don't know"). It marks on the body map every place the
+case names a feeling in (``pain_calf_left`` → the left calf; back pain → the lower back),
+with what it feels in each place, then ticks on the warning-sign screen those its case says
+it has (a checklist has no "don't know": the others are answered no), then answers each
+question from the case. Where the case is silent it answers ``silent``: "no" (``absent``)
+or "don't know" (``unknown``). It carries on after an emergency step, so the length of the
+whole interview is measured, and notes when the first one appeared.
 
-What is reported, per case: how many questions were asked (warning signs included), why the
-interview ended, the rank of the truth in the interview's final differential and in the same
-case answered at once, and the urgency.
+What is reported, per case: how many questions were asked after the body map (the warning-
+sign screen counts as one) and how many signs the screen held, why the interview ended, the
+rank of the truth in the interview's final differential and in the same case answered at
+once, and the urgency.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from typing import Any, Final, Literal
 from nervepath.assessment.case import to_evidence
 from nervepath.assessment.service import Assessor, Differential
 from nervepath.evaluation.evaluate import TOP_K, Expected, LabelledCase, is_hit
-from nervepath.interview.machine import QUALITIES, Interview
+from nervepath.interview.machine import NONE_OF_THESE, QUALITIES, Interview, Step
+from nervepath.interview.start import age_band
 from nervepath.knowledge.catalogue import UNKNOWN
 from nervepath.knowledge.model import KnowledgeBase
 
@@ -40,8 +44,8 @@ class Replay:
     expected: Expected
     silent: str  # what the patient answered where its case is silent
     places: tuple[str, ...]  # what it marked on the body map
-    questions: int  # questions answered after the body map, warning signs included
-    warning_signs: int
+    questions: int  # steps answered after the body map: the warning-sign screen counts one
+    warning_signs: int  # the signs the screen listed
     ended: str  # confident | nothing_left | max_questions | no_places
     emergency_at: int | None  # questions answered when the first emergency step appeared
     rank: int | None  # the truth's rank at the end of the interview
@@ -58,7 +62,7 @@ class ReplaySummary:
     questions_median: float
     questions_p90: float
     questions_max: int
-    warning_signs_median: float
+    warning_signs_median: float  # signs listed on the one screen
     capped: int  # interviews that ran to the question cap
     top1: int  # at the end of the interview, over in_model
     top3: int
@@ -71,60 +75,101 @@ class ReplaySummary:
         return asdict(self)
 
 
-def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> tuple[list[str], list[str]]:
-    """The places and feelings a patient with these answers marks on the body map."""
+def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, list[str]]:
+    """The places a patient with these answers marks on the body map, with what it feels
+    in each."""
     by_finding = {
         f"{quality}_{region.id}": (quality, region.id)
         for region in kb.raw.anatomy.regions
         for quality in QUALITIES
     }
     instances = {i.name: i for i in kb.finding_instances}
-    places: list[str] = []
-    felt: list[str] = []
+    places: dict[str, list[str]] = {}
     for name, value in answers.items():
         instance = instances.get(name)
         if instance is None or value != "present" or instance.id not in by_finding:
             continue
         quality, region = by_finding[instance.id]
-        places.append(region if instance.side is None else f"{region}_{instance.side}")
-        felt.append(quality)
+        place = region if instance.side is None else f"{region}_{instance.side}"
+        places.setdefault(place, []).append(quality)
     if not places and answers.get("back_pain") == "present":
-        places, felt = ["lower_back"], ["pain"]
+        places = {"lower_back": ["pain"]}
     order = {q: i for i, q in enumerate(QUALITIES)}
-    return list(dict.fromkeys(places)), sorted(set(felt), key=order.__getitem__)
+    return {p: sorted(set(felt), key=order.__getitem__) for p, felt in places.items()}
+
+
+def _start_answer(kb: KnowledgeBase, item: LabelledCase, step: Step) -> str:
+    """The start as the case says it, else "rather not say" / "don't know"."""
+    answers = {k: str(v).lower() for k, v in item.case.answers.items()}
+    patient = item.case.patient
+    recent, long = answers.get("onset_within_2_weeks"), answers.get("symptoms_over_3_months")
+    sudden = answers.get("sudden_onset")
+    value = {
+        "for_whom": "me",
+        "age": age_band(kb, patient.age) if patient.age is not None else UNKNOWN,
+        "sex": patient.sex or UNKNOWN,
+        "duration": "under_2_weeks"
+        if recent == "present"
+        else "over_3_months"
+        if long == "present"
+        else "2_to_12_weeks"
+        if recent == long == "absent"
+        else UNKNOWN,
+        "onset": {"present": "sudden", "absent": "gradual"}.get(sudden or "", UNKNOWN),
+    }[step.kind]
+    return value if value in (o.value for o in step.options) else UNKNOWN
 
 
 def _rank(d: Differential, expected: Expected) -> int | None:
     return next((i for i, (name, _) in enumerate(d.sites, 1) if is_hit(name, expected)), None)
 
 
-def replay(assessor: Assessor, item: LabelledCase, silent: Silent = "absent") -> Replay:
-    """Run the self-check interview for one case, answering from it."""
+def replay(
+    assessor: Assessor,
+    item: LabelledCase,
+    silent: Silent = "absent",
+    *,
+    options: Mapping[str, Any] | None = None,
+    trace: Callable[[Interview, int], None] | None = None,
+) -> Replay:
+    """Run the self-check interview for one case, answering from it; ``options`` go to
+    ``Interview`` (its stop rule's thresholds), ``trace`` sees each step."""
     kb = assessor.kb
     answers = {k: str(v).lower() for k, v in item.case.answers.items()}
     full = assessor.differential(item.case.model_copy(update={"setting": "self_check"}))
-    places, felt = body_map_places(kb, answers)
-    interview = Interview(assessor, setting="self_check")
+    places = body_map_places(kb, answers)
+    interview = Interview(assessor, setting="self_check", **(options or {}))
     if not places:
         return Replay(
             item.id, item.expected, silent, (), 0, 0, "no_places", None, None,
             _rank(full, item.expected), full.triage.urgency,
         )  # fmt: skip
-    step = interview.mark(places, felt)
+    step = interview.step
+    while step.phase == "start":
+        step = interview.answer(_start_answer(kb, item, step))
+    step = interview.mark(list(places), places)
     questions = warning = 0
     emergency_at: int | None = None
     while step.kind != "done":
+        if trace is not None:
+            trace(interview, questions)
         if step.kind == "emergency":
             emergency_at = questions if emergency_at is None else emergency_at
             step = interview.answer("continue")
+            continue
+        questions += 1
+        if step.kind == "warning_signs":
+            signs = [o.value for o in step.options if answers.get(o.value) == "present"]
+            warning = len(step.options) - 1
+            step = interview.answer(*(signs or [NONE_OF_THESE]))
             continue
         finding = step.finding or ""
         value = answers.get(finding, silent)
         if value not in (o.value for o in step.options):
             value = UNKNOWN  # a graded finding the case does not grade
-        questions += 1
-        warning += step.phase == "warning_signs"
         step = interview.answer(value)
+    if trace is not None:
+        trace(interview, questions)
     end = assessor.differential(interview.case())
     return Replay(
         item.id,

@@ -1,17 +1,31 @@
 """The adaptive interview as a small state machine, independent of any terminal or web page.
 
-The flow (design.md, "The reasoning"):
+The flow (design.md, "The reasoning"; issue #16):
 
-1. where it hurts: the side, the body-map regions, what it feels like there; each chosen
-   quality × region × side becomes a ``{quality}_{region}_{side}`` finding answered present;
-2. the warning-sign (red-flag) questions, always, whatever the probabilities: every finding
-   with ``red_flag: true`` in this setting, plus every finding an ``emergency`` rule of
-   ``triage.yaml`` names by its id (saddle numbness, back pain…), most urgent rule first;
-3. then one question at a time: first, on the chosen side(s), any finding whose answer alone
-   would fire a further emergency rule (fever and back pain make every numbness a candidate;
-   at most ``ESCALATION_BUDGET`` of these), then the question with the highest expected
-   information gain about the lesion sites, until the stop rule (``should_stop``),
-   ``max_questions`` or the person stops.
+1. the start (a self-check only): who it is for, age, sex, how long and how it started; the
+   age band answers the age findings (``age_under_40``…), how long the tempo findings
+   (``onset_within_2_weeks``, ``symptoms_over_3_months``), how it started ``sudden_onset``;
+   who it is for and the sex are kept in the state and the case's ``patient``;
+2. where it hurts: the body map (``mark``, or a side and regions), then what it feels like in
+   each marked place, one step per place ("What do you feel in the bottom of your left
+   heel?"): ticked qualities become ``{quality}_{region}_{side}`` present, the others absent;
+   with one leg marked, nothing is felt on the other: its places are answered absent;
+3. every warning sign on one screen, "none of these" the usual answer: ticked ones present,
+   the rest absent. Warning signs are the catalogue's (``red_flag: true``, or enough alone
+   for an urgent or emergency rule of ``triage.yaml``), most urgent rule first; a graded one
+   (a clinician's MRC grade) is asked on its own after the screen;
+4. then one question at a time about the complaint, each naming its side in words: first,
+   on the marked side(s), any finding whose answer alone would fire a further emergency rule
+   (at most ``ESCALATION_BUDGET``), then the question with the highest expected information
+   gain about the lesion sites. Places are asked on the body map only, never one by one
+   afterwards (``places_asked``: on the published cases a "no" to each unmarked place cost
+   top-3 accuracy), so these questions are about the complaint: what brings it on, how it
+   behaves. A question about the unmarked leg is asked only if one of its answers would
+   change the top three (sites of at least ``PLAUSIBLE``) or the urgency. It stops when no question
+   among the most informative has a chance of at least ``change_floor`` of changing the top
+   three or the urgency, when none is worth ``min_gain`` nats, at ``max_questions``, or when
+   the person stops (thresholds chosen on the tuning half of the published cases only:
+   ``nervepath evaluate tests/published/cases --interview``).
 
 Whenever an answer makes the urgency ``emergency`` for a new reason, the next step is an
 ``emergency`` step that must be acknowledged (continue or stop) before anything else.
@@ -28,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from difflib import get_close_matches
+from fnmatch import fnmatchcase
 from typing import Any, Final, Literal
 
 from pydantic import ValidationError
@@ -36,8 +51,14 @@ from nervepath.assessment.case import Case
 from nervepath.assessment.service import Assessment, Assessor, Differential
 from nervepath.assessment.triage import triage, urgency_rank
 from nervepath.engine.inference import ImpossibleEvidenceError
-from nervepath.engine.questions import rank_questions, should_stop
+from nervepath.engine.questions import QuestionScore, rank_questions, should_stop
 from nervepath.errors import CaseError
+from nervepath.interview.start import (
+    place_words,
+    sided,
+    start_answers,
+    start_questions,
+)
 from nervepath.interview.state import State, StateCache, StateDocument
 from nervepath.knowledge import schema
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
@@ -55,9 +76,23 @@ __all__ = [
     "Step",
 ]
 
-MAX_QUESTIONS: Final = 25
-"""Most questions asked after the warning signs (these are always asked in full)."""
-ESCALATION_BUDGET: Final = 5
+# The stop rule's thresholds, chosen on the tuning half of the published cases only (both
+# silent modes; `nervepath evaluate tests/published/cases --interview`, README).
+MAX_QUESTIONS: Final = 12
+"""Most questions asked one by one after the warning-sign screen."""
+MIN_GAIN: Final = 0.02
+"""Nats: a question worth less than this about the sites is not asked."""
+CHANGE_FLOOR: Final = 0.3
+"""Stop when no question has at least this chance of changing the top three or the urgency."""
+MIN_QUESTIONS: Final = 1
+"""Questions asked after the screen before ``CHANGE_FLOOR`` may stop the interview: a result
+without one question about the complaint reads as careless (no cost on the tuning half)."""
+LOOKAHEAD: Final = 6
+"""How many of the most informative questions are tried answer by answer for that chance."""
+PLAUSIBLE: Final = 0.05
+"""A site below this is no part of the result a person acts on: reordering such sites is no
+change (with a flat differential every answer would reorder them)."""
+ESCALATION_BUDGET: Final = 3
 """Most "one answer from an emergency" follow-up questions put ahead of the most useful one."""
 QUALITIES: Final = (
     "pain",
@@ -72,8 +107,22 @@ _SIDE_CHOICES: Final = {"left": ("left",), "right": ("right",), "both": SIDES}
 _GROUPS: Final = ("foot", "ankle", "leg", "knee", "thigh", "hip", "pelvis", "back")
 _YES_NO: Final = {"present": "yes", "absent": "no", UNKNOWN: "don't know"}
 
-StepKind = Literal["side", "regions", "qualities", "question", "emergency", "done"]
-Phase = Literal["body_map", "warning_signs", "follow_up", "adaptive", "emergency", "end"]
+StepKind = Literal[
+    "for_whom",
+    "age",
+    "sex",
+    "duration",
+    "onset",
+    "side",
+    "regions",
+    "feelings",
+    "warning_signs",
+    "question",
+    "emergency",
+    "done",
+]
+Phase = Literal["start", "body_map", "warning_signs", "follow_up", "adaptive", "emergency", "end"]
+NONE_OF_THESE: Final = "none"
 
 
 @dataclass(frozen=True)
@@ -105,12 +154,14 @@ class Step:
     options: tuple[Option, ...] = ()
     multiple: bool = False
     finding: str | None = None  # questions: the finding instance asked
+    place: str | None = None  # feelings: the region instance asked about (heel_left)
     side: str | None = None  # questions: the leg it is about (None: midline or general)
     plain: str = ""  # questions: the person's wording (text is the clinician's in that setting)
     red_flag: bool = False
     number: int = 0  # questions: 1-based number of this question
     alerts: tuple[Alert, ...] = ()
     reason: str | None = None  # done: confident | nothing_left | max_questions | quit | stopped
+    exclusive: str | None = None  # multiple choice: the option that goes alone ("none")
 
 
 @dataclass(frozen=True)
@@ -132,6 +183,8 @@ class _Entry:
     state: State
     differential: Differential
     step: Step
+    change: float | None = None  # adaptive: the best chance found of changing the result
+    gain: float | None = None  # adaptive: the best expected information gain (nats)
 
 
 class Interview:
@@ -143,8 +196,10 @@ class Interview:
         *,
         setting: str = "self_check",
         max_questions: int = MAX_QUESTIONS,
-        min_gain: float = 0.01,
+        min_gain: float = MIN_GAIN,
         confident: float = 0.95,
+        change_floor: float = CHANGE_FLOOR,
+        places_asked: bool = False,
         state: Mapping[str, Any] | None = None,
         cache: StateCache[Any] | None = None,
     ) -> None:
@@ -156,7 +211,10 @@ class Interview:
         self.max_questions = max_questions
         self.min_gain = min_gain
         self.confident = confident
+        self.change_floor = change_floor
+        self.places_asked = places_asked
         kb = self.kb
+        self._start = start_questions(kb) if setting == "self_check" else ()
         self._instances = {
             i.name: i for i in kb.finding_instances if setting in kb.findings[i.id].settings
         }
@@ -170,14 +228,52 @@ class Interview:
         self._regions = sorted(
             kb.raw.anatomy.regions, key=lambda r: _GROUPS.index(r.group)
         )  # stable: knowledge-base order within a group
-        # Questions worded the same (``back_pain`` and ``pain_lower_back``) get one answer.
-        twins: dict[tuple[str, str | None], list[str]] = {}
-        for name, inst in self._instances.items():
-            twins.setdefault((kb.findings[inst.id].question, inst.side), []).append(name)
+        self._lateral = {r.id: r.lateral for r in self._regions}
+        # Body-map places: region instance → (region, side); the words name the side.
+        self._places = {
+            (r.id if not r.lateral else f"{r.id}_{side}"): (r.id, side if r.lateral else None)
+            for r in self._regions
+            for side in SIDES
+        }
+        self._place_findings = frozenset(
+            name
+            for rid, side in self._places.values()
+            for name in self._body_map_answers((side,) if side else (), (rid,), QUALITIES)
+        )
+        self._place_words = {
+            p: place_words(next(r.name for r in self._regions if r.id == rid), side)
+            for p, (rid, side) in self._places.items()
+        }
+        # Each instance's words, its side named; the same words (``back_pain`` and
+        # ``pain_lower_back``) get one answer.
+        self._texts = {
+            name: (
+                sided(kb.findings[inst.id].question, inst.side),
+                sided(kb.findings[inst.id].clinician_text, inst.side, clinician=True),
+            )
+            for name, inst in self._instances.items()
+        }
+        twins: dict[str, list[str]] = {}
+        for name in self._instances:
+            twins.setdefault(self._texts[name][0], []).append(name)
         self._twins = {
             n: tuple(t for t in group if t != n) for group in twins.values() for n in group
         }
-        self._warning_order = _warning_order(kb.raw.triage, kb.findings, setting)
+        # The screen lists the catalogue's warning signs (a red flag, or enough alone for an
+        # urgent or emergency rule); what only completes a rule (back pain with a fever) is
+        # asked as a follow-up once the rest of that rule is there.
+        self._warning_order = tuple(
+            fid
+            for fid in _warning_order(kb.raw.triage, kb.findings, setting)
+            if fid in kb.red_flag_findings
+        )
+        # Findings a triage rule reads (by id or pattern): only these can change the urgency.
+        leaves = {
+            leaf.finding for rule in kb.raw.triage.rules for leaf in condition_leaves(rule.when)
+        }
+        self._triaged = frozenset(
+            fid for fid in kb.findings if any(fnmatchcase(fid, pattern) for pattern in leaves)
+        )
         self._cache = cache
         self._history = [self._entry(State() if state is None else self._resumed(state))]
 
@@ -237,6 +333,10 @@ class Interview:
         picked = list(dict.fromkeys(v.strip().lower() for v in values))
         if not picked:
             raise CaseError("choose at least one answer")
+        if step.exclusive in picked and len(picked) > 1:
+            raise CaseError(
+                f"{step.exclusive!r} (none of these) goes alone: untick it or the others"
+            )
         if not step.multiple and len(picked) > 1:
             raise CaseError("choose one answer")
         for value in picked:
@@ -246,14 +346,30 @@ class Interview:
                 raise CaseError(
                     f"{value!r} is not an answer here; expected one of {', '.join(allowed)}{hint}"
                 )
-        if step.kind == "side":
+        if step.phase == "start":
+            start = {**state.start, step.kind: picked[0]}
+            new = self._with_answers(
+                replace(state, start=start), start_answers(self.kb, {step.kind: picked[0]})
+            )
+        elif step.kind == "side":
             new = replace(state, sides=_SIDE_CHOICES[picked[0]])
         elif step.kind == "regions":
-            new = replace(state, regions=tuple(v for v in allowed if v in picked))
-        elif step.kind == "qualities":
+            regions = tuple(v for v in allowed if v in picked)
+            places = tuple(
+                p
+                for r in regions
+                for p in ((r,) if not self._lateral[r] else (f"{r}_{s}" for s in state.sides or ()))
+            )
             new = self._with_answers(
-                replace(state, qualities=tuple(v for v in allowed if v in picked)),
-                self._body_map_answers(state.sides or (), state.regions or (), picked),
+                replace(state, regions=regions, places=places), self._other_leg(state.sides or ())
+            )
+        elif step.kind == "feelings":
+            new = self._felt(state, {step.place or "": picked})
+        elif step.kind == "warning_signs":
+            listed = tuple(o.value for o in step.options if o.value != NONE_OF_THESE)
+            new = self._with_answers(
+                replace(state, screen=listed),
+                {n: "present" if n in picked else "absent" for n in listed},
             )
         elif step.kind == "emergency":
             new = replace(
@@ -269,6 +385,9 @@ class Interview:
                     asked=(*state.asked, finding),
                     adaptive=state.adaptive + int(step.phase in ("adaptive", "follow_up")),
                     escalations=state.escalations + int(step.phase == "follow_up"),
+                    followed=(*state.followed, finding)
+                    if step.phase == "follow_up"
+                    else state.followed,
                 ),
                 {finding: picked[0]},
             )
@@ -282,49 +401,57 @@ class Interview:
         self._history.pop()
         return self.step
 
-    def mark(self, regions: Iterable[str], qualities: Iterable[str]) -> Step:
-        """Answer the body map at once: region instances (``heel_left``, ``saddle``) and what
-        is felt there. Only those exact places are marked, so a left heel and a right calf stay
-        apart; the sides follow from the places (both legs when only midline ones are marked).
+    def mark(
+        self,
+        regions: Iterable[str],
+        qualities: Mapping[str, Iterable[str]] | Iterable[str] = (),
+    ) -> Step:
+        """Answer the body map at once: region instances (``heel_left``, ``saddle``) and,
+        optionally, what is felt in each: ``{"heel_left": ["pain"]}``. A place left out of
+        the mapping is asked about next, one step per place; a plain list of qualities (the
+        clinician's form) applies to every place. Only those exact places are marked, so a
+        left heel and a right calf stay apart; the sides follow from the places (both legs
+        when only midline ones are marked).
         """
         state = self._history[-1].state
-        if state.sides is not None:
+        if state.places is not None or state.sides is not None:
             raise CaseError("the body map is already answered; go back to change it")
-        by_name = {
-            (r.id if not r.lateral else f"{r.id}_{side}"): (r.id, side if r.lateral else None)
-            for r in self.kb.raw.anatomy.regions
-            for side in SIDES
-        }
         places = list(dict.fromkeys(regions))
-        unknown = [p for p in places if p not in by_name]
+        unknown = [p for p in places if p not in self._places]
         if unknown or not places:
-            near = get_close_matches(unknown[0], list(by_name), n=3) if unknown else []
+            near = get_close_matches(unknown[0], list(self._places), n=3) if unknown else []
             hint = f" (did you mean {', '.join(near)}?)" if near else ""
             raise CaseError(
                 f"regions: {unknown[0]!r} is not a body-map region{hint}"
                 if unknown
                 else "regions: mark at least one place"
             )
-        felt = list(dict.fromkeys(qualities))
-        wrong = [q for q in felt if q not in QUALITIES]
-        if wrong or not felt:
-            raise CaseError(
-                f"qualities: {wrong[0]!r} is not one of {', '.join(QUALITIES)}"
-                if wrong
-                else "qualities: choose at least one"
-            )
-        sides = tuple(s for s in SIDES if any(by_name[p][1] == s for p in places)) or SIDES
-        answers: dict[str, str] = {}
-        for place in places:
-            rid, side = by_name[place]
-            answers.update(self._body_map_answers((side,) if side else (), (rid,), felt))
+        if isinstance(qualities, Mapping):
+            felt = {str(k): list(dict.fromkeys(v)) for k, v in qualities.items()}
+            stray = [p for p in felt if p not in places]
+            if stray:
+                raise CaseError(f"qualities › {stray[0]}: not a marked place; mark it first")
+        else:
+            every = list(dict.fromkeys(qualities))
+            felt = {p: every for p in places} if every else {}
+        for place, chosen in felt.items():
+            allowed = [o.value for o in self._quality_options(place)]
+            wrong = [q for q in chosen if q not in allowed]
+            if wrong or not chosen:
+                raise CaseError(
+                    f"qualities › {place}: {wrong[0]!r} is not one of {', '.join(allowed)}"
+                    if wrong
+                    else f"qualities › {place}: choose at least one"
+                )
+        sides = tuple(s for s in SIDES if any(self._places[p][1] == s for p in places)) or SIDES
         new = replace(
             state,
             sides=sides,
-            regions=tuple(dict.fromkeys(by_name[p][0] for p in places)),
-            qualities=tuple(q for q in QUALITIES if q in felt),
+            regions=tuple(dict.fromkeys(self._places[p][0] for p in places)),
+            places=tuple(places),
         )
-        self._history.append(self._entry(self._with_answers(new, answers)))
+        new = self._with_answers(new, self._other_leg(sides))
+        self._history.append(self._entry(self._felt(new, felt)))
         return self.step
 
     def quit(self) -> Step:
@@ -341,11 +468,20 @@ class Interview:
         return StateDocument.from_state(self._history[-1].state).model_dump(mode="json")
 
     def case(self) -> Case:
-        return Case(setting=self.setting, answers=dict(self._history[-1].state.answers))
+        return Case.model_validate(self.case_document())
 
     def case_document(self) -> dict[str, Any]:
-        """The case as the JSON document of the case contract."""
-        return {"setting": self.setting, "answers": dict(self._history[-1].state.answers)}
+        """The case as the JSON document of the case contract (the sex, when given, as the
+        patient's; the age band is in the age findings it answers)."""
+        state = self._history[-1].state
+        sex = state.start.get("sex")
+        patient = {"sex": sex} if sex in ("female", "male", "other") else {}
+        return {"setting": self.setting, "patient": patient, "answers": dict(state.answers)}
+
+    @property
+    def start(self) -> dict[str, str]:
+        """The start's answers: ``for_whom``, ``age``, ``sex``, ``duration``, ``onset``."""
+        return dict(self._history[-1].state.start)
 
     def assessment(self) -> Assessment:
         return self.assessor.assess(self.case())
@@ -358,7 +494,39 @@ class Interview:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "state"
             raise CaseError(f"state › {where}: {first['msg']}") from None
+        options = {q.key: {v for v, _ in q.options} for q in start_questions(self.kb)}
+        for key, value in doc.start.items():
+            if key not in options or value not in options[key]:
+                raise CaseError(f"state › start › {key}: {value!r} is not an answer here")
+        for place in (*(doc.places or ()), *doc.felt):
+            if place not in self._places:
+                raise CaseError(f"state › places: {place!r} is not a body-map region")
         return doc.to_state()
+
+    def _other_leg(self, sides: Iterable[str]) -> dict[str, str]:
+        """One leg chosen: nothing is felt anywhere on the other, so its body-map findings
+        are answered no (and never asked one by one)."""
+        others = [s for s in SIDES if s not in tuple(sides)]
+        if len(others) != 1:
+            return {}
+        return {
+            name: "absent"
+            for place, (rid, side) in self._places.items()
+            if side == others[0]
+            for name in self._body_map_answers((side,), (rid,), QUALITIES)
+        }
+
+    def _felt(self, state: State, felt: Mapping[str, Iterable[str]]) -> State:
+        """What is felt in each place: ticked qualities present, the others there absent."""
+        answers: dict[str, str] = {}
+        for place, chosen in felt.items():
+            rid, side = self._places[place]
+            for option in self._quality_options(place):
+                present = option.value in chosen
+                for name in self._body_map_answers((side,) if side else (), (rid,), [option.value]):
+                    answers[name] = "present" if present else "absent"
+        done = {**state.felt, **{p: tuple(q for q in QUALITIES if q in c) for p, c in felt.items()}}
+        return self._with_answers(replace(state, felt=done), answers)
 
     def _with_answers(self, state: State, new: Mapping[str, str]) -> State:
         """Add answers, and the same answers to unanswered questions worded the same."""
@@ -372,39 +540,63 @@ class Interview:
     def _entry(self, state: State) -> _Entry:
         if self._cache is None:
             return self._compute_entry(state)
-        key = (self.setting, self.max_questions, self.min_gain, self.confident)
+        key = (
+            self.setting,
+            self.max_questions,
+            self.min_gain,
+            self.confident,
+            self.change_floor,
+            self.places_asked,
+        )
         entry: _Entry = self._cache.get(key, state, lambda: self._compute_entry(state))
         return entry
 
     def _compute_entry(self, state: State) -> _Entry:
         try:
             d = self.assessor.differential(Case(setting=self.setting, answers=dict(state.answers)))
-            return _Entry(state, d, self._step(state, d))
+            return self._step(state, d)
         except ImpossibleEvidenceError:
             raise CaseError(
                 "this answer contradicts the earlier ones; check them, or answer don't know"
             ) from None
 
-    def _step(self, state: State, d: Differential) -> Step:
+    def _step(self, state: State, d: Differential) -> _Entry:
+        entry = _Entry(state, d, Step("done", "end", "", reason=state.finished))
         if state.finished is not None:
-            return Step("done", "end", "", reason=state.finished)
+            return entry
         # An emergency reason not yet acknowledged comes before anything else.
         alerts = tuple(a for a in _emergencies(d) if a.id not in state.shown)
         if alerts:
-            return Step(
+            return replace(entry, step=Step(
                 "emergency",
                 "emergency",
                 "EMERGENCY: go to an emergency department (A&E) now, or call an ambulance.",
                 (Option("continue", "continue the questions"), Option("stop", "stop here")),
                 alerts=alerts,
-            )
+            ))  # fmt: skip
+        step = self._body_map_step(state)
+        if step is not None:
+            return replace(entry, step=step)
+        signs = [n for n in self._warning_signs(state.sides or SIDES) if n not in state.answers]
+        # Yes/no signs on one screen; a graded one (a clinician's MRC grade) one by one.
+        ticked = [n for n in signs if not self.kb.findings[self._instances[n].id].graded]
+        if ticked and not state.screen:
+            return replace(entry, step=self._screen(ticked))
+        if signs:
+            return replace(entry, step=self._question(state, signs[0], "warning_signs"))
+        if state.adaptive >= self.max_questions:
+            return replace(entry, step=Step("done", "end", "", reason="max_questions"))
+        return self._adaptive(state, d)
+
+    def _body_map_step(self, state: State) -> Step | None:
+        """The start, then the body map and the feelings of each marked place, or None."""
+        for question in self._start:
+            if question.key not in state.start:
+                options = tuple(Option(v, label) for v, label in question.options)
+                return Step(question.key, "start", question.text, options)  # type: ignore[arg-type]
         if state.sides is None:
-            return Step(
-                "side",
-                "body_map",
-                "Which side hurts?",
-                tuple(Option(k, k) for k in _SIDE_CHOICES),
-            )
+            options = tuple(Option(k, k) for k in _SIDE_CHOICES)
+            return Step("side", "body_map", "Which side hurts?", options)
         if state.regions is None:
             return Step(
                 "regions",
@@ -413,28 +605,53 @@ class Interview:
                 tuple(self._region_options()),
                 multiple=True,
             )
-        if state.qualities is None:
-            return Step(
-                "qualities",
-                "body_map",
-                "What does it feel like there? Choose all that apply.",
-                tuple(self._quality_options(state.sides, state.regions)),
-                multiple=True,
-            )
-        for name in self._warning_signs(state.sides):
-            if name not in state.answers:
-                return self._question(state, name, "warning_signs")
-        if state.adaptive >= self.max_questions:
-            return Step("done", "end", "", reason="max_questions")
-        candidates = [
+        for place in state.places or ():
+            options = tuple(self._quality_options(place))
+            if place not in state.felt and options:
+                return Step(
+                    "feelings",
+                    "body_map",
+                    f"What do you feel in {self._place_words[place]}? Choose all that apply.",
+                    options,
+                    multiple=True,
+                    place=place,
+                    side=self._places[place][1],
+                )
+        return None
+
+    def _screen(self, signs: Iterable[str]) -> Step:
+        """Every unanswered warning sign on one screen, "none of these" last."""
+        clinician = self.setting == "clinician"
+        options = [Option(n, self._texts[n][int(clinician)]) for n in signs]
+        return Step(
+            "warning_signs",
+            "warning_signs",
+            "Have you had any of these since this started? Tick each one that applies; "
+            "most people have none of them.",
+            (*options, Option(NONE_OF_THESE, "none of these")),
+            multiple=True,
+            red_flag=True,
+            exclusive=NONE_OF_THESE,
+        )
+
+    def _adaptive(self, state: State, d: Differential) -> _Entry:
+        """The next question about the complaint, or the end (see the module's stop rule)."""
+        entry = _Entry(state, d, Step("done", "end", "", reason="nothing_left"))
+        sides = state.sides or SIDES
+        unasked = [
             c for c in self.assessor.candidates(self.setting, d.evidence) if c not in state.answers
         ]
-        if state.escalations < ESCALATION_BUDGET:
+        candidates = [c for c in unasked if self.places_asked or c not in self._place_findings]
+        # Only an abnormal answer brings a rule nearer: look again after the screen, after a
+        # follow-up and after any answer but no or don't know (triage is slow to repeat).
+        last = state.asked[-1] if state.asked else None
+        again = last is None or last in state.followed
+        if state.escalations < ESCALATION_BUDGET and (
+            again or state.answers.get(last or "") not in ("absent", UNKNOWN)
+        ):
             triage_only = [n for n in self._triage_only if n not in state.answers]
             on_side = [
-                c
-                for c in (*candidates, *triage_only)
-                if self._instances[c].side in (None, *state.sides)
+                c for c in (*unasked, *triage_only) if self._instances[c].side in (None, *sides)
             ]
             escalating = self._escalating(d.evidence, on_side)
             if escalating:
@@ -444,31 +661,74 @@ class Interview:
                     candidates=escalating,
                     targets=self._targets,
                 )
-                return self._question(state, best[0].finding, "follow_up")
+                return replace(entry, step=self._question(state, best[0].finding, "follow_up"))
         scores = rank_questions(
             self.assessor.compiled, d.evidence, candidates=candidates, targets=self._targets
         )
         probabilities = [p for _, p in d.sites]
+        entry = replace(entry, gain=scores[0].expected_information_gain if scores else 0.0)
         if should_stop(scores, probabilities, min_gain=self.min_gain, confident=self.confident):
             confident = any(p > self.confident for p in probabilities)
-            return Step("done", "end", "", reason="confident" if confident else "nothing_left")
-        return self._question(state, scores[0].finding, "adaptive")
+            return replace(
+                entry, step=replace(entry.step, reason="confident" if confident else "nothing_left")
+            )
+        # The most informative questions, tried answer by answer: the chance that the answer
+        # changes the top three or the urgency. The other leg's only if that chance is > 0.
+        best_change, chosen = 0.0, None
+        for score in scores[:LOOKAHEAD]:
+            if score.expected_information_gain < self.min_gain:
+                break
+            change = self._change(d, score)
+            best_change = max(best_change, change)
+            marked = self._instances[score.finding].side in (None, *sides)
+            if chosen is None and (marked or change > 0):
+                chosen = score.finding
+        entry = replace(entry, change=best_change)
+        settled = best_change < self.change_floor and state.adaptive >= MIN_QUESTIONS
+        if chosen is None or settled:
+            return entry
+        return replace(entry, step=self._question(state, chosen, "adaptive"))
+
+    def _change(self, d: Differential, score: QuestionScore) -> float:
+        """P(the answer to this question changes the top three sites or the urgency): the
+        sites' posteriors after each answer come with the score; the urgency is triaged
+        again only for a finding some triage rule reads."""
+        top = _result(d.sites)
+        name = score.finding
+        states = self.kb.findings[self._instances[name].id].states
+        out = 0.0
+        for value, p, after in zip(
+            states, score.state_probabilities, score.state_posteriors, strict=True
+        ):
+            ranked = sorted(zip(self._targets, after, strict=True), key=lambda t: -t[1])
+            changed = _result(ranked) != top
+            if not changed and self._instances[name].id in self._triaged:
+                urgency = triage(
+                    self.kb,
+                    {**d.evidence, name: value},
+                    dict(ranked),
+                    cause_probabilities=dict(d.causes),
+                ).urgency
+                changed = urgency != d.triage.urgency
+            out += p if changed else 0.0
+        return out
 
     def _question(self, state: State, name: str, phase: Phase) -> Step:
         inst = self._instances[name]
         finding = self.kb.findings[inst.id]
         values = allowed_values(finding)
+        plain, clinical = self._texts[name]
         return Step(
             "question",
             phase,
-            finding.clinician_text if self.setting == "clinician" else finding.question,
+            clinical if self.setting == "clinician" else plain,
             tuple(Option(v, _YES_NO.get(v, v)) for v in values),
             finding=name,
             side=inst.side,
-            plain=finding.question,
+            plain=plain,
             # As the catalogue says: saddle numbness is a warning sign though derived.
             red_flag=inst.id in self.kb.red_flag_findings,
-            number=len(state.asked) + 1,
+            number=len(state.asked) + int(bool(state.screen)) + 1,
         )
 
     def _region_options(self) -> Iterator[Option]:
@@ -478,10 +738,10 @@ class Interview:
                 label = f"{region.clinical_name} ({region.name})"
             yield Option(region.id, label, region.group)
 
-    def _quality_options(self, sides: Iterable[str], regions: Iterable[str]) -> Iterator[Option]:
-        sides, regions = tuple(sides), tuple(regions)
+    def _quality_options(self, place: str) -> Iterator[Option]:
+        rid, side = self._places[place]
         for quality in QUALITIES:
-            if self._body_map_answers(sides, regions, [quality]):
+            if self._body_map_answers((side,) if side else (), (rid,), [quality]):
                 yield Option(quality, quality.replace("_", " "))
 
     def _body_map_answers(
@@ -522,11 +782,18 @@ class Interview:
         now = emergency_rules(evidence)
         out = []
         for name in candidates:
+            if self._instances[name].id not in self._triaged:
+                continue
             states = self.kb.findings[self._instances[name].id].states
             # states[0] is the normal state (absent, MRC 5, normal reflex).
             if any(emergency_rules({**evidence, name: s}) - now for s in states[1:]):
                 out.append(name)
         return out
+
+
+def _result(sites: Iterable[tuple[str, float]]) -> frozenset[str]:
+    """The top three sites, those at least ``PLAUSIBLE``: what an answer may change."""
+    return frozenset(n for n, p in list(sites)[:3] if p >= PLAUSIBLE)
 
 
 def _emergencies(d: Differential) -> Iterator[Alert]:

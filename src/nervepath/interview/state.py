@@ -22,15 +22,19 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class State:
-    """Where an interview is: the body map as chosen, every answer, and what was asked."""
+    """Where an interview is: the start, the body map as chosen, every answer, what was asked."""
 
+    start: Mapping[str, str] = field(default_factory=dict)  # who for, age, sex, duration, onset
     sides: tuple[str, ...] | None = None
     regions: tuple[str, ...] | None = None
-    qualities: tuple[str, ...] | None = None
+    places: tuple[str, ...] | None = None  # region instances marked: heel_left, lower_back
+    felt: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # place → qualities
+    screen: tuple[str, ...] = ()  # the warning signs the one screen listed, once answered
     answers: Mapping[str, str] = field(default_factory=dict)  # never mutated: copied on write
-    asked: tuple[str, ...] = ()  # finding instances asked, in order
+    asked: tuple[str, ...] = ()  # finding instances asked one by one, in order
     adaptive: int = 0  # questions asked after the warning signs
     escalations: int = 0
+    followed: tuple[str, ...] = ()  # the follow-up questions asked (one answer from an emergency)
     shown: frozenset[str] = frozenset()  # emergency reasons shown and acknowledged
     finished: str | None = None
 
@@ -40,39 +44,51 @@ class StateDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    start: dict[str, str] = {}
     sides: tuple[Literal["left", "right"], ...] | None = None
     regions: tuple[str, ...] | None = None
-    qualities: tuple[str, ...] | None = None
+    places: tuple[str, ...] | None = None
+    felt: dict[str, tuple[str, ...]] = {}
+    screen: tuple[str, ...] = ()
     answers: dict[str, str] = {}
     asked: tuple[str, ...] = ()
     adaptive: int = Field(default=0, ge=0)
     escalations: int = Field(default=0, ge=0)
+    followed: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()
     finished: Literal["confident", "nothing_left", "max_questions", "quit", "stopped"] | None = None
 
     @classmethod
     def from_state(cls, state: State) -> StateDocument:
         return cls(
+            start=dict(state.start),
             sides=state.sides,
             regions=state.regions,
-            qualities=state.qualities,
+            places=state.places,
+            felt=dict(state.felt),
+            screen=state.screen,
             answers=dict(state.answers),
             asked=state.asked,
             adaptive=state.adaptive,
             escalations=state.escalations,
+            followed=state.followed,
             shown=tuple(sorted(state.shown)),
             finished=state.finished,
         )
 
     def to_state(self) -> State:
         return State(
+            start=dict(self.start),
             sides=self.sides,
             regions=self.regions,
-            qualities=self.qualities,
+            places=self.places,
+            felt=dict(self.felt),
+            screen=self.screen,
             answers=dict(self.answers),
             asked=self.asked,
             adaptive=self.adaptive,
             escalations=self.escalations,
+            followed=self.followed,
             shown=frozenset(self.shown),
             finished=self.finished,
         )

@@ -51,7 +51,15 @@ def parse_reply(step: Step, reply: str) -> list[str]:
         if side not in values:
             raise ValueError("type 1 (left), 2 (right) or 3 (both)")
         return [side]
-    if step.kind in ("regions", "qualities"):
+    if step.kind == "warning_signs" and text in ("0", "n", "no", "none", "none of these"):
+        return [step.exclusive or "none"]
+    if step.phase == "start":
+        if text.isdigit() and 1 <= int(text) <= len(values):
+            return [values[int(text) - 1]]
+        if text in values:
+            return [text]
+        raise ValueError(f"type a number from 1 to {len(values)}")
+    if step.multiple:
         picked: list[str] = []
         for word in re.split(r"[,\s]+", text):
             if word.isdigit() and 1 <= int(word) <= len(values):
@@ -136,9 +144,10 @@ def _intro(out: Console, setting: str) -> None:
     out.print(
         Panel(
             Text(
-                "nervepath interview: a few questions about your foot or leg symptoms, "
-                "warning signs first.\nAt any question: b = go back, q = stop and see the "
-                "result. Decision support, not a diagnosis: if you feel very unwell, call "
+                "nervepath interview: a few questions about you, where you feel it, the "
+                "warning signs on one list, then a few about your symptoms.\nAt any "
+                "question: b = go back, q = stop and see the result. Decision support, "
+                "not a diagnosis: if you feel very unwell, call "
                 "an ambulance or go to an emergency department now."
                 if setting == "self_check"
                 else "nervepath interview (clinician): history and examination findings, "
@@ -159,27 +168,26 @@ def _show(out: Console, step: Step, progress: Progress, setting: str) -> None:
         out.print(f"[bold]{step.text}")
         out.print("  1 left   2 right   3 both")
         return
-    if step.kind == "regions":
-        out.print(f"[bold]{step.text}")
+    if step.phase in ("start", "body_map") or step.kind == "warning_signs":
+        out.print(Text(step.text, style="bold"))
         group = None
-        for number, option in enumerate(step.options, 1):
+        shown = [o for o in step.options if o.value != step.exclusive]
+        for number, option in enumerate(shown, 1):
             if option.group != group:
                 group = option.group
                 out.print(f"  [bold cyan]{(group or '').capitalize()}")
-            out.print(f"    {number:2d}  {option.label}")
-        out.print("Type the numbers, separated by spaces (e.g. 1 17).")
-        return
-    if step.kind == "qualities":
-        out.print(f"[bold]{step.text}")
-        for number, option in enumerate(step.options, 1):
-            out.print(f"    {number:2d}  {option.label}")
-        out.print("Type the numbers, separated by spaces (e.g. 1 2).")
+            out.print(Text(f"    {number:2d}  {option.label}"))
+        if step.kind == "warning_signs":
+            out.print("Type 0 (none of these), or the numbers of those you have (e.g. 2 5).")
+        elif step.multiple:
+            out.print("Type the numbers, separated by spaces (e.g. 1 2).")
+        else:
+            out.print("Type a number.")
         return
     out.print(_progress_line(step, progress), style="dim")
     if progress.urgency == "emergency":
         out.print(Text(_EMERGENCY_LINE, style=_BANNER))
-    prefix = f"{step.side.capitalize()} side: " if step.side else ""
-    out.print(Text(prefix + step.text, style="bold"))
+    out.print(Text(step.text, style="bold"))
     if setting == "clinician" and step.plain != step.text:
         out.print(Text(f"(to ask: {step.plain})", style="dim"))
     if "present" in (o.value for o in step.options):
@@ -190,12 +198,7 @@ def _show(out: Console, step: Step, progress: Progress, setting: str) -> None:
 
 
 def _progress_line(step: Step, p: Progress) -> str:
-    if step.phase == "warning_signs":
-        where = f"warning signs {p.warning_signs_asked + 1} of {p.warning_signs_total}"
-    elif step.phase == "follow_up":
-        where = "warning-sign follow-up"
-    else:
-        where = "most useful next question"
+    where = "warning-sign follow-up" if step.phase == "follow_up" else "most useful next question"
     line = f"Question {step.number} · {where}"
     if p.leading_name is not None:
         side = f" ({p.leading_side})" if p.leading_side else ""

@@ -66,9 +66,18 @@ class InterviewRequest(BaseModel):
     setting: Literal["self_check", "clinician"] = "self_check"
     state: dict[str, Any] | None = None
     action: Literal["start", "answer", "mark", "quit"] = "start"
-    values: list[str] = Field(default=[], description="answer: the chosen option values")
+    values: list[str] = Field(
+        default=[],
+        description="answer: the chosen option values (the warning-sign screen: the ticked "
+        'signs, or ["none"])',
+    )
     regions: list[str] = Field(default=[], description="mark: region instances (heel_left)")
-    qualities: list[str] = Field(default=[], description="mark: pain, numbness, …")
+    qualities: dict[str, list[str]] | list[str] = Field(
+        default={},
+        description="mark: what is felt in each marked place, "
+        '{"heel_left": ["pain"], "calf_left": ["numbness"]}; places left out are asked '
+        "next, one step each (a plain list applies to every place)",
+    )
 
 
 class InterviewResponse(BaseModel):
@@ -201,8 +210,10 @@ def _moment(raw: str | None, field: str) -> datetime | None:
 def interview_step(body: InterviewRequest, request: Request) -> InterviewResponse:
     """The adaptive interview, one step per call, with no state kept on the server.
 
-    ``start`` (no state) → the body map; ``mark`` answers it at once with region instances
-    and qualities; ``answer`` answers the current step with option values; ``quit`` stops.
+    ``start`` (no state) → the start questions (who it is for, age, sex, how long, how it
+    started), then the body map; ``mark`` answers the body map at once with region instances
+    and what is felt in each; ``answer`` answers the current step with option values (a
+    ``multiple`` step takes several; its ``exclusive`` option goes alone); ``quit`` stops.
     """
     interview = Interview(
         request.app.state.assessor,

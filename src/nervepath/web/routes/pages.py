@@ -122,15 +122,19 @@ def _interactive_maps(kb: Any, setting: str, *, name: str = "bodymap") -> str:
 
 @router.get("/self-check", response_class=HTMLResponse)
 def self_check(request: Request) -> Response:
-    return _body_map_page(request, setting="self_check", template="self_check.html")
+    """The start: who it is for, age, sex, how long, how it started; then the body map."""
+    return _step_page(request, _interview(request, "self_check"), history=[])
 
 
 @router.post("/self-check", response_class=HTMLResponse)
 async def self_check_marked(request: Request) -> Response:
+    """The body map answered: the places marked; what is felt in each is asked next."""
     form = await _form(request)
-    interview = _interview(request, "self_check")
+    state = _json_object(form.get("state"), "state")
+    history = _json_list(form.get("history"), "history")
+    interview = _interview(request, "self_check", state)
     interview.mark(form.getlist("region"), form.getlist("quality"))
-    return _step_page(request, interview, history=[])
+    return _step_page(request, interview, history=[*history, state])
 
 
 # ── the interview, one step per post ───────────────────────────────────────────────────────
@@ -153,26 +157,42 @@ async def interview_step(request: Request) -> Response:
     if action == "quit":
         interview.quit()
     else:
-        value = form.get("value")
-        if not value:
-            raise CaseError("value: choose one answer")
-        interview.answer(str(value))
+        values = [str(v) for v in form.getlist("value") if v]
+        try:
+            if not values:
+                raise CaseError(
+                    "choose at least one answer" if interview.step.multiple else "choose one answer"
+                )
+            interview.answer(*values)
+        except CaseError as exc:  # the same step again, saying what was wrong
+            return _step_page(request, interview, history=history, error=str(exc))
     return _step_page(request, interview, history=[*history, state])
 
 
-def _step_page(request: Request, interview: Interview, *, history: list[Any]) -> Response:
-    """The current step's page; a finished interview is stored and shown instead."""
-    if interview.step.kind == "done":
+def _step_page(
+    request: Request, interview: Interview, *, history: list[Any], error: str | None = None
+) -> Response:
+    """The current step's page (the body map for the body-map step of a self-check); a
+    finished interview is stored and shown instead."""
+    step = interview.step
+    if step.kind == "done":
         return _store_and_show(request, interview.case_document(), setting=interview.setting)
+    hidden = {
+        "state_json": json.dumps(interview.state_document(), separators=(",", ":")),
+        "history_json": json.dumps(history, separators=(",", ":")),
+        "can_go_back": bool(history),
+    }
+    if step.kind in ("side", "regions") and interview.setting == "self_check":
+        return _body_map_page(request, setting="self_check", template="self_check.html", **hidden)
     return render_page(
         request,
         "step.html",
+        status_code=422 if error else 200,
         setting=interview.setting,
-        step=interview.step,
+        step=step,
         progress=interview.progress(),
-        state_json=json.dumps(interview.state_document(), separators=(",", ":")),
-        history_json=json.dumps(history, separators=(",", ":")),
-        can_go_back=bool(history),
+        error=error,
+        **hidden,
     )
 
 
@@ -381,7 +401,7 @@ async def clinic_assess(request: Request, user: Clinician) -> Response:
         interview.mark(regions, qualities)
         doc = interview.state_document()
     else:
-        doc = {"sides": ["left", "right"], "regions": [], "qualities": []}
+        doc = {"sides": ["left", "right"], "regions": [], "places": []}
     doc["answers"] = {**doc.get("answers", {}), **form_answers(kb, form)}
     patient = {
         k: v for k, v in (("age", form.get("age")), ("sex", form.get("sex"))) if v not in (None, "")

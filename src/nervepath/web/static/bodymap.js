@@ -108,9 +108,12 @@
 
   form.addEventListener("submit", function (event) {
     var clinician = form.querySelector('input[name="setting"][value="clinician"]');
-    if (clinician) return;
+    if (clinician || (event.submitter && event.submitter.value === "back")) return;
     var marked = form.querySelectorAll('input[name="region"]:checked').length;
-    var felt = form.querySelectorAll('input[name="quality"]:checked').length;
+    // The self-check asks what is felt in each place on the next page; a form with its own
+    // feelings (none now) would need one ticked.
+    var asksFelt = form.querySelector('input[name="quality"]');
+    var felt = !asksFelt || form.querySelectorAll('input[name="quality"]:checked').length;
     var summary = document.getElementById("marked-summary");
     if (!marked || !felt) {
       event.preventDefault();
