@@ -65,3 +65,12 @@ def to_body_map(page: Page, base_url: str, answers: tuple[str, ...] = START) -> 
         page.get_by_label(label, exact=True).check()
         page.get_by_role("button", name="Next").click()
     page.wait_for_selector("#bodymap-form")
+
+
+def feel(page: Page, *feelings: str) -> None:
+    """Leave the body map, then tick ``feelings`` on each place's "what do you feel" step."""
+    page.get_by_role("button", name="Next").click()
+    while page.locator("legend.question", has_text="What do you feel in").count():
+        for feeling in feelings:
+            page.get_by_label(feeling, exact=True).check()
+        page.get_by_role("button", name="Next").click()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser_support import screenshot
+from browser_support import feel, screenshot, to_body_map
 from playwright.sync_api import Browser, Page, expect
 
 from nervepath.bodymap import region_instances
@@ -69,7 +69,7 @@ def _mark(page: Page, instance: str, view: str) -> None:
 
 def test_every_place_is_at_least_24_px_square(screen: tuple[str, Page], base_url: str) -> None:
     name, page = screen
-    page.goto(f"{base_url}/self-check")
+    to_body_map(page, base_url)
     places = []
     for view in ("front", "back", "dorsum", "sole"):
         _show(page, view)
@@ -83,21 +83,17 @@ def test_every_place_is_at_least_24_px_square(screen: tuple[str, Page], base_url
     print(f"{name}: smallest place {smallest:.1f} px")
 
 
-def test_marking_places_then_ticking_boxes_keeps_the_summary(
+def test_marking_places_on_the_map_and_in_the_list_keeps_the_summary(
     screen: tuple[str, Page], base_url: str
 ) -> None:
     _, page = screen
-    page.goto(f"{base_url}/self-check")
+    to_body_map(page, base_url)
     summary = page.locator("#marked-summary")
     expect(summary).to_have_text("No place marked yet.")
     _mark(page, "heel_left", "sole")
     _mark(page, "calf_left", "back")
     expected = "Marked (2): The bottom of your heel, left foot; "
     expect(summary).to_contain_text(expected)
-    feelings = page.get_by_label("pain", exact=True)
-    if feelings.count():  # "what it feels like" may be asked on a later step
-        feelings.check()
-        expect(summary).to_contain_text(expected)
     # The list instead of the drawing: a third place, ticked in the list, shows on the map.
     page.get_by_text("Choose places from a list instead").click()
     choices = page.locator("details.region-list")
@@ -115,8 +111,8 @@ def test_marking_places_then_ticking_boxes_keeps_the_summary(
 def test_a_phone_shows_one_view_at_a_time(browser: Browser, base_url: str) -> None:
     context = browser.new_context(**SCREENS["phone"])  # type: ignore[arg-type]
     page = context.new_page()
-    page.goto(f"{base_url}/self-check")
-    assert _view_buttons(page) == ["Front", "Back", "Foot tops", "Soles"]
+    to_body_map(page, base_url)
+    assert _view_buttons(page) == ["Front", "Behind", "Foot tops", "Soles"]
     bodymap = page.locator('[data-field="region"]')
     for view in ("front", "back", "dorsum", "sole"):
         _show(page, view)
@@ -137,7 +133,7 @@ def test_a_phone_shows_one_view_at_a_time(browser: Browser, base_url: str) -> No
 
 
 def test_desktop_shows_every_view_without_view_buttons(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/self-check")
+    to_body_map(page, base_url)
     assert _view_buttons(page) == []
     assert page.locator('[data-field="region"] .bodymap-view:visible').count() == 4
     screenshot(page, "bodymap-desktop")
@@ -147,7 +143,7 @@ def test_each_view_says_whose_left_is_where(screen: tuple[str, Page], base_url: 
     """The "Your left" label of each view sits under the shapes of the left side, and the
     caption says on which side of the picture your right is, as the labels show it."""
     name, page = screen
-    page.goto(f"{base_url}/self-check")
+    to_body_map(page, base_url)
     for view in ("front", "back", "dorsum", "sole"):
         _show(page, view)
         figure = page.locator(f'[data-field="region"] [data-view="{view}"]')
@@ -176,12 +172,9 @@ def test_each_view_says_whose_left_is_where(screen: tuple[str, Page], base_url: 
 
 def test_result_map_key_is_readable(screen: tuple[str, Page], base_url: str) -> None:
     name, page = screen
-    page.goto(f"{base_url}/self-check")
+    to_body_map(page, base_url)
     _mark(page, "heel_left", "sole")
-    feelings = page.get_by_label("pain", exact=True)
-    if feelings.count():
-        feelings.check()
-    page.get_by_role("button", name="Next").click()
+    feel(page, "pain")
     page.get_by_role("button", name="Stop and see the result").click()
     page.wait_for_url("**/r/**")
     static = page.locator(".bodymap.static")
@@ -207,7 +200,7 @@ def test_tab_reaches_the_places_and_space_marks_one(
     screen: tuple[str, Page], base_url: str
 ) -> None:
     name, page = screen
-    page.goto(f"{base_url}/self-check")
+    to_body_map(page, base_url)
     if name == "phone":  # the view buttons come first, then the places of the view shown
         _show(page, "dorsum")
         page.locator('.bodymap-tabs button[aria-pressed="true"]').focus()

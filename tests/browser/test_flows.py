@@ -136,9 +136,9 @@ def test_what_is_felt_is_asked_for_each_place_and_sides_are_named(
 ) -> None:
     page = _new_page(browser, phone)
     to_body_map(page, base_url)
-    prefix = ".map-narrow" if phone else ".map-wide"
+    page.get_by_text("Choose places from a list instead").click()
     for place in ("heel_left", "calf_left"):
-        page.locator(f'{prefix} [data-instance="{place}"]').first.click()
+        page.locator(f'input[name="region"][value="{place}"]').check()
     page.get_by_role("button", name="Next").click()
     legend = page.locator("legend.question")
     expect(legend).to_have_text(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser_support import screenshot
+from browser_support import feel, screenshot, to_body_map
 from playwright.sync_api import Browser, Page, expect
 from test_accessibility import WCAG
 
@@ -93,10 +93,9 @@ def test_the_result_names_the_condition_in_words_with_the_numbers_on_request(
 
 
 def _to_emergency(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/self-check")
+    to_body_map(page, base_url)
     page.locator('.bodymap [data-instance="saddle"] >> visible=true').first.click()
-    page.get_by_label("numbness").check()
-    page.get_by_role("button", name="Next").click()
+    feel(page, "numbness")
 
 
 def test_the_emergency_screen_opens_on_its_heading_with_one_call_and_one_stop(
