@@ -430,6 +430,19 @@ def test_one_question_then_the_change_floor_may_stop_it(tiny: Assessor) -> None:
     assert done.kind == "done" and done.reason == "nothing_left"
 
 
+def test_a_run_of_dont_know_answers_ends_it(shipped: Assessor) -> None:
+    # Each "don't know" changes nothing, so a fifth question would be no more useful.
+    interview = Interview(shipped, change_floor=0.0, unsure_run=4)
+    _l5_body_map(interview)
+    _screen(interview)
+    asked = 0
+    while interview.step.kind == "question":
+        interview.answer("unknown")
+        asked += 1
+    assert interview.step.reason == "nothing_left"
+    assert asked == 4
+
+
 def test_interview_ends_within_max_questions(tiny: Assessor) -> None:
     interview = Interview(tiny, max_questions=3, change_floor=0.0)
     _tiny_to_screen(interview, "right")

@@ -21,11 +21,12 @@ The flow (design.md, "The reasoning"; issue #16):
    afterwards (``places_asked``: on the published cases a "no" to each unmarked place cost
    top-3 accuracy), so these questions are about the complaint: what brings it on, how it
    behaves. A question about the unmarked leg is asked only if one of its answers would
-   change the top three (sites of at least ``PLAUSIBLE``) or the urgency. It stops when no question
-   among the most informative has a chance of at least ``change_floor`` of changing the top
-   three or the urgency, when none is worth ``min_gain`` nats, at ``max_questions``, or when
-   the person stops (thresholds chosen on the tuning half of the published cases only:
-   ``nervepath evaluate tests/published/cases --interview``).
+   change the top three (sites of at least ``PLAUSIBLE``) or the urgency. It stops when no
+   question among the most informative has a chance of at least ``change_floor`` of changing
+   the top three or the urgency, when none is worth ``min_gain`` nats, after ``unsure_run``
+   "don't know" answers in a row, at ``max_questions``, or when the person stops (thresholds
+   chosen on the tuning half of the published cases only: ``nervepath evaluate
+   tests/published/cases --interview``).
 
 Whenever an answer makes the urgency ``emergency`` for a new reason, the next step is an
 ``emergency`` step that must be acknowledged (continue or stop) before anything else.
@@ -86,6 +87,8 @@ CHANGE_FLOOR: Final = 0.2
 """Stop when no question has at least this chance of changing the top three or the urgency.
 0.3 kept top-3 4 points under the same cases answered at once (silence "no", tuning half) once
 the overstrong signs were weakened; 0.2 keeps it within 2, at 1.5 more questions (median)."""
+UNSURE_RUN: Final = 4
+"""Stop after this many "don't know" answers in a row: each changed nothing."""
 MIN_QUESTIONS: Final = 1
 """Questions asked after the screen before ``CHANGE_FLOOR`` may stop the interview: a result
 without one question about the complaint reads as careless (no cost on the tuning half)."""
@@ -201,6 +204,7 @@ class Interview:
         min_gain: float = MIN_GAIN,
         confident: float = 0.95,
         change_floor: float = CHANGE_FLOOR,
+        unsure_run: int = UNSURE_RUN,
         places_asked: bool = False,
         state: Mapping[str, Any] | None = None,
         cache: StateCache[Any] | None = None,
@@ -214,6 +218,7 @@ class Interview:
         self.min_gain = min_gain
         self.confident = confident
         self.change_floor = change_floor
+        self.unsure_run = unsure_run
         self.places_asked = places_asked
         kb = self.kb
         self._start = start_questions(kb) if setting == "self_check" else ()
@@ -548,6 +553,7 @@ class Interview:
             self.min_gain,
             self.confident,
             self.change_floor,
+            self.unsure_run,
             self.places_asked,
         )
         entry: _Entry = self._cache.get(key, state, lambda: self._compute_entry(state))
@@ -687,6 +693,8 @@ class Interview:
                 chosen = score.finding
         entry = replace(entry, change=best_change)
         settled = best_change < self.change_floor and state.adaptive >= MIN_QUESTIONS
+        if self.unsure_run and _trailing_unknown(state) >= self.unsure_run:
+            settled = True  # "don't know" changes nothing: more of the same would not either
         if chosen is None or settled:
             return entry
         return replace(entry, step=self._question(state, chosen, "adaptive"))
@@ -841,3 +849,13 @@ def _warning_order(
     ]
     unranked = (1, len(book.rules))
     return tuple(sorted(chosen, key=lambda fid: rank.get(fid, unranked)))
+
+
+def _trailing_unknown(state: State) -> int:
+    """How many of the last questions asked in a row were answered "don't know"."""
+    run = 0
+    for name in reversed(state.asked):
+        if state.answers.get(name) != UNKNOWN:
+            break
+        run += 1
+    return run
