@@ -115,9 +115,9 @@ def test_the_start_asks_who_age_sex_and_how_long(
         page.get_by_role("button", name="Next").click()
     assert asked == [
         "Who is this self-check for?",
-        "How old are you?",
-        "What is your sex?",
-        "How long have you had these symptoms?",
+        "How old are they?",  # answering for someone else
+        "What is their sex?",
+        "How long have they had these symptoms? From here on, answer each question for them.",
         "How did it start?",
     ]
     expect(page.locator("#bodymap-form")).to_be_visible()  # then the body map

@@ -601,7 +601,8 @@ class Interview:
         for question in self._start:
             if question.key not in state.start:
                 options = tuple(Option(v, label) for v, label in question.options)
-                return Step(question.key, "start", question.text, options)  # type: ignore[arg-type]
+                text = question.worded(state.start.get("for_whom"))
+                return Step(question.key, "start", text, options)  # type: ignore[arg-type]
         if state.sides is None:
             options = tuple(Option(k, k) for k in _SIDE_CHOICES)
             return Step("side", "body_map", "Which side hurts?", options)

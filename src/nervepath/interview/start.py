@@ -43,6 +43,10 @@ class StartQuestion:
     key: str  # for_whom | age | sex | duration | onset
     text: str
     options: tuple[tuple[str, str], ...]  # (value, label)
+    for_them: str = ""  # the text when answering for someone else ("How old are they?")
+
+    def worded(self, for_whom: str | None) -> str:
+        return self.for_them if for_whom == "someone_else" and self.for_them else self.text
 
 
 def _age_limits(kb: KnowledgeBase) -> list[int]:
@@ -76,11 +80,12 @@ def start_questions(kb: KnowledgeBase) -> tuple[StartQuestion, ...]:
             "Who is this self-check for?",
             (("me", "me"), ("someone_else", "someone else (I am answering for them)")),
         ),
-        StartQuestion("age", "How old are you?", (*ages, (UNKNOWN, _NOT_SAY))),
+        StartQuestion("age", "How old are you?", (*ages, (UNKNOWN, _NOT_SAY)), "How old are they?"),
         StartQuestion(
             "sex",
             "What is your sex?",
             (("female", "female"), ("male", "male"), ("other", "other"), (UNKNOWN, _NOT_SAY)),
+            "What is their sex?",
         ),
         StartQuestion(
             "duration",
@@ -91,6 +96,8 @@ def start_questions(kb: KnowledgeBase) -> tuple[StartQuestion, ...]:
                 ("over_3_months", "more than 3 months"),
                 (UNKNOWN, "don't know"),
             ),
+            # From here on the questions say "you": the person answers them for the other.
+            "How long have they had these symptoms? From here on, answer each question for them.",
         ),
         StartQuestion(
             "onset",
