@@ -43,7 +43,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from difflib import get_close_matches
-from fnmatch import fnmatchcase
 from typing import Any, Final, Literal
 
 from pydantic import ValidationError
@@ -273,13 +272,6 @@ class Interview:
             fid
             for fid in _warning_order(kb.raw.triage, kb.findings, setting)
             if fid in kb.red_flag_findings
-        )
-        # Findings a triage rule reads (by id or pattern): only these can change the urgency.
-        leaves = {
-            leaf.finding for rule in kb.raw.triage.rules for leaf in condition_leaves(rule.when)
-        }
-        self._triaged = frozenset(
-            fid for fid in kb.findings if any(fnmatchcase(fid, pattern) for pattern in leaves)
         )
         self._cache = cache
         self._history = [self._entry(State() if state is None else self._resumed(state))]
@@ -713,7 +705,7 @@ class Interview:
         ):
             ranked = sorted(zip(self._targets, after, strict=True), key=lambda t: -t[1])
             changed = _result(ranked) != top
-            if not changed and self._instances[name].id in self._triaged:
+            if not changed and self._instances[name].id in self.kb.triaged_findings:
                 urgency = triage(
                     self.kb,
                     {**d.evidence, name: value},
@@ -793,7 +785,7 @@ class Interview:
         now = emergency_rules(evidence)
         out = []
         for name in candidates:
-            if self._instances[name].id not in self._triaged:
+            if self._instances[name].id not in self.kb.triaged_findings:
                 continue
             states = self.kb.findings[self._instances[name].id].states
             # states[0] is the normal state (absent, MRC 5, normal reflex).

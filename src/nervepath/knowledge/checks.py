@@ -17,7 +17,12 @@ from typing import get_args
 from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
 
-__all__ = ["MIN_FINDINGS_PER_SITE", "condition_leaves", "cross_reference_problems"]
+__all__ = [
+    "MIN_FINDINGS_PER_SITE",
+    "condition_leaves",
+    "cross_reference_problems",
+    "matching_findings",
+]
 
 MIN_FINDINGS_PER_SITE = 5
 
@@ -272,7 +277,7 @@ def _patient_problems(kb: RawKnowledgeBase) -> list[str]:
     return problems
 
 
-def _matching(pattern: str, known: Iterable[str]) -> list[str]:
+def matching_findings(pattern: str, known: Iterable[str]) -> list[str]:
     """The finding ids a rule's ``finding`` names: one id, or every id with a ``prefix*``."""
     if pattern.endswith("*"):
         return sorted(f for f in known if f.startswith(pattern[:-1]))
@@ -312,7 +317,7 @@ def _condition_problems(
                 where, f"{path}.items.{i}.when", item.when, states, same_side
             )
         return
-    named = _matching(condition.finding, states)
+    named = matching_findings(condition.finding, states)
     matched = [f for f in named if f not in condition.excluding]
     for i, skipped in enumerate(condition.excluding):
         if not condition.finding.endswith("*"):
@@ -404,12 +409,12 @@ def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]
         for leaf in condition_leaves(condition)
     }
     for finding in kb.findings:
-        if finding.red_flag and not any(_matching(p, [finding.id]) for p in named):
+        if finding.red_flag and not any(matching_findings(p, [finding.id]) for p in named):
             problems.append(
                 f"{kb.where(finding)} › red_flag: found a red flag that no rule in triage.yaml "
                 "reads, expected a triage rule for it"
             )
-        elif finding.triage_only and not any(_matching(p, [finding.id]) for p in read):
+        elif finding.triage_only and not any(matching_findings(p, [finding.id]) for p in read):
             problems.append(
                 f"{kb.where(finding)} › triage_only: found no rule in triage.yaml that reads "
                 "this finding, expected one (or links, so that it moves the probabilities)"

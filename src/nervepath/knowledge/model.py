@@ -13,7 +13,9 @@ from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.checks import (
     MIN_FINDINGS_PER_SITE,
+    condition_leaves,
     cross_reference_problems,
+    matching_findings,
 )
 from nervepath.knowledge.derive import FindingDef, LinkDef, derive_findings, derive_links
 from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
@@ -76,6 +78,16 @@ class KnowledgeBase:
             if not finding.endswith("*")
         }
         return frozenset(alone | {f for f, d in self.findings.items() if d.red_flag})
+
+    @cached_property
+    def triaged_findings(self) -> frozenset[str]:
+        """Findings some triage rule reads (by id or ``prefix*``): only these move the urgency."""
+        return frozenset(
+            fid
+            for rule in self.raw.triage.rules
+            for leaf in condition_leaves(rule.when)
+            for fid in matching_findings(leaf.finding, self.findings)
+        )
 
     @property
     def version(self) -> str:
