@@ -187,8 +187,6 @@ class _Entry:
     state: State
     differential: Differential
     step: Step
-    change: float | None = None  # adaptive: the best chance found of changing the result
-    gain: float | None = None  # adaptive: the best expected information gain (nats)
 
 
 class Interview:
@@ -667,7 +665,6 @@ class Interview:
             self.assessor.compiled, d.evidence, candidates=candidates, targets=self._targets
         )
         probabilities = [p for _, p in d.sites]
-        entry = replace(entry, gain=scores[0].expected_information_gain if scores else 0.0)
         if should_stop(scores, probabilities, min_gain=self.min_gain, confident=self.confident):
             confident = any(p > self.confident for p in probabilities)
             return replace(
@@ -684,7 +681,6 @@ class Interview:
             marked = self._instances[score.finding].side in (None, *sides)
             if chosen is None and (marked or change > 0):
                 chosen = score.finding
-        entry = replace(entry, change=best_change)
         settled = best_change < self.change_floor and state.adaptive >= MIN_QUESTIONS
         if self.unsure_run and _trailing_unknown(state) >= self.unsure_run:
             settled = True  # "don't know" changes nothing: more of the same would not either
