@@ -58,7 +58,7 @@ def parse_case(data: object) -> Case:
 
 def to_evidence(kb: KnowledgeBase, case: Case) -> dict[str, str]:
     """Known answers as ``{finding instance: state}``; unknown ids or values are errors."""
-    instances = {i.name: i for i in kb.finding_instances}
+    instances = kb.finding_instances_by_name
     evidence: dict[str, str] = {}
     for name, raw in case.answers.items():
         instance = instances.get(name)

@@ -128,7 +128,7 @@ class Assessor:
             group: [h.name for h in self._sites if site_defs[h.id].origin == group]
             for group in ORIGIN_GROUPS
         }
-        self._instances = {i.name: i for i in kb.finding_instances}
+        self._instances = kb.finding_instances_by_name
 
     def differential(self, case: Case) -> Differential:
         """Posteriors, origin groups and triage: everything but explanations and questions."""

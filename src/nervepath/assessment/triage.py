@@ -203,7 +203,7 @@ def _nearest(name: str, known: Iterable[str]) -> str:
 
 def _facts(kb: KnowledgeBase, evidence: Mapping[str, str]) -> _Facts:
     """Validate the answers and group them by base finding id."""
-    instances = {i.name: i for i in kb.finding_instances}
+    instances = kb.finding_instances_by_name
     problems: list[str] = []
     grouped: dict[str, list[_Fact]] = {}
     for name, state in evidence.items():

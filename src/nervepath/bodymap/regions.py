@@ -88,7 +88,7 @@ def marked_from_answers(kb: KnowledgeBase, answers: Mapping[str, object]) -> dic
     not a quality felt in a region (history, strength grades, unknown ids) are ignored.
     """
     by_finding = _region_findings(kb)
-    instances = {i.name: i for i in kb.finding_instances}
+    instances = kb.finding_instances_by_name
     marked: dict[str, list[str]] = {}
     for name, state in answers.items():
         instance = instances.get(name)

@@ -193,7 +193,7 @@ def _check(case: PublishedCase, kb: KnowledgeBase) -> Iterable[str]:
             yield f"diagnosis.side: {d.site} has a side; give left or right"
         if not site.lateral and d.side is not None:
             yield f"diagnosis.side: {d.site} is a midline site; use null"
-    instances = {i.name: i for i in kb.finding_instances}
+    instances = kb.finding_instances_by_name
     for setting in ("clinician", "self_check"):
         answers = getattr(case, setting).answers
         try:

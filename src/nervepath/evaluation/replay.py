@@ -83,7 +83,7 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, 
         for region in kb.raw.anatomy.regions
         for quality in QUALITIES
     }
-    instances = {i.name: i for i in kb.finding_instances}
+    instances = kb.finding_instances_by_name
     places: dict[str, list[str]] = {}
     for name, value in answers.items():
         instance = instances.get(name)

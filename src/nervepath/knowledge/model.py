@@ -103,6 +103,11 @@ class KnowledgeBase:
         return {p.finding: p.same_as for p in self.raw.derivation.same_questions}
 
     @cached_property
+    def finding_instances_by_name(self) -> Mapping[str, FindingInstance]:
+        """Every finding instance by its name (``reflex_achilles_left``)."""
+        return {i.name: i for i in self.finding_instances}
+
+    @cached_property
     def sites(self) -> dict[str, schema.Site]:
         return {s.id: s for s in self.raw.sites}
 

@@ -168,7 +168,7 @@ class _Findings:
     def __init__(self, kb: KnowledgeBase, audience: Audience) -> None:
         self.kb = kb
         self.audience = audience
-        self.instances = {i.name: i for i in kb.finding_instances}
+        self.instances = kb.finding_instances_by_name
 
     def text(self, instance: str, fallback: str = "") -> str:
         found = self.instances.get(instance)

@@ -168,7 +168,7 @@ def _reasons(
     """The person's own "yes" answers that raised the top site most: never an answer they did
     not give, never a "no" or "don't know", never one that argues against it."""
     given = doc.get("answers") or {}
-    instances = {i.name: i for i in kb.finding_instances}
+    instances = kb.finding_instances_by_name
     supporting = sorted(
         (
             c
