@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
+from storage_support import upgrade_to
 
 from nervepath.errors import StorageError, UserError
 from nervepath.storage import SqlStore
-from nervepath.storage.database import MIGRATIONS, create_engine
+from nervepath.storage.database import create_engine
 from nervepath.storage.models import utcnow
 
 PASSWORD = "a long enough password"
@@ -155,10 +154,7 @@ def test_an_old_database_upgrades_into_the_default_clinic(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = sqlalchemy.create_engine(url, poolclass=NullPool)
     with engine.begin() as connection:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+        upgrade_to(connection, "0001")
         connection.exec_driver_sql(
             "INSERT INTO users (id, username, password_hash, created_at, active) "
             "VALUES (1, 'alice', 'x', '2026-01-01 00:00:00', 1)"

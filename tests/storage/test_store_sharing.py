@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
+from storage_support import upgrade_to
 
 from nervepath.errors import AssessmentNotFound, ShareCodeRefused, StorageError
 from nervepath.storage import SqlStore
-from nervepath.storage.database import MIGRATIONS, create_engine
+from nervepath.storage.database import create_engine
 from nervepath.storage.models import utcnow
 from nervepath.storage.sharing import (
     MAX_WRONG_SHARE_CODES,
@@ -174,10 +173,7 @@ def test_an_old_database_gives_its_self_checks_an_expiry_and_keeps_every_record(
         ("new-self-check", recent, "self_check", "NULL", "NULL"),
     ]
     with engine.begin() as connection:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
+        upgrade_to(connection, "0003")
         connection.exec_driver_sql(
             "INSERT INTO users (id, username, password_hash, created_at, active, role, "
             f"clinic_id) VALUES (1, 'alice', 'x', '2026-01-01 00:00:00{zone}', TRUE, "
