@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from nervepath.assessment.case import Case
 from nervepath.assessment.service import Assessor
 from nervepath.errors import CaseError
 from nervepath.evaluation.halves import evaluate_published
@@ -204,6 +205,27 @@ def test_outside_cases_count_for_urgency_not_sites(
     assert dvt.rank is None and dvt.truth_probability == 0.0
     assert [r.id for r in report.worst()] == ["peroneal:clinician"]
     assert sum(map(sum, report.triage.confusion)) == 2
+    # The one case the model can name falls in exactly one band of the truth's prior.
+    assert sum(b.cases for b in section.per_prior) == 1
+    (named,) = [r for r in report.results if r.in_model]
+    assert sum(b.top3 for b in section.per_prior) == int(named.top3)
+
+
+def test_top3_by_the_truths_prior(tmp_path: Path, shipped_kb: KnowledgeBase) -> None:
+    _write(tmp_path, "peroneal")
+    cases = load_published_cases(tmp_path, kb=shipped_kb)
+    assessor = Assessor(shipped_kb)
+    result = evaluate_published(assessor, cases, settings=("clinician",))
+    (section,) = result.sections
+    blank = Case(setting="clinician", patient=cases[0].patient)
+    prior = dict(assessor.differential(blank).sites)[
+        f"common_peroneal_nerve_{cases[0].diagnosis.side}"
+    ]
+    (band,) = [b for b in section.per_prior if b.cases]
+    assert band.lower <= prior < band.upper
+    assert [b.label for b in section.per_prior] == ["0–0.5 %", "0.5–2 %", "≥ 2 %"]
+    document = result.to_dict()["sections"][0]["per_prior"]
+    assert [b["cases"] for b in document] == [b.cases for b in section.per_prior]
 
 
 def test_the_body_map_marks_the_places_the_case_names(shipped_kb: KnowledgeBase) -> None:

@@ -9,23 +9,49 @@ as Rich tables, the ``to_dict`` of the result is the ``--json`` document.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Final, Literal
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from nervepath.assessment.case import Case
 from nervepath.assessment.service import Assessor
-from nervepath.evaluation.evaluate import TOP_K, EvaluationReport, evaluate
+from nervepath.evaluation.evaluate import TOP_K, EvaluationReport, LabelledCase, evaluate, is_hit
 from nervepath.evaluation.published import HALVES, PublishedCase, labelled
 from nervepath.evaluation.render import confusion_table, reliability_table, worst_table
 from nervepath.evaluation.replay import ReplaySummary
 
-__all__ = ["SETTINGS", "PublishedEvaluation", "Section", "evaluate_published", "render_published"]
+__all__ = [
+    "PRIOR_BANDS",
+    "SETTINGS",
+    "PriorBand",
+    "PublishedEvaluation",
+    "Section",
+    "evaluate_published",
+    "render_published",
+]
 
 SETTINGS: Final = ("clinician", "self_check")
 Setting = Literal["clinician", "self_check"]
+# Case reports favour rare conditions, while the priors are those of the people nervepath serves;
+# the top-3 by how probable the truth was before any answer shows how much of the gap that is.
+PRIOR_BANDS: Final = ((0.0, 0.005), (0.005, 0.02), (0.02, 1.0))
+
+
+@dataclass(frozen=True)
+class PriorBand:
+    lower: float
+    upper: float
+    cases: int  # cases the model can name whose truth had a prior in [lower, upper)
+    top3: int
+
+    @property
+    def label(self) -> str:
+        if self.upper >= 1.0:
+            return f"≥ {100 * self.lower:g} %"
+        return f"{100 * self.lower:g}–{100 * self.upper:g} %"
 
 
 @dataclass(frozen=True)
@@ -33,6 +59,7 @@ class Section:
     half: str
     setting: str
     report: EvaluationReport
+    per_prior: tuple[PriorBand, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,7 +72,13 @@ class PublishedEvaluation:
         return {
             "cases": self.cases,
             "sections": [
-                {"half": s.half, "setting": s.setting, **s.report.to_dict()} for s in self.sections
+                {
+                    "half": s.half,
+                    "setting": s.setting,
+                    **s.report.to_dict(),
+                    "per_prior": [{**asdict(b), "label": b.label} for b in s.per_prior],
+                }
+                for s in self.sections
             ],
             "interview": [{"half": h, **r.to_dict()} for h, r in self.interview],
         }
@@ -76,9 +109,38 @@ def evaluate_published(
             if progress is not None:
                 progress(start + n, total)
 
-        sections.append(Section(half, setting, evaluate(assessor, items, progress=step)))
+        report = evaluate(assessor, items, progress=step)
+        sections.append(Section(half, setting, report, _per_prior(assessor, items, report)))
         done += len(items)
     return PublishedEvaluation(len(cases), tuple(sections))
+
+
+def _per_prior(
+    assessor: Assessor, items: Sequence[LabelledCase], report: EvaluationReport
+) -> tuple[PriorBand, ...]:
+    """Top-3 hits grouped by the truth's prior: its posterior with no answers, at the
+    patient's age and sex in that setting."""
+    blanks: dict[tuple[str, int | None, str | None], dict[str, float]] = {}
+    priors: list[tuple[float, bool]] = []
+    for item, result in zip(items, report.results, strict=True):
+        if not result.in_model:
+            continue
+        c, patient = item.case, item.case.patient
+        key = (c.setting, patient.age, patient.sex)
+        if key not in blanks:
+            blank = Case(setting=c.setting, patient=patient)
+            blanks[key] = dict(assessor.differential(blank).sites)
+        prior = max(p for name, p in blanks[key].items() if is_hit(name, item.expected))
+        priors.append((prior, result.top3))
+    return tuple(
+        PriorBand(
+            lower,
+            upper,
+            sum(lower <= p < upper for p, _ in priors),
+            sum(lower <= p < upper and hit for p, hit in priors),
+        )
+        for lower, upper in PRIOR_BANDS
+    )
 
 
 def _pct(value: float) -> str:
@@ -100,6 +162,7 @@ def render_published(result: PublishedEvaluation) -> RenderableType:
         ["emergencies lower"],
         ["Brier (sites)"],
     ]
+    rows += [[f"top-{TOP_K}, truth's prior {b.label}"] for b in _bands(result)]
     for s in result.sections:
         r, t = s.report, s.report.triage
         cells: list[str | Text] = [
@@ -115,6 +178,7 @@ def render_published(result: PublishedEvaluation) -> RenderableType:
                 style="bold red" if t.under_triaged_emergencies else "green",
             ),
             f"{r.calibration.brier:.4f}",
+            *(f"{b.top3} of {b.cases}" for b in s.per_prior),
         ]
         for row, cell in zip(rows, cells, strict=True):
             row.append(cell)
@@ -141,6 +205,10 @@ def render_published(result: PublishedEvaluation) -> RenderableType:
     for half, replays in result.interview:
         parts.append(_interview_table(half, replays))
     return Group(*parts)
+
+
+def _bands(result: PublishedEvaluation) -> tuple[PriorBand, ...]:
+    return next((s.per_prior for s in result.sections if s.per_prior), ())
 
 
 def _per_site(result: PublishedEvaluation) -> Table:
