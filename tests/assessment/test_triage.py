@@ -306,6 +306,12 @@ def test_a_dense_foot_drop_is_urgent_only_where_the_examination_places_it(
 ) -> None:
     drop = {"strength_ankle_dorsiflexion_left": "1", "strength_ankle_eversion_left": "2"}
     assert _fired(_triage(shipped_kb, drop))["severe_foot_drop"] == "emergency"
+    # Begun over 2 weeks ago and not getting worse: established, urgent (GIRFT: recent onset
+    # or deterioration); getting worse, progressive_motor_deficit's emergency.
+    older = {**drop, "onset_within_2_weeks": "absent"}
+    assert _fired(_triage(shipped_kb, older)) == {"significant_motor_deficit": "urgent"}
+    worse = _fired(_triage(shipped_kb, {**older, "symptoms_getting_worse": "present"}))
+    assert worse == {"progressive_motor_deficit": "emergency"}
     spared = {**drop, "strength_ankle_inversion_left": "5", "strength_hip_abduction_left": "5"}
     # Spared L5 muscles say nothing while back pain is unasked or present.
     assert _triage(shipped_kb, spared).urgency == "emergency"
@@ -505,8 +511,10 @@ def test_a_self_care_baseline_never_quietens_a_red_flag(
     evidence: dict[str, str], heel: float
 ) -> None:
     result = triage(SHIPPED, evidence, {"plantar_fascia_left": heel})
+    # Self-care is for a recent problem: over 3 months the default (routine) applies.
+    base = "routine" if evidence.get("symptoms_over_3_months") == "present" else "self_care"
     assert urgency_rank(result.urgency) == max(
-        [urgency_rank("self_care"), *(urgency_rank(f.level) for f in result.red_flags)]
+        [urgency_rank(base), *(urgency_rank(f.level) for f in result.red_flags)]
     )
     if result.red_flags:
         assert urgency_rank(result.urgency) >= urgency_rank(result.red_flags[0].level)
