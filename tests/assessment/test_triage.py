@@ -308,10 +308,16 @@ def test_a_dense_foot_drop_is_urgent_only_where_the_examination_places_it(
     assert _fired(_triage(shipped_kb, drop))["severe_foot_drop"] == "emergency"
     # Begun over 2 weeks ago and not getting worse: established, urgent (GIRFT: recent onset
     # or deterioration); getting worse, progressive_motor_deficit's emergency.
+    # The tempo findings describe the whole complaint: a foot drop in a sciatica that began weeks
+    # ago may itself be new, so only an answered "not getting worse" steps it down.
     older = {**drop, "onset_within_2_weeks": "absent"}
-    assert _fired(_triage(shipped_kb, older)) == {"significant_motor_deficit": "urgent"}
+    assert _fired(_triage(shipped_kb, older))["severe_foot_drop"] == "emergency"
+    stable = {**older, "symptoms_getting_worse": "absent"}
+    assert _fired(_triage(shipped_kb, stable)) == {"significant_motor_deficit": "urgent"}
     worse = _fired(_triage(shipped_kb, {**older, "symptoms_getting_worse": "present"}))
-    assert worse == {"progressive_motor_deficit": "emergency"}
+    assert worse["progressive_motor_deficit"] == "emergency" and set(worse.values()) == {
+        "emergency"
+    }
     spared = {**drop, "strength_ankle_inversion_left": "5", "strength_hip_abduction_left": "5"}
     # Spared L5 muscles say nothing while back pain is unasked or present.
     assert _triage(shipped_kb, spared).urgency == "emergency"
