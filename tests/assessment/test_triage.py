@@ -184,7 +184,15 @@ URGENT_CASES: list[tuple[str, dict[str, str]]] = [
     ("significant_motor_deficit", {"foot_drop_left": "present"}),
     ("significant_motor_deficit", {"strength_ankle_dorsiflexion_right": "3"}),
     ("significant_motor_deficit", {"strength_toe_spreading_left": "1"}),
-    ("bilateral_leg_symptoms", {"bilateral_leg_symptoms": "present"}),
+    ("bilateral_leg_symptoms", {"bilateral_leg_symptoms": "present", "back_pain": "present"}),
+    (
+        "bilateral_leg_symptoms",
+        {"bilateral_leg_symptoms": "present", "pins_and_needles_foot_left": "present"},
+    ),
+    (
+        "possible_femoral_neck_stress_fracture",
+        {"pain_groin_right": "present", "pain_after_training_increase_right": "present"},
+    ),
     ("new_sexual_dysfunction", {"new_sexual_dysfunction": "present"}),
     ("cancer_history_with_back_pain", {"history_of_cancer": "present", "back_pain": "present"}),
     ("cancer_history_with_back_pain", {"history_of_cancer": "present", "night_pain": "present"}),
@@ -246,7 +254,9 @@ def test_the_bilateral_pair_rule_fires_only_for_the_pair(shipped_kb: KnowledgeBa
     bilateral = {"bilateral_leg_symptoms": "present"}
     back_and_deficit = {"back_pain": "present", "strength_hip_abduction_left": "4"}
     alone = _fired(_triage(shipped_kb, bilateral))
-    assert pair not in alone and alone["bilateral_leg_symptoms"] == "urgent"
+    assert alone == {"bilateral_leg_pain_without_radicular_features": "routine"}
+    radicular = _fired(_triage(shipped_kb, {**bilateral, "back_pain": "present"}))
+    assert radicular == {"bilateral_leg_symptoms": "urgent"}
     assert pair not in _fired(_triage(shipped_kb, back_and_deficit))
     assert pair not in _fired(_triage(shipped_kb, {**bilateral, "back_pain": "present"}))
     both = _triage(shipped_kb, {**bilateral, **back_and_deficit})
@@ -270,7 +280,7 @@ def test_sexual_dysfunction_needs_leg_symptoms_for_emergency(shipped_kb: Knowled
 
 def test_long_standing_stable_bilateral_symptoms_are_routine(shipped_kb: KnowledgeBase) -> None:
     """The CES pathway's bilateral flag is for recent onset or deterioration (GIRFT 2023)."""
-    bilateral = {"bilateral_leg_symptoms": "present"}
+    bilateral = {"bilateral_leg_symptoms": "present", "numbness_foot_left": "present"}
     stable = {**bilateral, "symptoms_over_3_months": "present", "symptoms_getting_worse": "absent"}
     result = _triage(shipped_kb, stable)
     assert _fired(result) == {"bilateral_leg_symptoms": "routine"}
@@ -282,6 +292,10 @@ def test_long_standing_stable_bilateral_symptoms_are_routine(shipped_kb: Knowled
     assert _fired(_triage(shipped_kb, unsure)) == {"bilateral_leg_symptoms": "urgent"}
     # With a deficit the CES pair steps down to urgent, never below: stable is not normal.
     with_deficit = {**stable, "back_pain": "present", "strength_hip_abduction_left": "4"}
+    assert _fired(_triage(shipped_kb, with_deficit)) == {
+        "ces_bilateral_leg_symptoms_with_deficit": "urgent",
+        "bilateral_leg_symptoms": "routine",
+    }
     assert _triage(shipped_kb, with_deficit).urgency == "urgent"
     new_bladder = {**stable, "new_bladder_dysfunction": "present"}  # "new" never steps down
     assert _fired(_triage(shipped_kb, new_bladder))["ces_new_bladder_dysfunction"] == "emergency"
@@ -292,6 +306,18 @@ def test_a_dense_foot_drop_is_urgent_only_where_the_examination_places_it(
 ) -> None:
     drop = {"strength_ankle_dorsiflexion_left": "1", "strength_ankle_eversion_left": "2"}
     assert _fired(_triage(shipped_kb, drop))["severe_foot_drop"] == "emergency"
+    # Begun over 2 weeks ago and not getting worse: established, urgent (GIRFT: recent onset
+    # or deterioration); getting worse, progressive_motor_deficit's emergency.
+    # The tempo findings describe the whole complaint: a foot drop in a sciatica that began weeks
+    # ago may itself be new, so only an answered "not getting worse" steps it down.
+    older = {**drop, "onset_within_2_weeks": "absent"}
+    assert _fired(_triage(shipped_kb, older))["severe_foot_drop"] == "emergency"
+    stable = {**older, "symptoms_getting_worse": "absent"}
+    assert _fired(_triage(shipped_kb, stable)) == {"significant_motor_deficit": "urgent"}
+    worse = _fired(_triage(shipped_kb, {**older, "symptoms_getting_worse": "present"}))
+    assert worse["progressive_motor_deficit"] == "emergency" and set(worse.values()) == {
+        "emergency"
+    }
     spared = {**drop, "strength_ankle_inversion_left": "5", "strength_hip_abduction_left": "5"}
     # Spared L5 muscles say nothing while back pain is unasked or present.
     assert _triage(shipped_kb, spared).urgency == "emergency"
@@ -383,13 +409,13 @@ def test_unknown_and_absent_answers_never_fire_a_rule(shipped_kb: KnowledgeBase)
 # ── probability baselines ────────────────────────────────────────────────────────────────────
 
 
-def test_cauda_equina_probability_alone_is_urgent_not_an_emergency(
+def test_cauda_equina_probability_alone_is_routine_with_safety_netting(
     shipped_kb: KnowledgeBase,
 ) -> None:
-    """Suspected CES is defined by its red flags, each an emergency rule of its own; the
-    posterior alone asks for the CES questions and an assessment within days."""
+    """Suspected CES is defined by its red flags, each an emergency rule of its own; without
+    one the pathway does not suspect CES, and the posterior alone brings its safety-netting."""
     result = _triage(shipped_kb, {}, cauda_equina=0.12, l5_root_left=0.5)
-    assert result.urgency == "urgent" and result.red_flags == ()
+    assert result.urgency == "routine" and result.red_flags == ()
     assert [b.id for b in result.baselines] == ["possible_cauda_equina"]
     assert result.baselines[0].hidden == ("cauda_equina",)
     assert "bladder" in result.baselines[0].plain
@@ -398,11 +424,30 @@ def test_cauda_equina_probability_alone_is_urgent_not_an_emergency(
 
 
 def test_cause_probabilities_can_raise_the_baseline(shipped_kb: KnowledgeBase) -> None:
+    flag = {"night_pain": "present"}
     result = triage(
-        shipped_kb, {}, {"l5_root_left": 0.4}, cause_probabilities={"spinal_tumour": 0.2}
+        shipped_kb, flag, {"l5_root_left": 0.4}, cause_probabilities={"spinal_tumour": 0.2}
     )
     assert result.urgency == "urgent"
     assert result.baselines[0].id == "possible_spinal_malignancy"
+
+
+def test_a_malignancy_posterior_needs_a_malignancy_red_flag(shipped_kb: KnowledgeBase) -> None:
+    """The tumour posterior rises with any cauda equina suspicion; it counts only with a flag
+    guidelines agree on (past cancer, weight loss, night pain; Verhagen 2016)."""
+    result = triage(
+        shipped_kb, {}, {"l5_root_left": 0.4}, cause_probabilities={"spinal_tumour": 0.2}
+    )
+    assert result.urgency == "routine" and result.baselines[0].id == "default"
+
+
+def test_self_care_is_not_for_symptoms_over_3_months(shipped_kb: KnowledgeBase) -> None:
+    """Self-care first, then "refer if symptoms persist following 12 weeks of self management"."""
+    long = {"symptoms_over_3_months": "present"}
+    result = _triage(shipped_kb, long, plantar_fascia_left=0.8, l5_root_left=0.1)
+    assert result.urgency == "routine" and result.baselines[0].id == "default"
+    recent = {"symptoms_over_3_months": "absent"}
+    assert _triage(shipped_kb, recent, plantar_fascia_left=0.8).urgency == "self_care"
 
 
 def test_self_limiting_site_on_its_own_is_self_care(shipped_kb: KnowledgeBase) -> None:
@@ -472,8 +517,10 @@ def test_a_self_care_baseline_never_quietens_a_red_flag(
     evidence: dict[str, str], heel: float
 ) -> None:
     result = triage(SHIPPED, evidence, {"plantar_fascia_left": heel})
+    # Self-care is for a recent problem: over 3 months the default (routine) applies.
+    base = "routine" if evidence.get("symptoms_over_3_months") == "present" else "self_care"
     assert urgency_rank(result.urgency) == max(
-        [urgency_rank("self_care"), *(urgency_rank(f.level) for f in result.red_flags)]
+        [urgency_rank(base), *(urgency_rank(f.level) for f in result.red_flags)]
     )
     if result.red_flags:
         assert urgency_rank(result.urgency) >= urgency_rank(result.red_flags[0].level)
@@ -636,3 +683,16 @@ def test_a_red_flag_finding_that_no_rule_reads_is_reported(kb_copy: Path) -> Non
         )
         for p in _problems(kb_copy)
     )
+
+
+def test_raised_markers_with_buttock_pain_are_an_emergency_unless_long_standing(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """Michigan: imaging within 6 hours with normal neurology; the pain need not be stated new.
+    Over 3 months and not getting worse, an inflammatory cause is likelier: one level lower."""
+    markers = {"pain_buttock_right": "present", "raised_inflammatory_markers": "present"}
+    assert _fired(_triage(shipped_kb, markers)) == {"suspected_spinal_infection": "emergency"}
+    stable = {**markers, "symptoms_over_3_months": "present", "symptoms_getting_worse": "absent"}
+    result = _triage(shipped_kb, stable)
+    assert _fired(result) == {"suspected_spinal_infection": "urgent"}
+    assert result.red_flags[0].long_standing

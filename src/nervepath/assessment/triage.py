@@ -174,7 +174,9 @@ def triage(
     baselines = [
         _baseline_level(b, hidden, citations)
         for b in book.baselines
-        if (hidden := _baseline_holds(kb, b, sites, causes)) is not None
+        if (b.when is None or _holds(b.when, facts, None) is not None)
+        and (b.unless is None or _holds(b.unless, facts, None) is None)
+        and (hidden := _baseline_holds(kb, b, sites, causes)) is not None
     ]
     if not baselines:
         d = book.default

@@ -430,6 +430,9 @@ def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]
             for i, site in enumerate(baseline.top_site_in)
             if site not in sites
         )
+        for key, condition in (("when", baseline.when), ("unless", baseline.unless)):
+            if condition is not None:
+                problems.extend(_condition_problems(where, key, condition, states))
     return problems
 
 

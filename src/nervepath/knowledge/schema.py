@@ -683,6 +683,14 @@ class Baseline(Strict):
     top_site_in: list[Id] = []
     top_at_least: Probability | None = None
     others_below: Probability | None = None
+    when: Condition | None = Field(
+        default=None,
+        description="the answers must also meet this: a posterior is a suspicion only with a "
+        "feature its guideline names",
+    )
+    unless: Condition | None = Field(
+        default=None, description="the baseline does not apply when the answers meet this"
+    )
     plain: Text
     clinical: Text
     source: Citation
