@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nervepath.assessment.service import Assessor
+from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge.catalogue import allowed_values
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
@@ -126,3 +127,16 @@ def test_altered_sensation_reaches_the_parts_of_the_leg(shipped_kb: KnowledgeBas
     foot = shipped_kb.findings["altered_sensation_foot"]
     assert foot.lateral and not foot.asked
     assert foot.leak[1] > shipped_kb.findings["numbness_foot"].leak[1]
+
+
+def test_a_group_naming_an_unknown_quality_is_refused(kb_copy: Path) -> None:
+    path = kb_copy / "derivation.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "quality_groups:\n"
+        + "  - {id: altered, name: Altered, question: 'Does {region} feel odd?',"
+        + " qualities: [numbness, tingles]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeBaseError, match=r"quality_groups › altered › qualities.*tingles"):
+        load_knowledge_base(kb_copy)

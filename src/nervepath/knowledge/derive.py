@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from nervepath.knowledge import schema
+from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
 
 __all__ = ["FindingDef", "LinkDef", "derive_findings", "derive_links", "nerve_descendants"]
@@ -196,7 +197,7 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
         else:
             continue  # reported by the checks: yes/no leak on a graded finding
         out[override.finding] = replace(derived, leak=leak, leak_provenance=provenance)
-    for group in _or_findings(kb):
+    for group in or_findings(kb):
         absent = math.prod(out[m].leak[0] for m in group.members)
         rationale = (
             f"The model's own rate of {group.what} without a modelled lesion: "
@@ -217,67 +218,6 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
             asked=False,
         )
     return out
-
-
-@dataclass(frozen=True)
-class OrFinding:
-    """A derived finding that is the OR of other derived findings: a part of the leg named
-    without a finer place, or a feeling named without its kind."""
-
-    id: str
-    members: tuple[str, ...]
-    lateral: bool
-    question: str
-    clinician_text: str
-    what: str  # for the leak's rationale: "numbness in at least one region of foot"
-    basis: str
-
-
-def _or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
-    """Region groups × their qualities, then quality groups × every region and region group."""
-    qualities = {q.id: q for q in kb.derivation.sensory_qualities}
-
-    def applies(quality: schema.SensoryQuality, region: schema.Region) -> bool:
-        return not quality.region_tags or bool(set(quality.region_tags) & set(region.tags))
-
-    def group_regions(group: schema.RegionGroup) -> list[schema.Region]:
-        return [r for r in kb.anatomy.regions if r.lateral and r.group in group.groups]
-
-    for group in kb.derivation.region_groups:
-        for qid in group.qualities:
-            quality = qualities.get(qid)
-            if quality is None:
-                continue  # reported by the checks
-            regions = [r for r in group_regions(group) if applies(quality, r)]
-            if regions:
-                yield OrFinding(
-                    f"{quality.id}_{group.id}",
-                    tuple(f"{quality.id}_{r.id}" for r in regions),
-                    True,
-                    quality.question.format(region=group.name),
-                    f"{quality.name}: {group.clinical_name}",
-                    f"{quality.name.lower()} in at least one region of {group.id}",
-                    f"{quality.id} × region group {group.id}",
-                )
-    places: list[tuple[str, str, str, bool, list[schema.Region]]] = [
-        (r.id, r.name, r.clinical_name, r.lateral, [r]) for r in kb.anatomy.regions
-    ] + [
-        (g.id, g.name, g.clinical_name, True, group_regions(g)) for g in kb.derivation.region_groups
-    ]
-    for kind in kb.derivation.quality_groups:
-        members = [qualities[q] for q in kind.qualities if q in qualities]
-        for place, name, clinical_name, lateral, regions in places:
-            ids = tuple(f"{q.id}_{r.id}" for q in members for r in regions if applies(q, r))
-            if ids:
-                yield OrFinding(
-                    f"{kind.id}_{place}",
-                    ids,
-                    lateral,
-                    kind.question.format(region=name),
-                    f"{kind.name}: {clinical_name}",
-                    f"{kind.name.lower()} (any of {', '.join(q.id for q in members)}) in {place}",
-                    f"quality group {kind.id} × {place}",
-                )
 
 
 def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[LinkDef]:
@@ -385,7 +325,7 @@ def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) ->
     by_finding: dict[str, dict[str, LinkDef]] = {}
     for (finding, parent), link in links.items():
         by_finding.setdefault(finding, {})[parent] = link
-    for group in _or_findings(kb):
+    for group in or_findings(kb):
         by_parent: dict[str, list[LinkDef]] = {}
         for member in group.members:
             for parent, link in by_finding.get(member, {}).items():
