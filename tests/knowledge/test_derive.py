@@ -76,16 +76,16 @@ def test_causes_come_first_then_sites_with_same_side_parents(tiny_kb: KnowledgeB
 # ── Parts of the leg without a finer place ─────────────────────────────────────────────────
 
 
-def _with_foot_group(root: Path) -> KnowledgeBase:
+def _load_with(root: Path, derivation_yaml: str) -> KnowledgeBase:
+    """The tiny knowledge base with more derivation entries appended."""
     path = root / "derivation.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8")
-        + "region_groups:\n"
-        + "  - {id: foot, name: your foot, clinical_name: foot, groups: [foot],"
-        + " qualities: [numbness]}\n",
-        encoding="utf-8",
-    )
+    path.write_text(path.read_text(encoding="utf-8") + derivation_yaml, encoding="utf-8")
     return load_knowledge_base(root)
+
+
+def _with_foot_group(root: Path) -> KnowledgeBase:
+    group = "  - {id: foot, name: foot, clinical_name: foot, groups: [foot], qualities: [numbness]}"
+    return _load_with(root, f"region_groups:\n{group}\n")
 
 
 def _assert_or_of(kb: KnowledgeBase, name: str, members: list[str], parents: list[str]) -> None:
@@ -130,13 +130,6 @@ def test_altered_sensation_reaches_the_parts_of_the_leg(shipped_kb: KnowledgeBas
 
 
 def test_a_group_naming_an_unknown_quality_is_refused(kb_copy: Path) -> None:
-    path = kb_copy / "derivation.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8")
-        + "quality_groups:\n"
-        + "  - {id: altered, name: Altered, question: 'Does {region} feel odd?',"
-        + " qualities: [numbness, tingles]}\n",
-        encoding="utf-8",
-    )
+    group = "  - {id: altered, name: Odd, question: '{region}?', qualities: [numbness, tingles]}"
     with pytest.raises(KnowledgeBaseError, match=r"quality_groups › altered › qualities.*tingles"):
-        load_knowledge_base(kb_copy)
+        _load_with(kb_copy, f"quality_groups:\n{group}\n")
