@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nervepath.assessment.service import Assessor
+from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge.catalogue import allowed_values
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
@@ -75,30 +76,34 @@ def test_causes_come_first_then_sites_with_same_side_parents(tiny_kb: KnowledgeB
 # ── Parts of the leg without a finer place ─────────────────────────────────────────────────
 
 
-def _with_foot_group(root: Path) -> KnowledgeBase:
+def _load_with(root: Path, derivation_yaml: str) -> KnowledgeBase:
+    """The tiny knowledge base with more derivation entries appended."""
     path = root / "derivation.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8")
-        + "region_groups:\n"
-        + "  - {id: foot, name: your foot, clinical_name: foot, groups: [foot],"
-        + " qualities: [numbness]}\n",
-        encoding="utf-8",
-    )
+    path.write_text(path.read_text(encoding="utf-8") + derivation_yaml, encoding="utf-8")
     return load_knowledge_base(root)
 
 
-def test_a_part_of_the_leg_is_the_or_of_its_regions(kb_copy: Path) -> None:
-    """Links and leak are the model's own P(at least one region): 1 − Π(1 − p)."""
-    kb = _with_foot_group(kb_copy)
-    regions = ("numbness_first_web_space", "numbness_heel", "numbness_dorsum_of_foot")
-    part = kb.findings["numbness_foot"]
-    expected_leak = 1 - math.prod(kb.findings[r].leak[0] for r in regions)
+def _with_foot_group(root: Path) -> KnowledgeBase:
+    group = "  - {id: foot, name: foot, clinical_name: foot, groups: [foot], qualities: [numbness]}"
+    return _load_with(root, f"region_groups:\n{group}\n")
+
+
+def _assert_or_of(kb: KnowledgeBase, name: str, members: list[str], parents: list[str]) -> None:
+    """Links and leak of ``name`` are the model's own P(at least one member): 1 − Π(1 − p)."""
+    part = kb.findings[name]
+    expected_leak = 1 - math.prod(kb.findings[m].leak[0] for m in members)
     assert part.leak[1] == pytest.approx(expected_leak)
     assert not part.asked and allowed_values(part) == ["present", "unknown"]
     links = {(link.finding, link.parent): link.distribution[1] for link in kb.links}
-    for parent in ("l5_root", "peroneal_nerve", "polyneuropathy"):
-        miss = math.prod(1 - links.get((r, parent), 0.0) for r in regions)
-        assert links[("numbness_foot", parent)] == pytest.approx(1 - miss)
+    for parent in parents:
+        miss = math.prod(1 - links.get((m, parent), 0.0) for m in members)
+        assert links[(name, parent)] == pytest.approx(1 - miss)
+
+
+def test_a_part_of_the_leg_is_the_or_of_its_regions(kb_copy: Path) -> None:
+    regions = ["numbness_first_web_space", "numbness_heel", "numbness_dorsum_of_foot"]
+    parents = ["l5_root", "peroneal_nerve", "polyneuropathy"]
+    _assert_or_of(_with_foot_group(kb_copy), "numbness_foot", regions, parents)
 
 
 def test_the_interview_never_asks_a_part(kb_copy: Path) -> None:
@@ -106,3 +111,25 @@ def test_the_interview_never_asks_a_part(kb_copy: Path) -> None:
     candidates = Assessor(kb).candidates("self_check", {})
     assert "numbness_heel_left" in candidates
     assert not [c for c in candidates if c.startswith("numbness_foot")]
+
+
+# ── A feeling named without its kind ───────────────────────────────────────────────────────
+
+
+def test_altered_sensation_is_the_or_of_its_qualities(shipped_kb: KnowledgeBase) -> None:
+    """ "Altered sensation of the toes" is numbness, pins and needles, tingling or burning there."""
+    members = [f"{k}_middle_toes" for k in ("numbness", "pins_and_needles", "tingling", "burning")]
+    parents = ["tibial_nerve_tarsal_tunnel", "l5_root", "polyneuropathy"]
+    _assert_or_of(shipped_kb, "altered_sensation_middle_toes", members, parents)
+
+
+def test_altered_sensation_reaches_the_parts_of_the_leg(shipped_kb: KnowledgeBase) -> None:
+    foot = shipped_kb.findings["altered_sensation_foot"]
+    assert foot.lateral and not foot.asked
+    assert foot.leak[1] > shipped_kb.findings["numbness_foot"].leak[1]
+
+
+def test_a_group_naming_an_unknown_quality_is_refused(kb_copy: Path) -> None:
+    group = "  - {id: altered, name: Odd, question: '{region}?', qualities: [numbness, tingles]}"
+    with pytest.raises(KnowledgeBaseError, match=r"quality_groups › altered › qualities.*tingles"):
+        _load_with(kb_copy, f"quality_groups:\n{group}\n")

@@ -244,6 +244,17 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
                     )
                 )
 
+    # 4b. Region and quality groups name sensory qualities that exist.
+    qualities = {q.id for q in kb.derivation.sensory_qualities}
+    named = [(f"region_groups › {g.id}", g.qualities) for g in kb.derivation.region_groups]
+    named += [(f"quality_groups › {g.id}", g.qualities) for g in kb.derivation.quality_groups]
+    for where, ids in named:
+        for qid in ids:
+            if qid not in qualities:
+                problems.append(
+                    _unknown("derivation.yaml", f"{where} › qualities", qid, qualities, "quality")
+                )
+
     # 5. Triage rules and recommendations name findings, states and sites that exist.
     states: dict[str, tuple[str, ...]] = {}
     for fid in sorted(all_findings):

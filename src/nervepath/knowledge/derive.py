@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from nervepath.knowledge import schema
+from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
 
 __all__ = ["FindingDef", "LinkDef", "derive_findings", "derive_links", "nerve_descendants"]
@@ -196,50 +197,27 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
         else:
             continue  # reported by the checks: yes/no leak on a graded finding
         out[override.finding] = replace(derived, leak=leak, leak_provenance=provenance)
-    for group, quality, regions in _region_groups(kb):
-        fid = f"{quality.id}_{group.id}"
-        absent = math.prod(out[f"{quality.id}_{r.id}"].leak[0] for r in regions)
+    for group in or_findings(kb):
+        absent = math.prod(out[m].leak[0] for m in group.members)
         rationale = (
-            f"The model's own rate of {quality.name.lower()} in at least one region of "
-            f"{group.id} ({', '.join(r.id for r in regions)}) without a modelled lesion: "
-            "1 − Π(1 − leak of each region)."
+            f"The model's own rate of {group.what} without a modelled lesion: "
+            "1 − Π(1 − leak of each member)."
         )
-        out[fid] = FindingDef(
-            fid,
+        out[group.id] = FindingDef(
+            group.id,
             "symptom",
-            True,
-            quality.question.format(region=group.name),
-            f"{quality.name}: {group.clinical_name}",
+            group.lateral,
+            group.question,
+            group.clinician_text,
             BOTH_SETTINGS,
             ("absent", "present"),
             binary(1.0 - absent),
             schema.Probability(value=1.0 - absent, estimate=schema.Estimate(rationale=rationale)),
             False,
-            f"{quality.id} × region group {group.id}",
+            group.basis,
             asked=False,
         )
     return out
-
-
-def _region_groups(
-    kb: RawKnowledgeBase,
-) -> Iterator[tuple[schema.RegionGroup, schema.SensoryQuality, list[schema.Region]]]:
-    """Each region group with each of its qualities and the regions that quality applies to."""
-    qualities = {q.id: q for q in kb.derivation.sensory_qualities}
-    for group in kb.derivation.region_groups:
-        for qid in group.qualities:
-            quality = qualities.get(qid)
-            if quality is None:
-                continue  # reported by the checks
-            regions = [
-                r
-                for r in kb.anatomy.regions
-                if r.lateral
-                and r.group in group.groups
-                and (not quality.region_tags or set(quality.region_tags) & set(r.tags))
-            ]
-            if regions:
-                yield group, quality, regions
 
 
 def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[LinkDef]:
@@ -342,22 +320,24 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
 
 
 def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) -> Iterator[LinkDef]:
-    """A parent reaches a region group when it reaches any of its regions: the probability of
-    at least one, 1 − Π(1 − p), under the model's own independence of the regions."""
-    for group, quality, regions in _region_groups(kb):
-        members = {f"{quality.id}_{r.id}" for r in regions}
+    """A parent reaches an OR finding when it reaches any of its members: the probability of
+    at least one, 1 − Π(1 − p), under the model's own independence of the members."""
+    by_finding: dict[str, dict[str, LinkDef]] = {}
+    for (finding, parent), link in links.items():
+        by_finding.setdefault(finding, {})[parent] = link
+    for group in or_findings(kb):
         by_parent: dict[str, list[LinkDef]] = {}
-        for (finding, parent), link in links.items():
-            if finding in members:
+        for member in group.members:
+            for parent, link in by_finding.get(member, {}).items():
                 by_parent.setdefault(parent, []).append(link)
         for parent, parts in sorted(by_parent.items()):
             p = 1.0 - math.prod(link.distribution[0] for link in parts)
             sides = {link.side for link in parts}
             side = "both" if "both" in sides else sides.pop() if len(sides) == 1 else "same"
             why = f"derived: {parent} reaches " + ", ".join(sorted(x.finding for x in parts))
-            rationale = "1 − Π(1 − p) over the parent's links to the regions of the group"
+            rationale = "1 − Π(1 − p) over the parent's links to the members of the group"
             prov = schema.Probability(value=p, estimate=schema.Estimate(rationale=rationale))
-            yield LinkDef(f"{quality.id}_{group.id}", parent, side, binary(p), prov, why)
+            yield LinkDef(group.id, parent, side, binary(p), prov, why)
 
 
 def _scale_of(finding: FindingDef, scales: dict[str, schema.GradeScale]) -> str | None:

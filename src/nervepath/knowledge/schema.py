@@ -430,6 +430,18 @@ class RegionGroup(Strict):
     qualities: list[Id] = Field(min_length=1)
 
 
+class QualityGroup(Strict):
+    """A feeling named without its kind ("altered sensation in the toes", "abnormal feelings
+    in the foot"): a finding ``{id}_{region}`` for every region and region group that is the OR
+    of the listed qualities there, with the links and leak the model implies for "at least
+    one of them"."""
+
+    id: Id
+    name: Text = Field(description="as a clinician writes it: 'Altered sensation'")
+    question: Text = Field(description="template with {region}")
+    qualities: list[Id] = Field(min_length=2)
+
+
 class LeakOverride(Strict):
     """A derived finding whose background rate is known better than its quality's or scale's:
     ``{finding: reflex_achilles, leak_grades: {...}}`` or ``{finding: pain_heel, leak: {...}}``.
@@ -477,6 +489,7 @@ class Derivation(Strict):
     reflex_nerve: Grades
     leak_overrides: list[LeakOverride] = []
     region_groups: list[RegionGroup] = []
+    quality_groups: list[QualityGroup] = []
     same_questions: list[SameQuestion] = []
 
 

@@ -1,0 +1,75 @@
+"""Derived findings that are the OR of other derived findings: a part of the leg named without
+a finer place ("pain in the thigh") and a feeling named without its kind ("altered sensation of
+the toes"). Here only which findings each is made of; ``derive`` gives them their numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from nervepath.knowledge import schema
+from nervepath.knowledge.loader import RawKnowledgeBase
+
+__all__ = ["OrFinding", "or_findings"]
+
+
+@dataclass(frozen=True)
+class OrFinding:
+    """A derived finding that is the OR of other derived findings: a part of the leg named
+    without a finer place, or a feeling named without its kind."""
+
+    id: str
+    members: tuple[str, ...]
+    lateral: bool
+    question: str
+    clinician_text: str
+    what: str  # for the leak's rationale: "numbness in at least one region of foot"
+    basis: str
+
+
+def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
+    """Region groups × their qualities, then quality groups × every region and region group."""
+    qualities = {q.id: q for q in kb.derivation.sensory_qualities}
+
+    def applies(quality: schema.SensoryQuality, region: schema.Region) -> bool:
+        return not quality.region_tags or bool(set(quality.region_tags) & set(region.tags))
+
+    def group_regions(group: schema.RegionGroup) -> list[schema.Region]:
+        return [r for r in kb.anatomy.regions if r.lateral and r.group in group.groups]
+
+    for group in kb.derivation.region_groups:
+        for qid in group.qualities:
+            quality = qualities.get(qid)
+            if quality is None:
+                continue  # reported by the checks
+            regions = [r for r in group_regions(group) if applies(quality, r)]
+            if regions:
+                yield OrFinding(
+                    f"{quality.id}_{group.id}",
+                    tuple(f"{quality.id}_{r.id}" for r in regions),
+                    True,
+                    quality.question.format(region=group.name),
+                    f"{quality.name}: {group.clinical_name}",
+                    f"{quality.name.lower()} in at least one region of {group.id}",
+                    f"{quality.id} × region group {group.id}",
+                )
+    places: list[tuple[str, str, str, bool, list[schema.Region]]] = [
+        (r.id, r.name, r.clinical_name, r.lateral, [r]) for r in kb.anatomy.regions
+    ] + [
+        (g.id, g.name, g.clinical_name, True, group_regions(g)) for g in kb.derivation.region_groups
+    ]
+    for kind in kb.derivation.quality_groups:
+        members = [qualities[q] for q in kind.qualities if q in qualities]
+        for place, name, clinical_name, lateral, regions in places:
+            ids = tuple(f"{q.id}_{r.id}" for q in members for r in regions if applies(q, r))
+            if ids:
+                yield OrFinding(
+                    f"{kind.id}_{place}",
+                    ids,
+                    lateral,
+                    kind.question.format(region=name),
+                    f"{kind.name}: {clinical_name}",
+                    f"{kind.name.lower()} (any of {', '.join(q.id for q in members)}) in {place}",
+                    f"quality group {kind.id} × {place}",
+                )
