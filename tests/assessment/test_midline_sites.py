@@ -56,6 +56,15 @@ def test_buttock_pain_on_one_side_barely_moves_stenosis() -> None:
     assert _odds(after) / _odds(before) < 1.5
 
 
+def test_heaviness_in_one_leg_counts_for_stenosis_no_more_than_heavy_legs() -> None:
+    before = _p(_sites({}, 70, "clinician"), "multilevel_stenosis")
+
+    def lr(answers: dict[str, str]) -> float:
+        return _odds(_p(_sites(answers, 70, "clinician"), "multilevel_stenosis")) / _odds(before)
+
+    assert lr({"heaviness_calf_right": "present"}) < 1.5 * lr({"heavy_legs_walking": "present"})
+
+
 def test_an_answered_normal_other_side_counts_against_stenosis() -> None:
     one = _sites({"pain_calf_right": "present"}, 70)
     normal_other = _sites({"pain_calf_right": "present", "pain_calf_left": "absent"}, 70)
