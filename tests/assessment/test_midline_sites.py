@@ -88,3 +88,87 @@ def test_a_weak_unsteady_young_adult_is_read_as_the_cord_not_stenosis() -> None:
     sites = _sites(answers, 30, "clinician")
     assert _p(sites, "spinal_cord") > _p(sites, "multilevel_stenosis")
     assert sites[0].id == "spinal_cord"
+
+
+# Issue #14 item 5, probed in both settings at unknown, young and old age: one-sided symptoms
+# with "one leg only" answered never put a midline site first.
+ONE_SIDED = {
+    "sciatica": SCIATICA_RIGHT,
+    "numb patch": {"numbness_shin_right": "present"},
+    "burning toes": {
+        "burning_great_toe_right": "present",
+        "burning_middle_toes_right": "present",
+        "burning_little_toe_right": "present",
+    },
+    "one burning toe area": {"burning_middle_toes_right": "present"},
+}
+
+
+@pytest.mark.parametrize("setting", ["self_check", "clinician"])
+@pytest.mark.parametrize("age", [None, 40, 72])
+@pytest.mark.parametrize("picture", sorted(ONE_SIDED))
+def test_one_sided_symptoms_in_one_leg_only_put_no_midline_site_first(
+    picture: str, age: int | None, setting: str
+) -> None:
+    sites = _sites(ONE_SIDED[picture] | ONE_LEG, age, setting)
+    assert sites[0].id not in MIDLINE, [(s.id, s.side, round(s.probability, 2)) for s in sites[:3]]
+
+
+def test_one_leg_only_counts_strongly_against_polyneuropathy() -> None:
+    # Length-dependent polyneuropathy starts in both feet: "one leg only" must cut its odds
+    # at least fivefold (link to both legs 0.9), not about twofold (0.6 before KB 0.2).
+    before = _p(_sites({}, 60), "polyneuropathy")
+    after = _p(_sites(ONE_LEG, 60), "polyneuropathy")
+    assert _odds(after) / _odds(before) < 0.2
+
+
+def test_standing_alone_is_a_modest_sign_of_stenosis() -> None:
+    # Suri 2010 Table 3, exacerbation on standing: LR+ 2.3 (1.8–2.8) against other leg pain;
+    # the model gave 9.7 before KB 0.2 (a leak of 0.10 with a vascular-only sensitivity).
+    before = _p(_sites({}, 70, "clinician"), "multilevel_stenosis")
+    after = _p(
+        _sites({"symptoms_triggered_by_standing_alone": "present"}, 70, "clinician"),
+        "multilevel_stenosis",
+    )
+    assert 1.8 < _odds(after) / _odds(before) < 2.8
+
+
+S1_PATTERN = {
+    "pain_buttock_right": "present",
+    "pain_posterior_thigh_right": "present",
+    "pain_calf_right": "present",
+    "pain_heel_right": "present",
+    "pain_lateral_border_of_foot_right": "present",
+}
+L5_PATTERN = {
+    "pain_buttock_right": "present",
+    "pain_lateral_thigh_right": "present",
+    "pain_lateral_leg_right": "present",
+    "pain_dorsum_of_foot_right": "present",
+    "pain_great_toe_right": "present",
+}
+
+
+@pytest.mark.parametrize("age", [None, 40])
+def test_pain_in_the_s1_core_ranks_s1_above_l5(age: int | None) -> None:
+    # Pain in a root's neighbouring zone counts a third of its core (Taylor 2013), so a classic
+    # S1 pattern (back of the leg to the heel and outer foot) no longer ranks L5 first.
+    sites = _sites(S1_PATTERN, age)
+    assert _p(sites, "s1_root", "right") > _p(sites, "l5_root", "right")
+
+
+@pytest.mark.parametrize("age", [None, 40])
+def test_pain_in_the_l5_core_ranks_l5_above_s1(age: int | None) -> None:
+    sites = _sites(L5_PATTERN, age)
+    assert _p(sites, "l5_root", "right") > 2 * _p(sites, "s1_root", "right")
+
+
+def test_back_of_leg_pain_does_not_tell_l5_from_s1() -> None:
+    # Taylor 2013: both roots' patients mark the back of the leg (L5 73/98, S1 79/83).
+    sites = _sites({"pain_posterior_thigh_right": "present"}, 40)
+    before = _sites({}, 40)
+    lr = [
+        _odds(_p(sites, root, "right")) / _odds(_p(before, root, "right"))
+        for root in ("l5_root", "s1_root")
+    ]
+    assert abs(lr[0] - lr[1]) < 0.25 * max(lr)
