@@ -126,6 +126,10 @@ def interview(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1].")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on [8000].")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Server processes; more answer more requests at once [1]."),
+    ] = None,
     database_url: Annotated[
         str | None,
         typer.Option(
@@ -137,12 +141,18 @@ def serve(
     """Start the web app and REST API (self-check, clinician pages, /api, /docs).
 
     Every option can also be set by environment (NERVEPATH_HOST, NERVEPATH_PORT,
-    NERVEPATH_DATABASE_URL, NERVEPATH_SECRET_KEY, NERVEPATH_DATA_DIR…; see the README).
+    NERVEPATH_WORKERS, NERVEPATH_DATABASE_URL, NERVEPATH_SECRET_KEY, NERVEPATH_DATA_DIR…; see
+    the README).
     """
     from nervepath.web.server import serve as run_server
     from nervepath.web.settings import Settings
 
-    overrides: dict[str, Any] = {"host": host, "port": port, "database_url": database_url}
+    overrides: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "database_url": database_url,
+    }
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     run_server(
         settings,
