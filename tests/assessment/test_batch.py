@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from nervepath.assessment import batch
 from nervepath.assessment.batch import BatchLine, LineAssessor, assessed
 from nervepath.assessment.case import parse_case
 from nervepath.assessment.service import Assessor
@@ -53,6 +54,15 @@ def test_workers_give_the_same_lines_in_the_same_order(
     assert [r.line for r in alone] == [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12]  # 9 is blank
     assert _run(assess, jobs=2) == alone
     assert _run(assess, jobs=3) == alone
+
+
+def test_spawned_workers_give_the_same_lines(
+    assessor: Assessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where there is no fork (Windows, macOS), each worker is sent the assessor."""
+    assess = LineAssessor(assessor)
+    monkeypatch.setattr(batch, "START_METHOD", "spawn")
+    assert _run(assess, jobs=2) == _run(assess, jobs=1)
 
 
 def test_a_bad_line_names_the_line_and_the_field(assessor: Assessor) -> None:
