@@ -72,12 +72,12 @@ def serve(settings: Settings, *, announce: Callable[[str], None]) -> None:
     open_store(settings.resolved_database_url()).close()
     secret_key(settings)
     os.environ.update(_environment(settings))
-    started = threading.Event()
+    stopped = threading.Event()
     if _can_bind(host, port):  # else Uvicorn says why it cannot
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
         threading.Thread(
             target=_announce_when_listening,
-            args=(settings, started, lambda: announce(ready_line(url, settings))),
+            args=(settings, stopped, lambda: announce(ready_line(url, settings))),
             daemon=True,
         ).start()
     try:
@@ -91,7 +91,7 @@ def serve(settings: Settings, *, announce: Callable[[str], None]) -> None:
             log_config=None,
         )
     finally:
-        started.set()
+        stopped.set()
 
 
 def app_from_environment() -> FastAPI:
