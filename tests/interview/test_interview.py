@@ -13,6 +13,7 @@ from rich.console import Console
 from nervepath.assessment.service import Assessor
 from nervepath.errors import CaseError
 from nervepath.interview.machine import Interview, Step
+from nervepath.interview.plan import plan
 from nervepath.interview.terminal import parse_reply, run_interview
 from nervepath.knowledge.catalogue import findings_catalogue
 from nervepath.knowledge.model import KnowledgeBase
@@ -328,17 +329,17 @@ def test_one_answer_from_an_emergency_is_asked_first(shipped: Assessor, pain: st
 
 
 def test_every_question_about_one_leg_names_it_and_no_two_read_the_same(
-    shipped: Assessor, shipped_kb: KnowledgeBase
+    shipped_kb: KnowledgeBase,
 ) -> None:
-    interview = Interview(shipped)
+    static = plan(shipped_kb, "self_check")  # what every self-check interview asks from
     texts: dict[str, set[str]] = {}
-    for name, (plain, _) in interview._texts.items():
-        side = interview._instances[name].side
+    for name, (plain, _) in static.texts.items():
+        side = static.instances[name].side
         if side is not None:
             assert side in plain.lower(), plain
         texts.setdefault(plain, set()).add(name)
     # Only twins (the same question under two ids) share words, and they share the answer.
-    assert all(len(v) == 1 or set(interview._twins[next(iter(v))]) for v in texts.values())
+    assert all(len(v) == 1 or set(static.twins[next(iter(v))]) for v in texts.values())
 
 
 @pytest.mark.parametrize("places", [{"heel_left": ["pain"]}, {"calf_right": ["pain", "numbness"]}])

@@ -6,7 +6,7 @@ Its command groups live beside it: ``kb`` (kb.py), ``evaluate`` (evaluate.py), `
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -67,14 +67,33 @@ def assess_case(
             help="With --batch: write one assessment JSON per line here (default: stdout).",
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            min=1,
+            help="With --batch: assess on this many processes (default: every core; 1: in "
+            "this process).",
+        ),
+    ] = None,
+    posterior_only: Annotated[
+        bool,
+        typer.Option(
+            "--posterior-only",
+            help="With --batch: only the numbers — posteriors, origin groups, urgency and red "
+            "flags; no explanations, next questions or advice (much faster).",
+        ),
+    ] = False,
 ) -> None:
     """Assess a case: urgency, red flags, where the problem probably is, and what to do next."""
     if batch is not None:
         if case_file != "-":
             raise NervepathError("give either CASE or --batch, not both")
-        raise typer.Exit(_assess_batch(batch, out_file))
-    if out_file is not None:
-        raise NervepathError("--out is for --batch; without it the assessment goes to stdout")
+        raise typer.Exit(_assess_batch(batch, out_file, jobs=jobs, posterior_only=posterior_only))
+    batch_only = {"--out": out_file, "--jobs": jobs, "--posterior-only": posterior_only or None}
+    for option, given in batch_only.items():
+        if given is not None:
+            raise NervepathError(f"{option} is for --batch; a single case is assessed here")
     from nervepath.assessment.service import assess
 
     assessment = assess(read_json(case_file, "case"))
@@ -107,6 +126,10 @@ def interview(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1].")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on [8000].")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Server processes; more answer more requests at once [1]."),
+    ] = None,
     database_url: Annotated[
         str | None,
         typer.Option(
@@ -118,12 +141,18 @@ def serve(
     """Start the web app and REST API (self-check, clinician pages, /api, /docs).
 
     Every option can also be set by environment (NERVEPATH_HOST, NERVEPATH_PORT,
-    NERVEPATH_DATABASE_URL, NERVEPATH_SECRET_KEY, NERVEPATH_DATA_DIR…; see the README).
+    NERVEPATH_WORKERS, NERVEPATH_DATABASE_URL, NERVEPATH_SECRET_KEY, NERVEPATH_DATA_DIR…; see
+    the README).
     """
     from nervepath.web.server import serve as run_server
     from nervepath.web.settings import Settings
 
-    overrides: dict[str, Any] = {"host": host, "port": port, "database_url": database_url}
+    overrides: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "database_url": database_url,
+    }
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     run_server(
         settings,
@@ -131,11 +160,14 @@ def serve(
     )
 
 
-def _assess_batch(source: str, target: Path | None) -> int:
-    """Stream one assessment per input line; report bad lines and go on. Exit code 1 if any."""
+def _assess_batch(
+    source: str, target: Path | None, *, jobs: int | None, posterior_only: bool
+) -> int:
+    """Stream one assessment per input line, in input order; report bad lines and go on.
+    Exit code 1 if any."""
     from rich.markup import escape
 
-    from nervepath.assessment.batch import assess_lines
+    from nervepath.assessment.batch import LineAssessor, assessed
     from nervepath.assessment.service import Assessor
 
     name = "standard input" if source == "-" else source
@@ -152,11 +184,16 @@ def _assess_batch(source: str, target: Path | None) -> int:
                 sink = stack.enter_context(target.open("w", encoding="utf-8"))
         except OSError as exc:
             raise NervepathError(f"--out {target}: cannot write ({exc.strerror})") from None
-        assessor = Assessor(load_knowledge_base())
-        advance = stack.enter_context(_progress("assessing", total))
-        for result in assess_lines(lines, assessor):
-            if result.document is not None:
-                sink.write(json.dumps(result.document, ensure_ascii=False) + "\n")
+        assess = LineAssessor(Assessor(load_knowledge_base()), posterior_only=posterior_only)
+        results = stack.enter_context(
+            assessed(lines, assess, jobs=jobs or _cores(), expected=total)
+        )
+        # The bar is drawn on stderr, and not while the assessments themselves go to the screen.
+        on_screen = target is None and sys.stdout.isatty()
+        advance = stack.enter_context(_progress("assessing", total, show=not on_screen))
+        for result in results:
+            if result.output is not None:
+                sink.write(result.output + "\n")
                 sink.flush()  # nothing already assessed is lost if a later line crashes
             else:
                 failed += 1
@@ -168,6 +205,14 @@ def _assess_batch(source: str, target: Path | None) -> int:
                 )
             advance(result.line)
     return 1 if failed else 0
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _count_lines(path: Path) -> int:

@@ -43,11 +43,14 @@ PROGRESS_FROM = 20
 
 
 @contextmanager
-def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A Rich progress bar on stderr; silent when stderr is not a terminal or the job is small."""
+def progress(
+    description: str, total: int | None, *, show: bool = True
+) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on stderr; silent when stderr is not a terminal, the job is small
+    or ``show`` is false."""
     from rich.progress import Progress
 
-    quiet = not err.is_terminal or (total is not None and total < PROGRESS_FROM)
+    quiet = not show or not err.is_terminal or (total is not None and total < PROGRESS_FROM)
     with Progress(console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done: bar.update(task, completed=done)

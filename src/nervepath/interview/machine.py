@@ -49,20 +49,17 @@ from pydantic import ValidationError
 
 from nervepath.assessment.case import Case
 from nervepath.assessment.service import Assessment, Assessor, Differential
-from nervepath.assessment.triage import triage, urgency_rank
+from nervepath.assessment.triage import triage
 from nervepath.engine.inference import ImpossibleEvidenceError
 from nervepath.engine.questions import QuestionScore, rank_questions, should_stop
 from nervepath.errors import CaseError
+from nervepath.interview.plan import QUALITIES, body_map_answers, plan
 from nervepath.interview.start import (
-    place_words,
-    sided,
     start_answers,
     start_questions,
 )
 from nervepath.interview.state import State, StateCache, StateDocument
-from nervepath.knowledge import schema
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
-from nervepath.knowledge.checks import condition_leaves
 from nervepath.knowledge.model import SIDES
 
 __all__ = [
@@ -98,17 +95,7 @@ PLAUSIBLE: Final = 0.05
 change (with a flat differential every answer would reorder them)."""
 ESCALATION_BUDGET: Final = 3
 """Most "one answer from an emergency" follow-up questions put ahead of the most useful one."""
-QUALITIES: Final = (
-    "pain",
-    "numbness",
-    "pins_and_needles",
-    "tingling",
-    "burning",
-    "heaviness",
-    "weakness",
-)
 _SIDE_CHOICES: Final = {"left": ("left",), "right": ("right",), "both": SIDES}
-_GROUPS: Final = ("foot", "ankle", "leg", "knee", "thigh", "hip", "pelvis", "back")
 _YES_NO: Final = {"present": "yes", "absent": "no", UNKNOWN: "don't know"}
 
 StepKind = Literal[
@@ -217,60 +204,7 @@ class Interview:
         self.change_floor = change_floor
         self.unsure_run = unsure_run
         self.places_asked = places_asked
-        kb = self.kb
-        self._start = start_questions(kb) if setting == "self_check" else ()
-        self._instances = {
-            i.name: i for i in kb.finding_instances if setting in kb.findings[i.id].settings
-        }
-        # Triage-only findings move no probability, so they are never candidates; they are
-        # asked only once an answer has made them complete an emergency rule (_escalating).
-        self._triage_only = tuple(
-            name for name, inst in self._instances.items() if kb.findings[inst.id].triage_only
-        )
-        self._hidden = {h.name: h for h in kb.hidden}
-        self._targets = [h.name for h in kb.hidden if h.kind == "site"]
-        self._regions = sorted(
-            kb.raw.anatomy.regions, key=lambda r: _GROUPS.index(r.group)
-        )  # stable: knowledge-base order within a group
-        self._lateral = {r.id: r.lateral for r in self._regions}
-        # Body-map places: region instance → (region, side); the words name the side.
-        self._places = {
-            (r.id if not r.lateral else f"{r.id}_{side}"): (r.id, side if r.lateral else None)
-            for r in self._regions
-            for side in SIDES
-        }
-        self._place_findings = frozenset(
-            name
-            for rid, side in self._places.values()
-            for name in self._body_map_answers((side,) if side else (), (rid,), QUALITIES)
-        )
-        self._place_words = {
-            p: place_words(next(r.name for r in self._regions if r.id == rid), side)
-            for p, (rid, side) in self._places.items()
-        }
-        # Each instance's words, its side named; the same words (``back_pain`` and
-        # ``pain_lower_back``) get one answer.
-        self._texts = {
-            name: (
-                sided(kb.findings[inst.id].question, inst.side),
-                sided(kb.findings[inst.id].clinician_text, inst.side, clinician=True),
-            )
-            for name, inst in self._instances.items()
-        }
-        twins: dict[str, list[str]] = {}
-        for name in self._instances:
-            twins.setdefault(self._texts[name][0], []).append(name)
-        self._twins = {
-            n: tuple(t for t in group if t != n) for group in twins.values() for n in group
-        }
-        # The screen lists the catalogue's warning signs (a red flag, or enough alone for an
-        # urgent or emergency rule); what only completes a rule (back pain with a fever) is
-        # asked as a follow-up once the rest of that rule is there.
-        self._warning_order = tuple(
-            fid
-            for fid in _warning_order(kb.raw.triage, kb.findings, setting)
-            if fid in kb.red_flag_findings
-        )
+        self._plan = plan(self.kb, setting)  # the same for every interview: made once
         self._cache = cache
         self._history = [self._entry(State() if state is None else self._resumed(state))]
 
@@ -303,7 +237,7 @@ class Interview:
         answers = entry.state.answers
         signs = self.warning_signs()
         name, p = d.sites[0] if d.sites else (None, 0.0)
-        hidden = self._hidden[name] if name is not None else None
+        hidden = self._plan.hidden[name] if name is not None else None
         site = self.kb.sites[hidden.id] if hidden is not None else None
         label = None
         if site is not None:
@@ -355,7 +289,9 @@ class Interview:
             places = tuple(
                 p
                 for r in regions
-                for p in ((r,) if not self._lateral[r] else (f"{r}_{s}" for s in state.sides or ()))
+                for p in (
+                    (r,) if not self._plan.lateral[r] else (f"{r}_{s}" for s in state.sides or ())
+                )
             )
             new = self._with_answers(
                 replace(state, regions=regions, places=places), self._other_leg(state.sides or ())
@@ -414,9 +350,9 @@ class Interview:
         if state.places is not None or state.sides is not None:
             raise CaseError("the body map is already answered; go back to change it")
         places = list(dict.fromkeys(regions))
-        unknown = [p for p in places if p not in self._places]
+        unknown = [p for p in places if p not in self._plan.places]
         if unknown or not places:
-            near = get_close_matches(unknown[0], list(self._places), n=3) if unknown else []
+            near = get_close_matches(unknown[0], list(self._plan.places), n=3) if unknown else []
             hint = f" (did you mean {', '.join(near)}?)" if near else ""
             raise CaseError(
                 f"regions: {unknown[0]!r} is not a body-map region{hint}"
@@ -440,11 +376,13 @@ class Interview:
                     if wrong
                     else f"qualities › {place}: choose at least one"
                 )
-        sides = tuple(s for s in SIDES if any(self._places[p][1] == s for p in places)) or SIDES
+        sides = (
+            tuple(s for s in SIDES if any(self._plan.places[p][1] == s for p in places)) or SIDES
+        )
         new = replace(
             state,
             sides=sides,
-            regions=tuple(dict.fromkeys(self._places[p][0] for p in places)),
+            regions=tuple(dict.fromkeys(self._plan.places[p][0] for p in places)),
             places=tuple(places),
         )
         new = self._with_answers(new, self._other_leg(sides))
@@ -496,7 +434,7 @@ class Interview:
             if key not in options or value not in options[key]:
                 raise CaseError(f"state › start › {key}: {value!r} is not an answer here")
         for place in (*(doc.places or ()), *doc.felt):
-            if place not in self._places:
+            if place not in self._plan.places:
                 raise CaseError(f"state › places: {place!r} is not a body-map region")
         return doc.to_state()
 
@@ -508,7 +446,7 @@ class Interview:
             return {}
         return {
             name: "absent"
-            for place, (rid, side) in self._places.items()
+            for place, (rid, side) in self._plan.places.items()
             if side == others[0]
             for name in self._body_map_answers((side,), (rid,), QUALITIES)
         }
@@ -517,7 +455,7 @@ class Interview:
         """What is felt in each place: ticked qualities present, the others there absent."""
         answers: dict[str, str] = {}
         for place, chosen in felt.items():
-            rid, side = self._places[place]
+            rid, side = self._plan.places[place]
             for option in self._quality_options(place):
                 present = option.value in chosen
                 for name in self._body_map_answers((side,) if side else (), (rid,), [option.value]):
@@ -530,7 +468,7 @@ class Interview:
         answers = dict(state.answers)
         for name, value in new.items():
             answers[name] = value
-            for twin in self._twins.get(name, ()):
+            for twin in self._plan.twins.get(name, ()):
                 answers.setdefault(twin, value)
         return replace(state, answers=answers)
 
@@ -577,7 +515,7 @@ class Interview:
             return replace(entry, step=step)
         signs = [n for n in self._warning_signs(state.sides or SIDES) if n not in state.answers]
         # Yes/no signs on one screen; a graded one (a clinician's MRC grade) one by one.
-        ticked = [n for n in signs if not self.kb.findings[self._instances[n].id].graded]
+        ticked = [n for n in signs if not self.kb.findings[self._plan.instances[n].id].graded]
         if ticked and not state.screen:
             return replace(entry, step=self._screen(ticked))
         if signs:
@@ -588,7 +526,7 @@ class Interview:
 
     def _body_map_step(self, state: State) -> Step | None:
         """The start, then the body map and the feelings of each marked place, or None."""
-        for question in self._start:
+        for question in self._plan.start:
             if question.key not in state.start:
                 options = tuple(Option(v, label) for v, label in question.options)
                 text = question.worded(state.start.get("for_whom"))
@@ -610,18 +548,18 @@ class Interview:
                 return Step(
                     "feelings",
                     "body_map",
-                    f"What do you feel in {self._place_words[place]}? Choose all that apply.",
+                    f"What do you feel in {self._plan.place_words[place]}? Choose all that apply.",
                     options,
                     multiple=True,
                     place=place,
-                    side=self._places[place][1],
+                    side=self._plan.places[place][1],
                 )
         return None
 
     def _screen(self, signs: Iterable[str]) -> Step:
         """Every unanswered warning sign on one screen, "none of these" last."""
         clinician = self.setting == "clinician"
-        options = [Option(n, self._texts[n][int(clinician)]) for n in signs]
+        options = [Option(n, self._plan.texts[n][int(clinician)]) for n in signs]
         return Step(
             "warning_signs",
             "warning_signs",
@@ -640,7 +578,7 @@ class Interview:
         unasked = [
             c for c in self.assessor.candidates(self.setting, d.evidence) if c not in state.answers
         ]
-        candidates = [c for c in unasked if self.places_asked or c not in self._place_findings]
+        candidates = [c for c in unasked if self.places_asked or c not in self._plan.place_findings]
         # Only an abnormal answer brings a rule nearer: look again after the screen, after a
         # follow-up and after any answer but no or don't know (triage is slow to repeat).
         last = state.asked[-1] if state.asked else None
@@ -648,9 +586,11 @@ class Interview:
         if state.escalations < ESCALATION_BUDGET and (
             again or state.answers.get(last or "") not in ("absent", UNKNOWN)
         ):
-            triage_only = [n for n in self._triage_only if n not in state.answers]
+            triage_only = [n for n in self._plan.triage_only if n not in state.answers]
             on_side = [
-                c for c in (*unasked, *triage_only) if self._instances[c].side in (None, *sides)
+                c
+                for c in (*unasked, *triage_only)
+                if self._plan.instances[c].side in (None, *sides)
             ]
             escalating = self._escalating(d.evidence, on_side)
             if escalating:
@@ -658,11 +598,11 @@ class Interview:
                     self.assessor.compiled,
                     d.evidence,
                     candidates=escalating,
-                    targets=self._targets,
+                    targets=self._plan.targets,
                 )
                 return replace(entry, step=self._question(state, best[0].finding, "follow_up"))
         scores = rank_questions(
-            self.assessor.compiled, d.evidence, candidates=candidates, targets=self._targets
+            self.assessor.compiled, d.evidence, candidates=candidates, targets=self._plan.targets
         )
         probabilities = [p for _, p in d.sites]
         if should_stop(scores, probabilities, min_gain=self.min_gain, confident=self.confident):
@@ -678,7 +618,7 @@ class Interview:
                 break
             change = self._change(d, score)
             best_change = max(best_change, change)
-            marked = self._instances[score.finding].side in (None, *sides)
+            marked = self._plan.instances[score.finding].side in (None, *sides)
             if chosen is None and (marked or change > 0):
                 chosen = score.finding
         settled = best_change < self.change_floor and state.adaptive >= MIN_QUESTIONS
@@ -694,14 +634,14 @@ class Interview:
         again only for a finding some triage rule reads."""
         top = _result(d.sites)
         name = score.finding
-        states = self.kb.findings[self._instances[name].id].states
+        states = self.kb.findings[self._plan.instances[name].id].states
         out = 0.0
         for value, p, after in zip(
             states, score.state_probabilities, score.state_posteriors, strict=True
         ):
-            ranked = sorted(zip(self._targets, after, strict=True), key=lambda t: -t[1])
+            ranked = sorted(zip(self._plan.targets, after, strict=True), key=lambda t: -t[1])
             changed = _result(ranked) != top
-            if not changed and self._instances[name].id in self.kb.triaged_findings:
+            if not changed and self._plan.instances[name].id in self.kb.triaged_findings:
                 urgency = triage(
                     self.kb,
                     {**d.evidence, name: value},
@@ -713,10 +653,10 @@ class Interview:
         return out
 
     def _question(self, state: State, name: str, phase: Phase) -> Step:
-        inst = self._instances[name]
+        inst = self._plan.instances[name]
         finding = self.kb.findings[inst.id]
         values = allowed_values(finding)
-        plain, clinical = self._texts[name]
+        plain, clinical = self._plan.texts[name]
         return Step(
             "question",
             phase,
@@ -731,14 +671,14 @@ class Interview:
         )
 
     def _region_options(self) -> Iterator[Option]:
-        for region in self._regions:
+        for region in self._plan.regions:
             label = region.name
             if self.setting == "clinician":
                 label = f"{region.clinical_name} ({region.name})"
             yield Option(region.id, label, region.group)
 
     def _quality_options(self, place: str) -> Iterator[Option]:
-        rid, side = self._places[place]
+        rid, side = self._plan.places[place]
         for quality in QUALITIES:
             if self._body_map_answers((side,) if side else (), (rid,), [quality]):
                 yield Option(quality, quality.replace("_", " "))
@@ -746,27 +686,19 @@ class Interview:
     def _body_map_answers(
         self, sides: Iterable[str], regions: Iterable[str], qualities: Iterable[str]
     ) -> dict[str, str]:
-        """``{quality}_{region}_{side}`` present for each choice, where such a finding exists."""
-        out: dict[str, str] = {}
-        for quality in qualities:
-            for region in regions:
-                for side in (None, *sides):
-                    name = f"{quality}_{region}" + (f"_{side}" if side else "")
-                    if name in self._instances:
-                        out[name] = "present"
-        return out
+        return body_map_answers(self._plan.instances, sides, regions, qualities)
 
     def _warning_signs(self, sides: Iterable[str]) -> tuple[str, ...]:
         """The warning-sign questions in order, each wording once (its twins share the answer)."""
         sides = tuple(sides)
         out: list[str] = []
-        for base in self._warning_order:
+        for base in self._plan.warning_order:
             for side in (None, *SIDES):
                 name = base if side is None else f"{base}_{side}"
                 if (
-                    name in self._instances
+                    name in self._plan.instances
                     and (side is None or side in sides)
-                    and not any(t in out for t in self._twins.get(name, ()))
+                    and not any(t in out for t in self._plan.twins.get(name, ()))
                 ):
                     out.append(name)
         return tuple(out)
@@ -781,9 +713,9 @@ class Interview:
         now = emergency_rules(evidence)
         out = []
         for name in candidates:
-            if self._instances[name].id not in self.kb.triaged_findings:
+            if self._plan.instances[name].id not in self.kb.triaged_findings:
                 continue
-            states = self.kb.findings[self._instances[name].id].states
+            states = self.kb.findings[self._plan.instances[name].id].states
             # states[0] is the normal state (absent, MRC 5, normal reflex).
             if any(emergency_rules({**evidence, name: s}) - now for s in states[1:]):
                 out.append(name)
@@ -802,42 +734,6 @@ def _emergencies(d: Differential) -> Iterator[Alert]:
     for base in d.triage.baselines:
         if base.level == "emergency":
             yield Alert(base.id, base.plain, base.clinical, base.citation)
-
-
-def _warning_order(
-    book: schema.TriageBook, findings: Mapping[str, Any], setting: str
-) -> tuple[str, ...]:
-    """Warning-sign findings (base ids), most urgent rule first, then by rule order.
-
-    A warning sign is a finding marked ``red_flag: true``, or one that an ``emergency`` rule
-    names by its id: saddle numbness is the question NICE asks to put explicitly, and back
-    pain completes the emergency pairs (fever or symptoms in both legs with a deficit). Rules
-    that read a triage-only finding (a Wells item, a blood thinner, a risk factor) or say
-    ``asked_first: false`` (a compartment syndrome, an Achilles rupture, a cancer with
-    neurological symptoms) are left to ``_escalating``: their questions come once an answer
-    has made one of them decisive, so the warning signs stay few.
-    """
-    rank: dict[str, tuple[int, int]] = {}
-    named_by_emergency: set[str] = set()
-    for order, rule in enumerate(book.rules):
-        leaves = [leaf.finding for leaf in condition_leaves(rule.when)]
-        reads_triage_only = any(fid in findings and findings[fid].triage_only for fid in leaves)
-        escalated = reads_triage_only or not rule.asked_first
-        for fid in leaves:
-            if fid.endswith("*"):
-                continue
-            key = (-urgency_rank(rule.level), order)
-            rank[fid] = min(rank.get(fid, key), key)
-            if rule.level == "emergency" and not escalated:
-                named_by_emergency.add(fid)
-    chosen = [
-        fid
-        for fid, f in findings.items()
-        if setting in f.settings
-        and (f.red_flag or (fid in named_by_emergency and f.asked and not f.triage_only))
-    ]
-    unranked = (1, len(book.rules))
-    return tuple(sorted(chosen, key=lambda fid: rank.get(fid, unranked)))
 
 
 def _trailing_unknown(state: State) -> int:

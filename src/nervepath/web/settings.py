@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes (Uvicorn workers); more answer more requests at once.",
+    )
     secret_key: str | None = Field(
         default=None,
         min_length=32,

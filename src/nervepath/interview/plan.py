@@ -1,0 +1,187 @@
+"""What an interview knows before its first answer — the questions' words with their sides
+named, the body-map places, the warning signs in order — worked out once per knowledge base
+and setting: every step of a web interview builds a new ``Interview``, and this part took
+7–12 ms of each."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from nervepath.assessment.triage import urgency_rank
+from nervepath.interview.start import StartQuestion, place_words, sided, start_questions
+from nervepath.knowledge import schema
+from nervepath.knowledge.checks import condition_leaves
+from nervepath.knowledge.model import SIDES, FindingInstance, HiddenInstance, KnowledgeBase
+
+__all__ = ["QUALITIES", "Plan", "body_map_answers", "plan"]
+
+QUALITIES: Final = (
+    "pain",
+    "numbness",
+    "pins_and_needles",
+    "tingling",
+    "burning",
+    "heaviness",
+    "weakness",
+)
+_GROUPS: Final = ("foot", "ankle", "leg", "knee", "thigh", "hip", "pelvis", "back")
+KEPT: Final = 8
+"""Plans kept (knowledge base × setting): a server holds one knowledge base, tests a few."""
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """The static part of an interview; shared by every interview, so never changed."""
+
+    start: tuple[StartQuestion, ...]
+    instances: Mapping[str, FindingInstance]  # the setting's finding instances by name
+    triage_only: tuple[str, ...]
+    hidden: Mapping[str, HiddenInstance]
+    targets: list[str]  # the site instances, whose distribution the questions sharpen
+    regions: tuple[schema.Region, ...]
+    lateral: Mapping[str, bool]
+    places: Mapping[str, tuple[str, str | None]]  # region instance → (region, side)
+    place_findings: frozenset[str]
+    place_words: Mapping[str, str]
+    texts: Mapping[str, tuple[str, str]]  # instance → (plain, clinical) words, side named
+    twins: Mapping[str, tuple[str, ...]]
+    warning_order: tuple[str, ...]
+
+
+_plans: OrderedDict[tuple[int, str], tuple[weakref.ref[KnowledgeBase], Plan]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def plan(kb: KnowledgeBase, setting: str) -> Plan:
+    """The plan of ``kb`` in ``setting``, from the last ``KEPT`` made (keyed by the knowledge
+    base's identity, checked through a weak reference, so that a new one is never confused
+    with a dead one at the same address)."""
+    key = (id(kb), setting)
+    with _lock:
+        kept = _plans.get(key)
+        if kept is not None and kept[0]() is kb:
+            _plans.move_to_end(key)
+            return kept[1]
+    made = _make(kb, setting)
+    with _lock:
+        _plans[key] = (weakref.ref(kb), made)
+        _plans.move_to_end(key)
+        while len(_plans) > KEPT:
+            _plans.popitem(last=False)
+    return made
+
+
+def body_map_answers(
+    instances: Mapping[str, object],
+    sides: Iterable[str],
+    regions: Iterable[str],
+    qualities: Iterable[str],
+) -> dict[str, str]:
+    """``{quality}_{region}_{side}`` present for each choice, where such a finding exists."""
+    sides = tuple(sides)
+    out: dict[str, str] = {}
+    for quality in qualities:
+        for region in regions:
+            for side in (None, *sides):
+                name = f"{quality}_{region}" + (f"_{side}" if side else "")
+                if name in instances:
+                    out[name] = "present"
+    return out
+
+
+def _make(kb: KnowledgeBase, setting: str) -> Plan:
+    instances = {i.name: i for i in kb.finding_instances if setting in kb.findings[i.id].settings}
+    # Triage-only findings move no probability, so they are never candidates; they are
+    # asked only once an answer has made them complete an emergency rule.
+    triage_only = tuple(
+        name for name, inst in instances.items() if kb.findings[inst.id].triage_only
+    )
+    # Stable: knowledge-base order within a group.
+    regions = tuple(sorted(kb.raw.anatomy.regions, key=lambda r: _GROUPS.index(r.group)))
+    # Body-map places: region instance → (region, side); the words name the side.
+    places = {
+        (r.id if not r.lateral else f"{r.id}_{side}"): (r.id, side if r.lateral else None)
+        for r in regions
+        for side in SIDES
+    }
+    names = {r.id: r.name for r in regions}
+    # Each instance's words, its side named; the same words (``back_pain`` and
+    # ``pain_lower_back``) get one answer.
+    texts = {
+        name: (
+            sided(kb.findings[inst.id].question, inst.side),
+            sided(kb.findings[inst.id].clinician_text, inst.side, clinician=True),
+        )
+        for name, inst in instances.items()
+    }
+    twins: dict[str, list[str]] = {}
+    for name in instances:
+        twins.setdefault(texts[name][0], []).append(name)
+    # The screen lists the catalogue's warning signs (a red flag, or enough alone for an
+    # urgent or emergency rule); what only completes a rule (back pain with a fever) is
+    # asked as a follow-up once the rest of that rule is there.
+    warning_order = tuple(
+        fid
+        for fid in _warning_order(kb.raw.triage, kb.findings, setting)
+        if fid in kb.red_flag_findings
+    )
+    return Plan(
+        start=start_questions(kb) if setting == "self_check" else (),
+        instances=instances,
+        triage_only=triage_only,
+        hidden={h.name: h for h in kb.hidden},
+        targets=[h.name for h in kb.hidden if h.kind == "site"],
+        regions=regions,
+        lateral={r.id: r.lateral for r in regions},
+        places=places,
+        place_findings=frozenset(
+            name
+            for rid, side in places.values()
+            for name in body_map_answers(instances, (side,) if side else (), (rid,), QUALITIES)
+        ),
+        place_words={p: place_words(names[rid], side) for p, (rid, side) in places.items()},
+        texts=texts,
+        twins={n: tuple(t for t in group if t != n) for group in twins.values() for n in group},
+        warning_order=warning_order,
+    )
+
+
+def _warning_order(
+    book: schema.TriageBook, findings: Mapping[str, Any], setting: str
+) -> tuple[str, ...]:
+    """Warning-sign findings (base ids), most urgent rule first, then by rule order.
+
+    A warning sign is a finding marked ``red_flag: true``, or one that an ``emergency`` rule
+    names by its id: saddle numbness is the question NICE asks to put explicitly, and back
+    pain completes the emergency pairs (fever or symptoms in both legs with a deficit). Rules
+    that read a triage-only finding (a Wells item, a blood thinner, a risk factor) or say
+    ``asked_first: false`` (a compartment syndrome, an Achilles rupture, a cancer with
+    neurological symptoms) are left to the interview's escalation: their questions come once
+    an answer has made one of them decisive, so the warning signs stay few.
+    """
+    rank: dict[str, tuple[int, int]] = {}
+    named_by_emergency: set[str] = set()
+    for order, rule in enumerate(book.rules):
+        leaves = [leaf.finding for leaf in condition_leaves(rule.when)]
+        reads_triage_only = any(fid in findings and findings[fid].triage_only for fid in leaves)
+        escalated = reads_triage_only or not rule.asked_first
+        for fid in leaves:
+            if fid.endswith("*"):
+                continue
+            key = (-urgency_rank(rule.level), order)
+            rank[fid] = min(rank.get(fid, key), key)
+            if rule.level == "emergency" and not escalated:
+                named_by_emergency.add(fid)
+    chosen = [
+        fid
+        for fid, f in findings.items()
+        if setting in f.settings
+        and (f.red_flag or (fid in named_by_emergency and f.asked and not f.triage_only))
+    ]
+    unranked = (1, len(book.rules))
+    return tuple(sorted(chosen, key=lambda fid: rank.get(fid, unranked)))
