@@ -177,6 +177,26 @@ def test_unlikely_wide_finding_falls_back_to_tables() -> None:
     assert np.abs(posterior.marginals - expected).max() <= TOLERANCE
 
 
+def test_group_absent_cancelling_stays_split() -> None:
+    """With ``a`` absent the finding's two terms cancel (``P ≈ 1e-7``), with the evidence
+    alone they do not: the origin groups keep the split terms (no tables), and are exact."""
+    hidden = (HiddenNode("a", prior=0.5), HiddenNode("b", prior=0.2))
+    wide = FindingNode("wide", ("absent", "present"), (1 - 1e-7, 1e-7), ((0, (0.1, 0.9)),))
+    other = FindingNode("other", ("absent", "present"), (0.9, 0.1), ((1, (0.3, 0.7)),))
+    network = Network(hidden, (wide, other))
+    compiled = compile_network(network)
+    evidence = {0: 1, 1: 1}
+    groups = [[0], [1], [0, 1]]
+    with split_everything():
+        terms = split_terms(compiled, evidence)
+        assert terms is not None
+        got = inference._split_all_absent(compiled, evidence, groups, 0b11, terms)
+        assert got is not None
+        assert got == pytest.approx(probabilities_all_absent(compiled, evidence, groups), abs=1e-15)
+    for group, value in zip(groups, got, strict=True):
+        assert value == pytest.approx(brute_all_absent(network, evidence, group), abs=TOLERANCE)
+
+
 def test_vignettes_split_equals_tables(shipped_kb: KnowledgeBase) -> None:
     """The clinical vignettes, where splitting is the usual path, give the tables' answers."""
     compiled = compile_network(build_network(shipped_kb))

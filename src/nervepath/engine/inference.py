@@ -49,7 +49,7 @@ from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.evidence import Absorbed, Evidence, absorb, evidence_indices, node_indices
 from nervepath.engine.junction import LOG_ZERO, Propagation, propagate
 from nervepath.engine.network import Network, NetworkError
-from nervepath.engine.split import Terms, combine, split_terms
+from nervepath.engine.split import Terms, combine, ratios_to_first, split_terms
 from nervepath.engine.threads import one_blas_thread
 
 __all__ = [
@@ -267,9 +267,10 @@ def _split_all_absent(
 ) -> tuple[float, ...] | None:
     """:func:`probabilities_all_absent` with the widest findings split (``None``: use the
     tables)."""
-    split = propagate_terms(compiled, evidence, terms, extra, members)
-    if split is None:
+    absorbed = absorb_terms(compiled, evidence, terms, extra)
+    if absorbed is None:
         return None
-    log_total = split[3]
-    ratios = np.exp(np.minimum(log_total[1:] - log_total[0], 0.0))
-    return tuple(float(r) for r in ratios)
+    rows = _term_rows(group_rows(absorbed.log_unary, members), terms)
+    result = propagate(absorbed.tree, absorbed.static, rows)
+    ratios = ratios_to_first(result.log_z.reshape(len(members) + 1, -1), terms)
+    return None if ratios is None else tuple(float(r) for r in ratios)
