@@ -9,7 +9,8 @@ this folder); the driver sends them each case in turn, alternating which goes fi
 that the machine's drift and other load hit both alike. Each worker times
 ``Assessor.assess`` part by part (:func:`assessment_timing.time_assessments`), and the
 driver checks that both give the same next questions and the same posteriors (1e-9).
-It prints p50, p99 and max of the total and of each part per case set, before → after.
+It prints p50, p99 and max of the total and of each part per case set, before → after, the
+ranking's share of the time, and each worker's peak memory.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
@@ -82,6 +84,8 @@ def worker(args: argparse.Namespace) -> None:
             ),
             flush=True,
         )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"peak_memory_mb": peak}), flush=True)
 
 
 def _start(src: Path, argv: Sequence[str]) -> subprocess.Popen[str]:
@@ -156,11 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{name} ({count} cases)   {header}")
         for part in PARTS:
             print(_row(part, before[part], after[part]))
+        shares = (sum(t["ranking"]) / sum(t["total"]) for t in (before, after))
+        print("  ranking's share of the time: {:.0%} → {:.0%}".format(*shares))
         print(flush=True)
-    for process in (old, new):
-        assert process.stdin is not None
+    for label, process in (("before", old), ("after", new)):
+        assert process.stdin is not None and process.stdout is not None
         process.stdin.close()
+        peak = json.loads(process.stdout.readline())["peak_memory_mb"]
         process.wait()
+        print(f"peak memory {label}: {peak:.0f} MB (the worker process)")
     print(f"cases whose next questions or posteriors differ: {differences}")
     return 0
 
