@@ -1,10 +1,12 @@
 """The knowledge base's case sets, and the full assessment timed as the service does it.
 
-A case set is the published cases (``tests/published/cases``) in one setting, or the clinical
-vignettes (``tests/vignettes``). A full assessment is ``Assessor.assess``: posterior and
-origin groups, explanations of the top sites, ranked next questions, triage and advice.
-Where its time goes is measured by wrapping the engine calls the service makes (the wrappers
-only read the clock), so what is timed is exactly what every door runs.
+A case set is the published cases (``tests/published/cases``) in one setting, the clinical
+vignettes (``tests/vignettes``), cases generated from the network (:func:`generated_case_set`)
+or the stress set of dense clinician cases (:func:`stress_case_set`). A full assessment is
+``Assessor.assess``: posterior and origin groups, explanations of the top sites, ranked next
+questions, triage and advice. Where its time goes is measured by wrapping the engine calls the
+service makes (the wrappers only read the clock), so what is timed is exactly what every door
+runs.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nervepath.assessment import service
 from nervepath.assessment.case import Case, to_evidence
 from nervepath.engine import Network
 from nervepath.evaluation.labelled import load_labelled_cases
 from nervepath.evaluation.published import labelled, load_published_cases
+from nervepath.knowledge.catalogue import allowed_values
 from nervepath.knowledge.model import KnowledgeBase
+from synthetic import realistic_cases, sampled_patient
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 
@@ -64,6 +70,72 @@ def kb_case_sets(kb: KnowledgeBase, network: Network) -> list[CaseSet]:
         )
         for name, cases in named
     ]
+
+
+def _as_case(kb: KnowledgeBase, network: Network, evidence: dict[int, int]) -> Case:
+    """Evidence by index as a clinician case; a same-question finding is answered by its twin
+    (as :func:`to_evidence` reads it), so it is left out, and so is a state the catalogue
+    does not offer (a place that is only ever marked, never denied)."""
+    twins = kb.same_questions
+    instances = kb.finding_instances_by_name
+    answers: dict[str, str | int] = {}
+    for f, k in evidence.items():
+        name = network.findings[f].name
+        state = network.findings[f].states[k]
+        finding = instances[name].id
+        if finding not in twins and state in allowed_values(kb.findings[finding]):
+            answers[name] = state
+    return Case(setting="clinician", answers=answers)
+
+
+def _case_set(
+    kb: KnowledgeBase, network: Network, name: str, drawn: list[dict[int, int]]
+) -> CaseSet:
+    cases = [_as_case(kb, network, e) for e in drawn]
+    return CaseSet(
+        name,
+        [network.evidence_indices(to_evidence(kb, c)) for c in cases],
+        cases,
+        [f"{name} {i}" for i in range(len(cases))],
+    )
+
+
+def generated_case_set(
+    kb: KnowledgeBase, network: Network, count: int = 200, seed: int = 1
+) -> CaseSet:
+    """``count`` seeded cases of 5–80 answers (1–25 abnormal) drawn from the network
+    (:func:`synthetic.realistic_cases`), as clinician cases."""
+    return _case_set(kb, network, "generated", realistic_cases(network, count, seed=seed))
+
+
+STRESS_ABNORMAL = 20
+"""At most this many abnormal answers in a stress case. A patient sampled from the network has
+every finding's leak at work too, so answering the whole catalogue gives 50–90 abnormal
+answers, whose junction trees need up to 10^11 table entries: beyond any exact engine, and
+beyond any patient in the published cases (at most about 15)."""
+
+
+def stress_case_set(kb: KnowledgeBase, network: Network, count: int = 20, seed: int = 2) -> CaseSet:
+    """``count`` dense clinician cases: a patient drawn from the network (one to three causes
+    present, every finding sampled) answers from 60 of the clinician catalogue's questions up to
+    all of them (the last case), as sampled, but for the abnormal answers past
+    :data:`STRESS_ABNORMAL` (in a random order), which are answered normal."""
+    rng = np.random.default_rng(seed)
+    findings = kb.findings
+    asked = [
+        f
+        for f, node in enumerate(network.findings)
+        if "clinician" in findings[kb.finding_instances_by_name[node.name].id].settings
+    ]
+    drawn: list[dict[int, int]] = []
+    for i in range(count):
+        share = i / max(1, count - 1)
+        answered = round(float(np.exp(np.log(60) + share * (np.log(len(asked)) - np.log(60)))))
+        states = sampled_patient(network, rng, present_causes=int(rng.integers(1, 4)))
+        chosen = [int(f) for f in rng.permutation(asked)[:answered]]
+        abnormal = [f for f in chosen if states[f] > 0][:STRESS_ABNORMAL]
+        drawn.append({f: states[f] if f in abnormal else 0 for f in chosen})
+    return _case_set(kb, network, "stress (dense clinician)", drawn)
 
 
 @contextlib.contextmanager

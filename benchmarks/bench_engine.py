@@ -1,11 +1,14 @@
 """Speed and agreement of nervepath's engine against pyAgrum and pgmpy on one network.
 
     python benchmarks/bench_engine.py [--network realistic|dense|kb]
-        [--case-set kb|generated|vignettes|published] [--cases N] [--json out.json]
+        [--case-set kb|generated|vignettes|published|stress|all] [--cases N] [--json out.json]
 
 With ``--network kb`` the cases are, by default, the published cases in both settings
-(``tests/published/cases``) and the clinical vignettes (``tests/vignettes``); otherwise
-``--cases`` seeded generated ones (5–80 answered findings, 1–25 abnormal). Per case set and
+(``tests/published/cases``) and the clinical vignettes (``tests/vignettes``); ``generated``
+is ``--cases`` seeded cases drawn from the network (5–80 answered findings, 1–25 abnormal;
+with ``--network kb`` as clinician cases, assessed in full too), ``stress`` the dense
+clinician cases of :func:`assessment_timing.stress_case_set` (60 answers up to the whole
+catalogue), ``all`` every set. Per case set and
 over all of them it times:
 
 * nervepath ``infer`` (absorb evidence, build the junction tree, propagate; every hidden
@@ -57,7 +60,14 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from assessment_timing import PARTS, CaseSet, kb_case_sets, time_assessments  # noqa: E402
+from assessment_timing import (  # noqa: E402
+    PARTS,
+    CaseSet,
+    generated_case_set,
+    kb_case_sets,
+    stress_case_set,
+    time_assessments,
+)
 from nervepath.assessment.service import TOP_SITES_EXPLAINED, Assessor  # noqa: E402
 from nervepath.engine import (  # noqa: E402
     Network,
@@ -632,14 +642,21 @@ def _summary(report: dict[str, Any]) -> str:
 def _case_sets(
     choice: str, kb: KnowledgeBase | None, network: Network, args: argparse.Namespace
 ) -> list[CaseSet]:
-    if choice == "generated":
+    if choice == "generated" and kb is None:
         return [CaseSet("generated", realistic_cases(network, args.cases, seed=args.seed))]
     assert kb is not None
+    generated = generated_case_set(kb, network, args.cases, seed=args.seed)
+    if choice == "generated":
+        return [generated]  # as clinician cases, so that they are assessed in full too
+    if choice == "stress":
+        return [stress_case_set(kb, network, args.stress)]
     sets = kb_case_sets(kb, network)
     if choice == "published":
         return [s for s in sets if s.name.startswith("published")]
     if choice == "vignettes":
         return [s for s in sets if s.name == "vignettes"]
+    if choice == "all":
+        return [*sets, generated, stress_case_set(kb, network, args.stress)]
     return sets
 
 
@@ -648,11 +665,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--network", choices=sorted(SOURCES), default="realistic")
     parser.add_argument(
         "--case-set",
-        choices=("kb", "published", "vignettes", "generated"),
+        choices=("kb", "published", "vignettes", "generated", "stress", "all"),
         default=None,
         help="kb (the default with --network kb): the published cases in both settings and "
-        "the vignettes; or one of them; or generated cases (--cases, --seed)",
+        "the vignettes; or one of them; or generated cases (--cases, --seed); or the stress "
+        "set of dense clinician cases (--stress); all: every one of them",
     )
+    parser.add_argument("--stress", type=int, default=20, help="cases in the stress set")
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(

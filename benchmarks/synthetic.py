@@ -24,7 +24,13 @@ import numpy as np
 
 from nervepath.engine.network import FindingNode, HiddenNode, Network
 
-__all__ = ["random_case", "random_network", "realistic_cases", "realistic_network"]
+__all__ = [
+    "random_case",
+    "random_network",
+    "realistic_cases",
+    "realistic_network",
+    "sampled_patient",
+]
 
 _MRC = ("5", "4", "3", "2", "1", "0")
 _REFLEX = ("normal", "brisk", "reduced", "absent")
@@ -212,6 +218,18 @@ def _sample_finding(node: FindingNode, hidden: list[int], rng: np.random.Generat
         if hidden[parent]:
             state = max(state, int(rng.choice(len(q), p=np.asarray(q) / sum(q))))
     return state
+
+
+def sampled_patient(
+    network: Network, rng: np.random.Generator, *, present_causes: int = 2
+) -> list[int]:
+    """The state of every finding of a patient drawn from the network, with
+    ``present_causes`` roots forced present and everything else sampled."""
+    roots = [i for i, node in enumerate(network.hidden) if node.is_root]
+    count = min(present_causes, len(roots))
+    forced = set(rng.choice(roots, size=count, replace=False).tolist()) if count else set()
+    hidden = _sample_hidden(network, rng, forced)
+    return [_sample_finding(f, hidden, rng) for f in network.findings]
 
 
 def random_case(

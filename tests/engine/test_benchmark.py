@@ -13,6 +13,8 @@ from types import ModuleType
 
 import pytest
 
+from nervepath.engine.build import build_network
+from nervepath.knowledge.model import KnowledgeBase
 from synthetic import realistic_network
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -54,3 +56,20 @@ def test_small_run_reports_every_measure_and_agreement(bench: ModuleType) -> Non
     assert report["rank_questions"]["n"] == 2
     assert report["explain_all_hidden"]["n"] == 2
     assert "pyAgrum" in bench._summary(report)
+
+
+def test_generated_and_stress_sets_are_valid_clinician_cases(shipped_kb: KnowledgeBase) -> None:
+    """Drawn from the shipped network, read back through the service's own checks
+    (``to_evidence``), the stress set up to the whole catalogue with few abnormal answers."""
+    sys.path.insert(0, str(BENCHMARKS))
+    from assessment_timing import STRESS_ABNORMAL, generated_case_set, stress_case_set
+
+    network = build_network(shipped_kb)
+    generated = generated_case_set(shipped_kb, network, 5, seed=3)
+    stress = stress_case_set(shipped_kb, network, 3)
+    for case_set in (generated, stress):
+        assert len(case_set.cases) == len(case_set.evidence) == len(case_set.ids)
+        assert all(case.setting == "clinician" for case in case_set.cases)
+    sizes = [len(case.answers) for case in stress.cases]
+    assert sizes == sorted(sizes) and sizes[0] >= 50
+    assert all(sum(1 for k in e.values() if k) <= STRESS_ABNORMAL for e in stress.evidence)

@@ -23,6 +23,7 @@ from nervepath.engine import (
     rank_questions,
     should_stop,
 )
+from nervepath.engine import questions as questions_module
 from nervepath.engine import split as split_module
 from synthetic import random_network, realistic_cases
 
@@ -125,7 +126,10 @@ def test_group_certainly_present() -> None:
     evidence = {0: 1}  # "sure" present: "a" certainly present
     groups = [[0], [1, 2]]
     for split in (False, True):
-        with patch.object(split_module, "SPLIT_MIN_PARENTS", 1 if split else 99):
+        with (
+            patch.object(split_module, "SPLIT_MIN_PARENTS", 1 if split else 99),
+            patch.object(questions_module, "split_pays", lambda *_: True),
+        ):
             scores = rank_questions(network, evidence, targets=[2], groups=groups)
         for score in scores:
             f = network.finding_index[score.finding]

@@ -43,8 +43,12 @@ VIGNETTES = Path(__file__).parents[1] / "vignettes" / "vignettes.jsonl"
 
 @contextmanager
 def split_everything() -> Iterator[None]:
-    """Split every abnormal finding that has a parent (up to the usual three)."""
-    with patch.object(split_module, "SPLIT_MIN_PARENTS", 1):
+    """Split every abnormal finding that has a parent (up to the usual three), even where
+    the tables would be less work (the ranking's choice)."""
+    with (
+        patch.object(split_module, "SPLIT_MIN_PARENTS", 1),
+        patch.object(questions, "split_pays", lambda *_: True),
+    ):
         yield
 
 
@@ -175,6 +179,43 @@ def test_unlikely_wide_finding_falls_back_to_tables() -> None:
         posterior = infer(compiled, evidence)
     expected, _ = brute_force(network, evidence)
     assert np.abs(posterior.marginals - expected).max() <= TOLERANCE
+
+
+def test_split_pays_only_where_the_tables_are_larger() -> None:
+    """One finding with six parents: split, a tree of six 2-entry cliques twice (24 entries)
+    beats its 64-entry table; with another abnormal finding on the same six, the split tree
+    holds that table too and costs twice the work."""
+    hidden = tuple(HiddenNode(f"h{i}", prior=0.2) for i in range(6))
+    links = tuple((i, (0.4, 0.6)) for i in range(6))
+    wide = FindingNode("wide", ("absent", "present"), (0.9, 0.1), links)
+    same = FindingNode("same", ("absent", "present"), (0.8, 0.2), links)
+    compiled = compile_network(Network(hidden, (wide, same)))
+    with patch.object(split_module, "SPLIT_MAX", 1), split_everything():
+        alone = split_terms(compiled, {0: 1})
+        both = split_terms(compiled, {0: 1, 1: 1})
+    assert alone is not None and both is not None
+    assert inference.split_pays(compiled, {0: 1}, alone)
+    assert not inference.split_pays(compiled, {0: 1, 1: 1}, both)
+
+
+def test_group_absent_cancelling_stays_split() -> None:
+    """With ``a`` absent the finding's two terms cancel (``P ≈ 1e-7``), with the evidence
+    alone they do not: the origin groups keep the split terms (no tables), and are exact."""
+    hidden = (HiddenNode("a", prior=0.5), HiddenNode("b", prior=0.2))
+    wide = FindingNode("wide", ("absent", "present"), (1 - 1e-7, 1e-7), ((0, (0.1, 0.9)),))
+    other = FindingNode("other", ("absent", "present"), (0.9, 0.1), ((1, (0.3, 0.7)),))
+    network = Network(hidden, (wide, other))
+    compiled = compile_network(network)
+    evidence = {0: 1, 1: 1}
+    groups = [[0], [1], [0, 1]]
+    with split_everything():
+        terms = split_terms(compiled, evidence)
+        assert terms is not None
+        got = inference._split_all_absent(compiled, evidence, groups, 0b11, terms)
+        assert got is not None
+        assert got == pytest.approx(probabilities_all_absent(compiled, evidence, groups), abs=1e-15)
+    for group, value in zip(groups, got, strict=True):
+        assert value == pytest.approx(brute_all_absent(network, evidence, group), abs=TOLERANCE)
 
 
 def test_vignettes_split_equals_tables(shipped_kb: KnowledgeBase) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "absorb",
     "evidence_indices",
     "node_indices",
+    "planned_size",
     "unary_log_factors",
 ]
 
@@ -147,13 +148,23 @@ def absorb(
     (chains) is tried too and the smaller tree kept. ``merge_limit`` and
     ``refine_size``: see :func:`build_tree`.
     """
+    return _finish(compiled, _chosen(compiled, evidence, extra), evidence, merge_limit, refine_size)
+
+
+def planned_size(compiled: CompiledNetwork, evidence: Mapping[int, int], extra: int = 0) -> int:
+    """The table entries of the tree :func:`absorb` would build, from its elimination order
+    alone (no table is built: a dense case's can be far too large to build)."""
+    return _chosen(compiled, evidence, extra).size
+
+
+def _chosen(compiled: CompiledNetwork, evidence: Mapping[int, int], extra: int) -> _Draft:
     # Layouts are compared on their elimination orders, before any tree is built.
     first = _draft(compiled, compiled.layouts[0], evidence, extra)
     if first.size > SWITCH_SIZE and len(compiled.layouts) > 1:
         second = _draft(compiled, compiled.layouts[1], evidence, extra)
         if second.size < first.size:
             first = second
-    return _finish(compiled, first, evidence, merge_limit, refine_size)
+    return first
 
 
 @dataclass(frozen=True, slots=True, eq=False)

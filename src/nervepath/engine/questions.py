@@ -56,6 +56,7 @@ from nervepath.engine.inference import (
     compiled_network,
     group_rows,
     propagate_terms,
+    split_pays,
 )
 from nervepath.engine.junction import JunctionTree, Propagation, propagate
 from nervepath.engine.network import Network, NetworkError
@@ -125,7 +126,7 @@ def rank_questions(
     distinct, inverse = _distinct_rows(rows)
     terms = split_terms(compiled, checked)
     pushed = None
-    if terms is not None:
+    if terms is not None and split_pays(compiled, checked, terms, extra):
         pushed = _split_rows(compiled, checked, extra, terms, distinct, target_list, group_list)
     if pushed is None:
         pushed = _rows(compiled, checked, extra, distinct, target_list, group_list)

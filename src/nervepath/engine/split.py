@@ -41,6 +41,7 @@ __all__ = [
     "Terms",
     "combine",
     "leave_out",
+    "ratios_to_first",
     "signed_log_sum",
     "split_terms",
     "terms_of",
@@ -141,6 +142,28 @@ def combine(log_masses: FloatArray, terms: Terms) -> tuple[FloatArray, FloatArra
     with np.errstate(under="ignore"):
         weights = terms.signs * np.exp(logs - log_total[..., None])
     return weights, log_total
+
+
+def ratios_to_first(log_masses: FloatArray, terms: Terms) -> FloatArray | None:
+    """``P_g / P_0`` for each row ``g ≥ 1`` of ``log_masses`` (``(G + 1, 2^|W|)``, as for
+    :func:`combine`), where every row's terms are those of row 0 times factors in ``[0, 1]``
+    (the origin groups' members forced absent); ``None`` when row 0 cancels too much.
+
+    Only row 0 needs the relative guard of :func:`signed_log_sum`. A row ``g`` may cancel
+    far more (``P_g`` can be tiny), but each of its terms is at most row 0's, so its
+    rounding error is at most about ``ε · Σ_T |Z_T(0)| ≤ ε · MAX_CANCELLATION · P_0``:
+    the ratio is exact to about 1e-12 absolutely, whatever the cancellation, and is
+    clipped to ``[0, 1]``. (Requiring every row to pass the relative guard sent such
+    cases to the tables, seconds each on dense clinical cases.)
+    """
+    logs = log_masses + terms.log_constants
+    first = signed_log_sum(logs[:1], terms.signs)
+    if first is None:
+        return None
+    with np.errstate(under="ignore", divide="ignore"):
+        scaled = np.exp(logs[1:] - first[0])  # each term over P_0: at most MAX_CANCELLATION
+    ratios: FloatArray = np.clip((terms.signs * scaled).sum(axis=-1), 0.0, 1.0)
+    return ratios
 
 
 def signed_log_sum(logs: FloatArray, coefficients: FloatArray) -> FloatArray | None:
