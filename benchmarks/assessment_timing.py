@@ -122,10 +122,14 @@ def stress_case_set(kb: KnowledgeBase, network: Network, count: int = 20, seed: 
     :data:`STRESS_ABNORMAL` (in a random order), which are answered normal."""
     rng = np.random.default_rng(seed)
     findings = kb.findings
+    # Questions a clinician can answer either way: a place that is only ever marked (never
+    # denied) or a same-question twin would drop out of the case when sampled normal.
     asked = [
         f
         for f, node in enumerate(network.findings)
-        if "clinician" in findings[kb.finding_instances_by_name[node.name].id].settings
+        if "clinician" in (finding := findings[kb.finding_instances_by_name[node.name].id]).settings
+        and finding.id not in kb.same_questions
+        and node.states[0] in allowed_values(finding)
     ]
     drawn: list[dict[int, int]] = []
     for i in range(count):
