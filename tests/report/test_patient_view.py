@@ -11,7 +11,7 @@ import pytest
 
 from nervepath.assessment.service import assess
 from nervepath.knowledge.model import KnowledgeBase
-from nervepath.report import render_pdf
+from nervepath.report import render_pdf, render_report
 from nervepath.report.content import ACTION
 from nervepath.report.patient import MOST_LIKELY, patient_view
 
@@ -140,3 +140,20 @@ def test_pdf_page_one_of_an_emergency_names_no_calmer_answer(
     text = pdf_page_one(render_pdf(doc, CES_STORY, shipped_kb, audience="patient"))
     assert "EMERGENCY" in text and "What else was considered" in text
     assert "Most likely" not in text
+
+
+def test_the_safety_net_names_the_number_to_call_where_one_is_set(
+    l5_doc: dict[str, Any], shipped_kb: KnowledgeBase
+) -> None:
+    """The web app's NERVEPATH_EMERGENCY_NUMBER reaches the report; without it (a report made
+    from the command line) the report says "call an ambulance", right wherever it is read."""
+
+    def safety_net(html: str) -> str:
+        return html[html.index('class="safety-net"') :]
+
+    numbered = render_report(
+        l5_doc, L5_STORY, shipped_kb, audience="patient", emergency_number="112"
+    )
+    assert "or call 112." in safety_net(numbered) and "ambulance" not in safety_net(numbered)
+    plain = render_report(l5_doc, L5_STORY, shipped_kb, audience="patient")
+    assert "or call an ambulance." in safety_net(plain)

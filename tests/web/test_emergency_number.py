@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,17 @@ def test_a_configured_number_is_the_one_every_call_link_dials(
     store.close()
     assert 'href="tel:112"' in page and "Call 112" in page
     assert "tel:999" not in page
+
+
+def test_the_patients_pdf_names_the_configured_number(
+    tmp_path: Path, kb: KnowledgeBase, pdf_page_one: Callable[[bytes], str]
+) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'nervepath.db'}")
+    app = create_app(Settings(data_dir=tmp_path, emergency_number="112"), kb=kb, store=store)
+    stored = store.add_assessment(case=SADDLE, result=assess(SADDLE).to_dict())
+    with TestClient(app) as client:
+        response = client.get(f"/r/{stored.id}/report.pdf")
+    store.close()
+    assert response.status_code == 200
+    text = pdf_page_one(response.content)
+    assert "call 112" in text and "ambulance" not in text

@@ -39,13 +39,16 @@ def render_report(
     audience: str,
     assessment_id: str | None = None,
     created_at: datetime | None = None,
+    emergency_number: str | None = None,
 ) -> str:
     """The report as one HTML document with no external resources.
 
     ``assessment`` is an ``Assessment`` or its ``to_dict()`` form (as stored); ``case`` is the
     case document (its answers mark the body map). ``audience`` is ``clinician`` (clinical
     names, the weight of each finding, the answers) or ``patient`` (plain words, no tables of
-    numbers). ``created_at`` defaults to now.
+    numbers). ``created_at`` defaults to now. ``emergency_number`` is the number the safety net
+    tells a person to call (the web app's setting); without it the report says "call an
+    ambulance", which is right wherever it is read.
     """
     c = build_content(
         assessment, case, kb, audience=audience, assessment_id=assessment_id, created_at=created_at
@@ -78,5 +81,6 @@ def render_report(
         bar=bar,
         swatch=Markup(marked_swatch(id_prefix="report-swatch")),
         version=__version__,
+        emergency_number=emergency_number,
         **{name: Markup(svg) for name, svg in charts.items()},
     )

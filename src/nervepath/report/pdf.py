@@ -27,6 +27,7 @@ def render_pdf(
     audience: str,
     assessment_id: str | None = None,
     created_at: datetime | None = None,
+    emergency_number: str | None = None,
 ) -> bytes:
     """The report as PDF bytes (A4, page numbers in the footer); arguments as ``render_report``.
 
@@ -43,6 +44,7 @@ def render_pdf(
         audience=audience,
         assessment_id=assessment_id,
         created_at=created_at,
+        emergency_number=emergency_number,
     )
     pdf: bytes = HTML(string=html, base_url=None, url_fetcher=_refuse).write_pdf()
     return pdf

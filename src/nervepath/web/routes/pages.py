@@ -277,6 +277,7 @@ def _pdf(request: Request, stored: StoredAssessment, *, audience: str) -> Respon
         audience=audience,
         assessment_id=stored.id,
         created_at=stored.created_at,
+        emergency_number=request.app.state.settings.emergency_number,
     )
     name = f"nervepath-{stored.created_at:%Y%m%d-%H%M}-{audience}.pdf"
     return Response(
@@ -440,6 +441,7 @@ def clinic_report(assessment_id: str, request: Request, user: Clinician) -> Resp
         audience="clinician",
         assessment_id=stored.id,
         created_at=stored.created_at,
+        emergency_number=request.app.state.settings.emergency_number,
     )
     return HTMLResponse(html)
 
