@@ -46,7 +46,9 @@ def test_paraspinal_denervation_is_no_evidence_for_a_lesion_below_the_root() -> 
 def test_a_length_dependent_neuropathy_on_ncs_raises_polyneuropathy() -> None:
     answers = {"burning_medial_sole_left": "present", "burning_medial_sole_right": "present"}
     plain = _p(_sites(answers), "polyneuropathy", None)
-    after = _p(_sites(answers | {"ncs_length_dependent_polyneuropathy": "present"}), "polyneuropathy", None)
+    after = _p(
+        _sites(answers | {"ncs_length_dependent_polyneuropathy": "present"}), "polyneuropathy", None
+    )
     assert after > 2 * plain or after > 0.9
 
 
