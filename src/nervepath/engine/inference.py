@@ -176,11 +176,10 @@ def propagate_terms(
     each row summing to 1) and the log of each ``g``'s total mass; ``None`` when the
     evidence is impossible or a sum cancels too much (see :func:`split.combine`).
     """
-    absorbed = absorb_terms(compiled, evidence, terms, extra)
-    if absorbed is None:
+    pushed = _push_terms(compiled, evidence, terms, extra, groups)
+    if pushed is None:
         return None
-    rows = _term_rows(group_rows(absorbed.log_unary, groups), terms)
-    result = propagate(absorbed.tree, absorbed.static, rows)
+    absorbed, result = pushed
     combined = combine(result.log_z.reshape(len(groups) + 1, -1), terms)
     if combined is None:
         return None
@@ -188,15 +187,39 @@ def propagate_terms(
     return absorbed, result, weights, log_totals
 
 
-def absorb_terms(
-    compiled: CompiledNetwork, evidence: dict[int, int], terms: Terms, extra: int = 0
-) -> Absorbed | None:
-    """The tree of the evidence without the split findings, holding their parents too (the
-    terms' unary factors touch them); ``None`` when the rest of the evidence is impossible."""
+def _push_terms(
+    compiled: CompiledNetwork,
+    evidence: dict[int, int],
+    terms: Terms,
+    extra: int,
+    groups: Sequence[list[int]],
+) -> tuple[Absorbed, Propagation] | None:
+    """The tree without the split findings and its propagation of every (group, term) row,
+    before the terms are combined; ``None`` when the rest of the evidence is impossible."""
+    absorbed = absorb_terms(compiled, evidence, terms, extra)
+    if absorbed is None:
+        return None
+    rows = _term_rows(group_rows(absorbed.log_unary, groups), terms)
+    return absorbed, propagate(absorbed.tree, absorbed.static, rows)
+
+
+def _without_split(
+    compiled: CompiledNetwork, evidence: dict[int, int], terms: Terms, extra: int
+) -> tuple[dict[int, int], int]:
+    """The evidence without the split findings, and ``extra`` with their parents added (the
+    terms' unary factors touch them)."""
     rest = {f: k for f, k in evidence.items() if f not in terms.findings}
     for f in terms.findings:
         extra |= compiled.finding_scopes[f]
-    absorbed = absorb(compiled, rest, extra)
+    return rest, extra
+
+
+def absorb_terms(
+    compiled: CompiledNetwork, evidence: dict[int, int], terms: Terms, extra: int = 0
+) -> Absorbed | None:
+    """The tree of the evidence without the split findings, holding their parents too;
+    ``None`` when the rest of the evidence is impossible."""
+    absorbed = absorb(compiled, *_without_split(compiled, evidence, terms, extra))
     return None if absorbed.constant == -math.inf else absorbed
 
 
@@ -209,11 +232,9 @@ def split_pays(
     Usually it is (the tables join up to 22 parents), but where the other abnormal findings
     already join those parents the split tree is about as large and costs ``2^|W|`` times
     the work: on dense clinical cases the tables' tree was 2–3× less work."""
-    rest = {f: k for f, k in evidence.items() if f not in terms.findings}
-    for f in terms.findings:
-        extra |= compiled.finding_scopes[f]
-    split = planned_size(compiled, rest, extra) * len(terms.signs)
-    return split <= planned_size(compiled, evidence, extra)
+    rest, split_extra = _without_split(compiled, evidence, terms, extra)
+    split = planned_size(compiled, rest, split_extra) * len(terms.signs)
+    return split <= planned_size(compiled, evidence, split_extra)
 
 
 def _term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
@@ -290,10 +311,8 @@ def _split_all_absent(
 ) -> tuple[float, ...] | None:
     """:func:`probabilities_all_absent` with the widest findings split (``None``: use the
     tables)."""
-    absorbed = absorb_terms(compiled, evidence, terms, extra)
-    if absorbed is None:
+    pushed = _push_terms(compiled, evidence, terms, extra, members)
+    if pushed is None:
         return None
-    rows = _term_rows(group_rows(absorbed.log_unary, members), terms)
-    result = propagate(absorbed.tree, absorbed.static, rows)
-    ratios = ratios_to_first(result.log_z.reshape(len(members) + 1, -1), terms)
+    ratios = ratios_to_first(pushed[1].log_z.reshape(len(members) + 1, -1), terms)
     return None if ratios is None else tuple(float(r) for r in ratios)
