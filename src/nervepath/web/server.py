@@ -74,7 +74,7 @@ def serve(settings: Settings, *, announce: Callable[[str], None]) -> None:
     os.environ.update(_environment(settings))
     stopped = threading.Event()
     if _can_bind(host, port):  # else Uvicorn says why it cannot
-        url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+        url = _url(host, port)
         threading.Thread(
             target=_announce_when_listening,
             args=(settings, stopped, lambda: announce(ready_line(url, settings))),
@@ -107,6 +107,11 @@ def _environment(settings: Settings) -> dict[str, str]:
         for name, value in settings.model_dump().items()
         if value is not None
     }
+
+
+def _url(host: str, port: int) -> str:
+    """The server's address as a link (an IPv6 host in brackets)."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
 def _can_bind(host: str, port: int) -> bool:
@@ -145,5 +150,4 @@ class _AnnouncingServer(uvicorn.Server):
         await super().startup(sockets=sockets)
         if self.started:
             host, port = self.servers[0].sockets[0].getsockname()[:2]
-            shown = f"[{host}]" if ":" in host else host
-            self._on_ready(f"http://{shown}:{port}/")
+            self._on_ready(_url(host, port))
