@@ -36,6 +36,8 @@ from typing import Any
 
 import httpx
 
+from nervepath.cli.common import cores
+
 ROOT = Path(__file__).resolve().parents[1]
 VIGNETTES = ROOT / "tests" / "vignettes" / "vignettes.jsonl"
 EXAMPLE = ROOT / "examples" / "l5_radiculopathy.json"
@@ -49,13 +51,6 @@ TARGETS = {
     "p50_ms": 30.0,  # API at 4 connections with 2 workers
     "requests_per_s": 60.0,
 }
-
-
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def nervepath(*args: str, **options: Any) -> subprocess.CompletedProcess[str]:

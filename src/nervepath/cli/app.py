@@ -6,7 +6,6 @@ Its command groups live beside it: ``kb`` (kb.py), ``evaluate`` (evaluate.py), `
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from nervepath.cli.common import JsonOption, err, out
+from nervepath.cli.common import JsonOption, cores, err, out
 from nervepath.cli.common import print_json as _print_json
 from nervepath.cli.common import progress as _progress
 from nervepath.cli.evaluate import evaluate_cases
@@ -185,9 +184,7 @@ def _assess_batch(
         except OSError as exc:
             raise NervepathError(f"--out {target}: cannot write ({exc.strerror})") from None
         assess = LineAssessor(Assessor(load_knowledge_base()), posterior_only=posterior_only)
-        results = stack.enter_context(
-            assessed(lines, assess, jobs=jobs or _cores(), expected=total)
-        )
+        results = stack.enter_context(assessed(lines, assess, jobs=jobs or cores(), expected=total))
         # The bar is drawn on stderr, and not while the assessments themselves go to the screen.
         on_screen = target is None and sys.stdout.isatty()
         advance = stack.enter_context(_progress("assessing", total, show=not on_screen))
@@ -205,14 +202,6 @@ def _assess_batch(
                 )
             advance(result.line)
     return 1 if failed else 0
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _count_lines(path: Path) -> int:

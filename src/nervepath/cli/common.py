@@ -4,6 +4,7 @@ JSON output and a progress bar."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,16 @@ from rich.console import Console
 from nervepath.errors import NervepathError
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
-__all__ = ["DataOption", "JsonOption", "err", "load", "out", "print_json", "progress"]
+__all__ = [
+    "DataOption",
+    "JsonOption",
+    "cores",
+    "err",
+    "load",
+    "out",
+    "print_json",
+    "progress",
+]
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -54,3 +64,11 @@ def progress(
     with Progress(console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done: bar.update(task, completed=done)
+
+
+def cores() -> int:
+    """The cores this process may run on: ``--jobs``'s default."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
