@@ -5,26 +5,16 @@ alone."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from sites_support import probability as _p
+from sites_support import ranked_sites as _sites
 
-import nervepath
 from nervepath.knowledge.loader import read_knowledge_base
 
 SCIATICA_LEFT = {"pain_posterior_thigh_left": "present", "pain_calf_left": "present"}
 ROOTS = ("l3", "l4", "l5", "s1")
 NORMAL_MRI = {f"mri_root_compression_{r}_{s}": "absent" for r in ROOTS for s in ("left", "right")}
 NORMAL_MRI |= {"mri_central_stenosis": "absent"}
-
-
-def _sites(answers: dict[str, str], age: int = 60) -> Any:
-    case = {"setting": "clinician", "patient": {"age": age}, "answers": answers}
-    return nervepath.assess(case).sites
-
-
-def _p(sites: Any, site: str, side: str | None = None) -> float:
-    return next(s.probability for s in sites if s.id == site and s.side == side)
 
 
 def test_mri_findings_are_asked_of_a_clinician_only() -> None:
@@ -35,11 +25,11 @@ def test_mri_findings_are_asked_of_a_clinician_only() -> None:
 
 
 def test_left_l5_compression_puts_the_left_l5_root_above_s1_and_the_right_side() -> None:
-    sites = _sites(SCIATICA_LEFT | {"mri_root_compression_l5_left": "present"})
+    sites = _sites(SCIATICA_LEFT | {"mri_root_compression_l5_left": "present"}, 60)
     l5_left = _p(sites, "l5_root", "left")
     assert l5_left > _p(sites, "s1_root", "left")
     assert l5_left > _p(sites, "l5_root", "right")
-    assert l5_left > _p(_sites(SCIATICA_LEFT), "l5_root", "left")
+    assert l5_left > _p(_sites(SCIATICA_LEFT, 60), "l5_root", "left")
 
 
 def test_a_normal_mri_pulls_roots_and_stenosis_down_and_leaves_the_fibular_nerve() -> None:

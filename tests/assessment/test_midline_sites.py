@@ -4,11 +4,9 @@ evidence, and one-sided evidence does not make them outrank the root on that sid
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-
-import nervepath
+from sites_support import probability as _p
+from sites_support import ranked_sites
 
 MIDLINE = {"multilevel_stenosis", "polyneuropathy", "cauda_equina"}
 ONE_LEG = {"bilateral_leg_symptoms": "absent"}
@@ -19,24 +17,13 @@ SCIATICA_RIGHT = {
 }
 
 
-def _sites(answers: dict[str, str], age: int | None = None, setting: str = "self_check") -> Any:
-    case: dict[str, Any] = {"setting": setting, "answers": answers}
-    if age is not None:
-        case["patient"] = {"age": age}
-    return nervepath.assess(case).sites
-
-
-def _p(sites: Any, site: str, side: str | None = None) -> float:
-    return next(s.probability for s in sites if s.id == site and s.side == side)
-
-
 def _odds(p: float) -> float:
     return p / (1 - p)
 
 
 @pytest.mark.parametrize("age", [None, 35, 50])
 def test_one_sided_sciatica_in_one_leg_only_puts_no_midline_site_first(age: int | None) -> None:
-    sites = _sites(SCIATICA_RIGHT | ONE_LEG, age)
+    sites = ranked_sites(SCIATICA_RIGHT | ONE_LEG, age, "self_check")
     assert sites[0].id not in MIDLINE
     assert _p(sites, "l5_root", "right") > _p(sites, "multilevel_stenosis")
 
@@ -45,37 +32,41 @@ def test_one_sided_sciatica_in_one_leg_only_puts_no_midline_site_first(age: int 
 def test_a_one_sided_numb_patch_in_one_leg_only_puts_no_midline_site_first(
     age: int | None,
 ) -> None:
-    sites = _sites({"numbness_shin_right": "present"} | ONE_LEG, age)
+    sites = ranked_sites({"numbness_shin_right": "present"} | ONE_LEG, age, "self_check")
     assert sites[0].id not in MIDLINE
 
 
 def test_buttock_pain_on_one_side_barely_moves_stenosis() -> None:
     # Suri 2010 Table 3: gluteal pain LR+ 0.88 for stenosis among older adults with leg pain.
-    before = _p(_sites({}, 70, "clinician"), "multilevel_stenosis")
-    after = _p(_sites({"pain_buttock_right": "present"}, 70, "clinician"), "multilevel_stenosis")
+    before = _p(ranked_sites({}, 70), "multilevel_stenosis")
+    after = _p(ranked_sites({"pain_buttock_right": "present"}, 70), "multilevel_stenosis")
     assert _odds(after) / _odds(before) < 1.5
 
 
 def test_heaviness_in_one_leg_counts_for_stenosis_no_more_than_heavy_legs() -> None:
-    before = _p(_sites({}, 70, "clinician"), "multilevel_stenosis")
+    before = _p(ranked_sites({}, 70), "multilevel_stenosis")
 
     def lr(answers: dict[str, str]) -> float:
-        return _odds(_p(_sites(answers, 70, "clinician"), "multilevel_stenosis")) / _odds(before)
+        return _odds(_p(ranked_sites(answers, 70), "multilevel_stenosis")) / _odds(before)
 
     assert lr({"heaviness_calf_right": "present"}) < 1.5 * lr({"heavy_legs_walking": "present"})
 
 
 def test_an_answered_normal_other_side_counts_against_stenosis() -> None:
-    one = _sites({"pain_calf_right": "present"}, 70)
-    normal_other = _sites({"pain_calf_right": "present", "pain_calf_left": "absent"}, 70)
-    both = _sites({"pain_calf_right": "present", "pain_calf_left": "present"}, 70)
+    one = ranked_sites({"pain_calf_right": "present"}, 70, "self_check")
+    normal_other = ranked_sites(
+        {"pain_calf_right": "present", "pain_calf_left": "absent"}, 70, "self_check"
+    )
+    both = ranked_sites(
+        {"pain_calf_right": "present", "pain_calf_left": "present"}, 70, "self_check"
+    )
     p_one = _p(one, "multilevel_stenosis")
     assert _p(normal_other, "multilevel_stenosis") < p_one < _p(both, "multilevel_stenosis")
 
 
 def test_one_leg_only_counts_against_stenosis() -> None:
-    assert _p(_sites(SCIATICA_RIGHT | ONE_LEG, 70), "multilevel_stenosis") < _p(
-        _sites(SCIATICA_RIGHT, 70), "multilevel_stenosis"
+    assert _p(ranked_sites(SCIATICA_RIGHT | ONE_LEG, 70, "self_check"), "multilevel_stenosis") < _p(
+        ranked_sites(SCIATICA_RIGHT, 70, "self_check"), "multilevel_stenosis"
     )
 
 
@@ -85,7 +76,7 @@ def test_a_weak_unsteady_young_adult_is_read_as_the_cord_not_stenosis() -> None:
     for side in ("left", "right"):
         for movement in ("hip_flexion", "knee_flexion", "ankle_dorsiflexion"):
             answers[f"strength_{movement}_{side}"] = "3"
-    sites = _sites(answers, 30, "clinician")
+    sites = ranked_sites(answers, 30)
     assert _p(sites, "spinal_cord") > _p(sites, "multilevel_stenosis")
     assert sites[0].id == "spinal_cord"
 
@@ -110,24 +101,24 @@ ONE_SIDED = {
 def test_one_sided_symptoms_in_one_leg_only_put_no_midline_site_first(
     picture: str, age: int | None, setting: str
 ) -> None:
-    sites = _sites(ONE_SIDED[picture] | ONE_LEG, age, setting)
+    sites = ranked_sites(ONE_SIDED[picture] | ONE_LEG, age, setting)
     assert sites[0].id not in MIDLINE, [(s.id, s.side, round(s.probability, 2)) for s in sites[:3]]
 
 
 def test_one_leg_only_counts_strongly_against_polyneuropathy() -> None:
     # Length-dependent polyneuropathy starts in both feet: "one leg only" must cut its odds
     # at least fivefold (link to both legs 0.9), not about twofold (0.6 before KB 0.2).
-    before = _p(_sites({}, 60), "polyneuropathy")
-    after = _p(_sites(ONE_LEG, 60), "polyneuropathy")
+    before = _p(ranked_sites({}, 60, "self_check"), "polyneuropathy")
+    after = _p(ranked_sites(ONE_LEG, 60, "self_check"), "polyneuropathy")
     assert _odds(after) / _odds(before) < 0.2
 
 
 def test_standing_alone_is_a_modest_sign_of_stenosis() -> None:
     # Suri 2010 Table 3, exacerbation on standing: LR+ 2.3 (1.8–2.8) against other leg pain;
     # the model gave 9.7 before KB 0.2 (a leak of 0.10 with a vascular-only sensitivity).
-    before = _p(_sites({}, 70, "clinician"), "multilevel_stenosis")
+    before = _p(ranked_sites({}, 70), "multilevel_stenosis")
     after = _p(
-        _sites({"symptoms_triggered_by_standing_alone": "present"}, 70, "clinician"),
+        ranked_sites({"symptoms_triggered_by_standing_alone": "present"}, 70),
         "multilevel_stenosis",
     )
     assert 1.8 < _odds(after) / _odds(before) < 2.8
@@ -153,20 +144,20 @@ L5_PATTERN = {
 def test_pain_in_the_s1_core_ranks_s1_above_l5(age: int | None) -> None:
     # Pain in a root's neighbouring zone counts a third of its core (Taylor 2013), so a classic
     # S1 pattern (back of the leg to the heel and outer foot) no longer ranks L5 first.
-    sites = _sites(S1_PATTERN, age)
+    sites = ranked_sites(S1_PATTERN, age, "self_check")
     assert _p(sites, "s1_root", "right") > _p(sites, "l5_root", "right")
 
 
 @pytest.mark.parametrize("age", [None, 40])
 def test_pain_in_the_l5_core_ranks_l5_above_s1(age: int | None) -> None:
-    sites = _sites(L5_PATTERN, age)
+    sites = ranked_sites(L5_PATTERN, age, "self_check")
     assert _p(sites, "l5_root", "right") > 2 * _p(sites, "s1_root", "right")
 
 
 def test_back_of_leg_pain_does_not_tell_l5_from_s1() -> None:
     # Taylor 2013: both roots' patients mark the back of the leg (L5 73/98, S1 79/83).
-    sites = _sites({"pain_posterior_thigh_right": "present"}, 40)
-    before = _sites({}, 40)
+    sites = ranked_sites({"pain_posterior_thigh_right": "present"}, 40, "self_check")
+    before = ranked_sites({}, 40, "self_check")
     lr = [
         _odds(_p(sites, root, "right")) / _odds(_p(before, root, "right"))
         for root in ("l5_root", "s1_root")
