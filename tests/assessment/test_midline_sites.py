@@ -163,3 +163,18 @@ def test_back_of_leg_pain_does_not_tell_l5_from_s1() -> None:
         for root in ("l5_root", "s1_root")
     ]
     assert abs(lr[0] - lr[1]) < 0.25 * max(lr)
+
+
+def test_numb_feet_add_to_a_sensory_level_for_the_cord() -> None:
+    # A cord lesion's numbness starts in the feet and climbs: numb feet on both sides count for
+    # the cord as well as for a polyneuropathy, so with a level on the trunk the cord is second
+    # only to the far commoner polyneuropathy, and well above the level alone.
+    feet = {
+        f"numbness_{region}_{side}": "present"
+        for region in ("great_toe", "middle_toes", "medial_sole")
+        for side in ("left", "right")
+    }
+    level = {"sensory_level_trunk": "present"}
+    both = ranked_sites(feet | level, 60, "clinician")
+    assert [s.id for s in both[:2]] == ["polyneuropathy", "spinal_cord"]
+    assert _p(both, "spinal_cord") > 3 * _p(ranked_sites(level, 60, "clinician"), "spinal_cord")

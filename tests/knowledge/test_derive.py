@@ -106,6 +106,15 @@ def test_a_part_of_the_leg_is_the_or_of_its_regions(kb_copy: Path) -> None:
     _assert_or_of(_with_foot_group(kb_copy), "numbness_foot", regions, parents)
 
 
+def test_a_hand_written_link_to_a_part_stands(shipped_kb: KnowledgeBase) -> None:
+    """The spinal cord reaches the foot regions through its stocking tag, yet its link to
+    "numbness of the leg, place not stated" stays the hand-written one, once."""
+    links = [(link.finding, link.parent, link.distribution[1]) for link in shipped_kb.links]
+    assert any(f == "numbness_heel" and p == "spinal_cord" for f, p, _ in links)
+    whole = [v for f, p, v in links if f == "numbness_whole_leg" and p == "spinal_cord"]
+    assert whole == [pytest.approx(0.5)]
+
+
 def test_the_interview_never_asks_a_part(kb_copy: Path) -> None:
     kb = _with_foot_group(kb_copy)
     candidates = Assessor(kb).candidates("self_check", {})

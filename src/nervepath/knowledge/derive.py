@@ -331,6 +331,8 @@ def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) ->
             for parent, link in by_finding.get(member, {}).items():
                 by_parent.setdefault(parent, []).append(link)
         for parent, parts in sorted(by_parent.items()):
+            if (group.id, parent) in links:
+                continue  # a hand-written link to the group itself stands (spinal cord)
             p = 1.0 - math.prod(link.distribution[0] for link in parts)
             sides = {link.side for link in parts}
             side = "both" if "both" in sides else sides.pop() if len(sides) == 1 else "same"
