@@ -77,3 +77,10 @@ def test_raised_hba1c_and_low_b12_raise_polyneuropathy() -> None:
     for blood in ("raised_hba1c", "low_vitamin_b12"):
         after = _p(_sites(STOCKING_NUMBNESS | {blood: "present"}, age=60), "polyneuropathy")
         assert after > before, blood
+
+
+def test_a_low_exercise_abi_raises_arterial_disease_in_exertional_calf_pain() -> None:
+    walking = {"pain_calf_left": "present", "symptoms_worse_walking": "present"}
+    before = _p(_sites(walking, age=65), "peripheral_arterial_disease", "left")
+    after = _sites(walking | {"exercise_abi_low_left": "present"}, age=65)
+    assert _p(after, "peripheral_arterial_disease", "left") > 2 * before
