@@ -18,7 +18,7 @@ STOCKING_NUMBNESS = {
 def test_self_check_asks_only_what_a_person_can_see_or_knows() -> None:
     findings = {f.id: f for f in read_knowledge_base().findings}
     self_check = {"calf_wasting", "thigh_wasting", "lumbar_flexion_painful_restricted"}
-    self_check |= {"low_vitamin_b12", "raised_hba1c"}
+    self_check |= {"low_vitamin_b12", "diabetes"}
     clinician_only = {"foot_intrinsic_wasting", "faber_test", "fadir_test", "trendelenburg_sign"}
     clinician_only |= {"joint_position_sense_reduced", "paraspinal_muscle_spasm"}
     assert all("self_check" in findings[f].settings for f in self_check)
@@ -72,9 +72,9 @@ def test_painful_forward_bending_and_spasm_favour_the_spine_over_the_hip() -> No
     assert _p(after, "hip_joint", "right") < _p(before, "hip_joint", "right")
 
 
-def test_raised_hba1c_and_low_b12_raise_polyneuropathy() -> None:
+def test_diabetes_and_low_b12_raise_polyneuropathy() -> None:
     before = _p(_sites(STOCKING_NUMBNESS, age=60), "polyneuropathy")
-    for blood in ("raised_hba1c", "low_vitamin_b12"):
+    for blood in ("diabetes", "low_vitamin_b12"):
         after = _p(_sites(STOCKING_NUMBNESS | {blood: "present"}, age=60), "polyneuropathy")
         assert after > before, blood
 
