@@ -142,3 +142,37 @@ def test_a_group_naming_an_unknown_quality_is_refused(kb_copy: Path) -> None:
     group = "  - {id: altered, name: Odd, question: '{region}?', qualities: [numbness, tingles]}"
     with pytest.raises(KnowledgeBaseError, match=r"quality_groups › altered › qualities.*tingles"):
         _load_with(kb_copy, f"quality_groups:\n{group}\n")
+
+
+MOTOR_FINDING_PREFIXES = ("weakness_", "strength_", "difficulty_")
+MOTOR_FINDINGS = {"foot_drop", "rapidly_worsening_weakness", "painless_weakness"}
+
+
+def test_no_purely_sensory_nerve_links_to_weakness(shipped_kb: KnowledgeBase) -> None:
+    """A purely sensory nerve (sural, saphenous, lateral femoral cutaneous) has no motor
+    fibres: neither its site nor a cause that damages only such sites may explain weakness."""
+    raw = shipped_kb.raw
+    fibres = {n.id: n.fibres for n in raw.anatomy.nerves}
+    sensory_sites = {
+        s.id
+        for s in raw.sites
+        if s.lesion.nerves
+        and not s.lesion.roots
+        and not s.lesion.region_tags
+        and all(fibres[n] == "sensory" for n in s.lesion.nerves)
+    }
+    assert {"sural_nerve", "saphenous_nerve", "lateral_femoral_cutaneous_nerve"} <= sensory_sites
+    sensory_causes = {c.id for c in raw.causes if {s.site for s in c.sites} <= sensory_sites}
+    parents = sensory_sites | sensory_causes
+    motor = [
+        (link.parent, link.finding)
+        for link in shipped_kb.links
+        if link.parent in parents
+        and (link.finding.startswith(MOTOR_FINDING_PREFIXES) or link.finding in MOTOR_FINDINGS)
+    ]
+    assert motor == []
+
+
+def test_sural_nerve_numbs_the_outer_top_of_the_foot(shipped_kb: KnowledgeBase) -> None:
+    """The sural nerve's lateral dorsal cutaneous branch supplies the lateral dorsum."""
+    assert "sural_nerve_left" in _parents(shipped_kb, "numbness_dorsum_of_foot_left")

@@ -226,6 +226,7 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
     scales = {s.id: s for s in d.scales}
     branches = nerve_descendants(kb.anatomy.nerves)
     muscles = {m.id: m for m in kb.anatomy.muscles}
+    nerve_fibres = {n.id: n.fibres for n in kb.anatomy.nerves}
     derived: dict[tuple[str, str], LinkDef] = {}
 
     def add(
@@ -243,6 +244,13 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
             lesion_nerves |= branches.get(nerve, frozenset({nerve}))
         tags = set(site.lesion.region_tags)
         for quality in (*d.sensory_qualities, d.sensory_exam):
+            # Only the lesioned nerves with the fibres the quality needs (and their branches)
+            # give it: a sural lesion numbs the calf but cannot make it weak.
+            fibres = set(quality.nerve_fibres)
+            quality_nerves: set[str] = set()
+            for nerve in site.lesion.nerves:
+                if nerve_fibres.get(nerve) in fibres:
+                    quality_nerves |= branches.get(nerve, frozenset({nerve}))
             for region in kb.anatomy.regions:
                 fid = f"{quality.id}_{region.id}"
                 rules = [
@@ -252,7 +260,7 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
                         quality.root_variable,
                         "variable-zone root",
                     ),
-                    (lesion_nerves & set(region.nerves), quality.nerve, "nerve"),
+                    (quality_nerves & set(region.nerves), quality.nerve, "nerve"),
                     (tags & set(region.tags), quality.region_tag, "region tag"),
                 ]
                 for hit, prob, kind in rules:

@@ -416,6 +416,14 @@ class SensoryQuality(Strict):
     region_tags: list[Id] = Field(
         default=[], description="only regions with one of these tags get this quality; [] = all"
     )
+    nerve_fibres: list[Literal["motor", "sensory", "mixed"]] = Field(
+        default=["motor", "sensory", "mixed"],
+        min_length=1,
+        description=(
+            "a nerve lesion gives this quality only through a lesioned nerve with these fibres:"
+            " weakness needs motor fibres, so a purely sensory nerve gives none"
+        ),
+    )
 
 
 class RegionGroup(Strict):
