@@ -30,7 +30,22 @@ ROOT = Path(__file__).resolve().parents[1]
 CASE: dict[str, Any] = json.loads((ROOT / "examples" / "l5_radiculopathy.json").read_text())
 
 
-def _free_port() -> int:
+def bench_token(env: dict[str, str], data: Path) -> str:
+    """An API token of a new user ``bench`` in the SQLite database of the data folder ``data``
+    (made by a separate process, as ``nervepath users`` would)."""
+    setup = (
+        "from nervepath.storage import open_store\n"
+        f"s = open_store('sqlite:///{data}/nervepath.db')\n"
+        "s.create_user('bench', 'correct horse battery staple')\n"
+        "print(s.create_token('bench', label='bench')[1])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", setup], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()[-1]
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -60,21 +75,13 @@ def main() -> int:
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="nervepath-durability-"))
     env = {**os.environ, "NERVEPATH_DATA_DIR": str(data)}
-    setup = (
-        "from nervepath.storage import open_store\n"
-        f"s = open_store('sqlite:///{data}/nervepath.db')\n"
-        "s.create_user('bench', 'correct horse battery staple')\n"
-        "print(s.create_token('bench', label='bench')[1])"
-    )
-    token = subprocess.run(
-        [sys.executable, "-c", setup], env=env, capture_output=True, text=True, check=True
-    ).stdout.split()[-1]
+    token = bench_token(env, data)
     headers = {"Authorization": f"Bearer {token}"}
     acknowledged: dict[str, str] = {}  # id → urgency as acknowledged
     lock = threading.Lock()
     rng = random.Random(20261206)
     for cycle in range(1, args.cycles + 1):
-        port = _free_port()
+        port = free_port()
         server = _start(env, port)
         stop = threading.Event()
 
@@ -100,7 +107,7 @@ def main() -> int:
         for w in writers:
             w.join()
         print(f"cycle {cycle}: {len(acknowledged)} acknowledged so far", flush=True)
-    port = _free_port()
+    port = free_port()
     server = _start(env, port)
     lost = altered = 0
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,18 @@ def test_python_api_gives_the_contract_and_the_left_l5_root_first() -> None:
     assert max(d["origin"], key=d["origin"].get) == "lumbar_spine"
     assert a.sites[0].explanation, "the top site is explained"
     json.dumps(d)
+
+
+def test_the_document_is_what_asdict_gives() -> None:
+    """``to_dict`` builds the document by hand for speed: it must stay ``asdict``'s, red flags
+    and their findings included, with nothing shared that could be changed."""
+    with_flags = next(case for case in VIGNETTES if nervepath.assess(case).red_flags)
+    for case in (EXAMPLE, with_flags):
+        a = nervepath.assess(case)
+        expected = asdict(a) | {"answers": dict(a.answers), "origin": dict(a.origin)}
+        d = a.to_dict()
+        assert repr(d) == repr(expected)
+        assert d["sites"][0] is not a.to_dict()["sites"][0]
 
 
 def test_assessment_is_deterministic() -> None:

@@ -116,6 +116,31 @@ def test_the_audit_log_is_append_only_and_outlives_the_record(
     assert len(store.list_events()) == 3
 
 
+def test_a_record_and_its_creation_line_land_in_one_transaction(
+    store: SqlStore, example_case: Any, example_result: Any
+) -> None:
+    store.create_user("alice", PASSWORD, clinic="north")
+    record = store.add_assessment(
+        case=example_case, result=example_result, owner="alice", audit="api POST"
+    )
+    (line,) = store.list_events()
+    assert (line.actor, line.action, line.assessment_id, line.clinic, line.detail) == (
+        "alice",
+        "create",
+        record.id,
+        "north",
+        "api POST",
+    )
+    with pytest.raises(StorageError, match="urgency"):  # nothing stored: no line either
+        store.add_assessment(
+            case=example_case, result={**example_result, "urgency": "?"}, owner="alice", audit="x"
+        )
+    with pytest.raises(StorageError, match="audit"):  # a self-check has no creation line
+        store.add_assessment(case=example_case, result=example_result, audit="page POST")
+    assert len(store.list_events()) == 1
+    assert store.count_assessments() == 1
+
+
 def test_huge_offsets_are_refused_not_overflowed(store: SqlStore) -> None:
     with pytest.raises(StorageError, match="offset"):
         store.list_assessments(offset=9223372036854775808)

@@ -4,6 +4,7 @@ route and every kind of credential that must not reach a record."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from collections.abc import Iterator
@@ -158,6 +159,43 @@ def test_every_access_to_a_record_is_audited_and_a_deletion_leaves_a_tombstone(
     assert page.status_code == 200 and "delete" in page.text and record[:8] in page.text
     _sign_in(browser, "carol")  # a clinician, not an admin
     assert browser.get("/clinic/audit").status_code == 404
+
+
+def test_a_creation_line_says_who_made_the_record_and_how(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    browser, store = _client(world["app"]), world["store"]
+    _sign_in(browser, "carol")
+    assessor = world["app"].state.assessor
+    on_loop: list[bool] = []
+
+    def assess(case: Any) -> Any:
+        # The form's assessment runs in the thread pool: no event loop runs on its thread.
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return type(assessor).assess(assessor, case)
+
+    monkeypatch.setattr(assessor, "assess", assess)
+    page = browser.get("/clinic/new")
+    made = browser.post(
+        "/clinic/new",
+        data={"csrf_token": csrf_of(page.text), "back_pain": "present", "action": "assess"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303 and on_loop == [False]
+    record = made.headers["location"].rsplit("/", 1)[1]
+    lines = [
+        (e.actor, e.assessment_id, e.clinic, e.detail)
+        for e in reversed(store.list_events())
+        if e.action == "create"
+    ]
+    assert lines == [
+        ("alice", world["record"], "north", "api POST"),
+        ("carol", record, "north", "page POST"),
+    ]
 
 
 # ── bounded input, one error shape ─────────────────────────────────────────────────────────

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Annotated, Literal
 
@@ -31,6 +31,7 @@ _PATH = re.compile(r"(?:[MLQCZ]\s*|-?\d+(?:\.\d+)?,-?\d+(?:\.\d+)?\s*)+")
 _PAIR = re.compile(r"(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)")
 
 
+@lru_cache(maxsize=256)  # the drawing has about 60 paths; every page with a map mirrors them
 def mirror(d: str) -> str:
     """The path mirrored about the middle of the panel (absolute ``x,y`` pairs only)."""
 
@@ -99,13 +100,17 @@ class View(_Strict):
     def content_box(self, margin: float = 8.0) -> tuple[float, float, float, float]:
         """``(x, y, width, height)`` around everything drawn (both sides and the side
         labels): a panel cropped to it wastes no room on a phone."""
+        x0, y0, y1 = self._extent
+        x0, y0 = x0 - margin, y0 - margin
+        return x0, y0, PANEL_WIDTH - x0 - x0, y1 + margin - y0
+
+    @cached_property
+    def _extent(self) -> tuple[float, float, float]:
+        """Left, top and bottom of everything drawn: once per view, not once per page."""
         paths = [self.outline.fill, *self.details, *self.midline_details]
         paths += [d for shapes in (*self.regions.values(), *self.midline.values()) for d in shapes]
         x0, y0, _, y1 = bounds([*paths, *(mirror(d) for d in paths)])
-        x0 = min(x0, self.side_label.x - 40)
-        y1 = max(y1, self.side_label.y + 6)
-        x0, y0 = x0 - margin, y0 - margin
-        return x0, y0, PANEL_WIDTH - x0 - x0, y1 + margin - y0
+        return min(x0, self.side_label.x - 40), y0, max(y1, self.side_label.y + 6)
 
 
 class Drawing(_Strict):

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
     "AccessTables",
+    "audit_row",
     "check_page",
     "end_sessions",
     "find_user",
@@ -61,20 +62,9 @@ class AccessTables:
         clinic: str | None = None,
         detail: str = "",
     ) -> None:
-        if action not in AUDIT_ACTIONS:
-            raise StorageError(
-                f"audit action {action!r}: expected one of {', '.join(AUDIT_ACTIONS)}"
-            )
+        row = audit_row(actor, action, assessment_id=assessment_id, clinic=clinic, detail=detail)
         with self._writing() as session:
-            session.add(
-                AuditRow(
-                    actor=actor[:64],
-                    action=action,
-                    assessment_id=assessment_id,
-                    clinic=clinic,
-                    detail=detail[:200],
-                )
-            )
+            session.add(row)
 
     def list_events(
         self, *, clinic: str | None = None, limit: int = 100, offset: int = 0
@@ -136,6 +126,21 @@ class AccessTables:
             row = session.get(WebSessionRow, hash_token(key))
             if row is not None and row.ended_at is None:
                 row.ended_at = utcnow()
+
+
+def audit_row(
+    actor: str, action: str, *, assessment_id: str | None, clinic: str | None, detail: str
+) -> AuditRow:
+    """One audit-log line, checked (long texts cut to their columns)."""
+    if action not in AUDIT_ACTIONS:
+        raise StorageError(f"audit action {action!r}: expected one of {', '.join(AUDIT_ACTIONS)}")
+    return AuditRow(
+        actor=actor[:64],
+        action=action,
+        assessment_id=assessment_id,
+        clinic=clinic,
+        detail=detail[:200],
+    )
 
 
 def end_sessions(session: Session, user_id: int) -> None:

@@ -95,6 +95,7 @@ class Store(Protocol):
         result: Mapping[str, Any],
         owner: str | None = None,
         expires_at: datetime | None = None,
+        audit: str | None = None,
     ) -> StoredAssessment:
         """Store ``result`` (``Assessment.to_dict()``) with the ``case`` it assessed.
 
@@ -103,6 +104,8 @@ class Store(Protocol):
         there is no such user). An anonymous self-check is deleted after ``expires_at``
         (``purge_expired``) unless kept or shared; a record with an owner never expires.
         A result missing a key, or not JSON, is a ``StorageError`` and nothing is stored.
+        ``audit`` (an owner's record only): the detail of its ``create`` line in the audit log
+        (``"api POST"``), written in the same transaction, so the two land together.
         """
         ...
 

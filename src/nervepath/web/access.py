@@ -25,7 +25,14 @@ from fastapi import Request
 from nervepath.errors import AssessmentNotFound
 from nervepath.storage import StoredAssessment, User
 
-__all__ = ["audit", "clinic_record", "patient_record", "record_path", "self_check_expiry"]
+__all__ = [
+    "audit",
+    "audit_detail",
+    "clinic_record",
+    "patient_record",
+    "record_path",
+    "self_check_expiry",
+]
 
 
 def patient_record(request: Request, assessment_id: str) -> StoredAssessment:
@@ -63,14 +70,19 @@ def audit(
     detail: str = "",
 ) -> None:
     """Append one line to the audit log: who, what, which record, how (page or API)."""
-    how = "api" if request.url.path.startswith("/api") else "page"
     request.app.state.store.record_event(
         user.username,
         action,
         assessment_id=stored.id if stored is not None else None,
         clinic=user.clinic,
-        detail=f"{how} {request.method} {detail}".strip(),
+        detail=audit_detail(request, detail),
     )
+
+
+def audit_detail(request: Request, detail: str = "") -> str:
+    """How a record was reached, for its audit line: ``api POST``, ``page GET …``."""
+    how = "api" if request.url.path.startswith("/api") else "page"
+    return f"{how} {request.method} {detail}".strip()
 
 
 def record_path(stored: StoredAssessment) -> str:

@@ -14,7 +14,7 @@ from nervepath.assessment.case import Case
 from nervepath.interview.machine import Interview
 from nervepath.knowledge import catalogue
 from nervepath.storage import MAX_OFFSET, StoredAssessment, User
-from nervepath.web.access import audit, clinic_record, record_path
+from nervepath.web.access import audit, audit_detail, clinic_record, record_path
 from nervepath.web.errors import ApiError, error_responses
 from nervepath.web.security import require_api_user
 
@@ -114,9 +114,11 @@ def create_assessment(case: Case, request: Request, user: ApiUser) -> StoredAsse
     """Assess a case and store it (inputs, result, knowledge-base version and hash)."""
     result = request.app.state.assessor.assess(case).to_dict()
     stored = request.app.state.store.add_assessment(
-        case=case.model_dump(mode="json", exclude_none=True), result=result, owner=user.username
+        case=case.model_dump(mode="json", exclude_none=True),
+        result=result,
+        owner=user.username,
+        audit=audit_detail(request),
     )
-    audit(request, user, "create", stored)
     return _out(request, stored)
 
 

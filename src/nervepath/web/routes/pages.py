@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from nervepath.assessment.case import parse_case, to_evidence
 from nervepath.assessment.triage import URGENCY_LEVELS
@@ -29,6 +30,7 @@ from nervepath.report.patient import patient_view
 from nervepath.storage import MAX_OFFSET, StoredAssessment, User
 from nervepath.web.access import (
     audit,
+    audit_detail,
     clinic_record,
     patient_record,
     record_path,
@@ -86,6 +88,10 @@ def _interview(request: Request, setting: str, state: dict[str, Any] | None = No
 
 
 async def _form(request: Request) -> Any:
+    """The posted form, its CSRF token checked. The handlers that post one read it here, on
+    the event loop, then do their work (the interview's ranking, the assessment: tens of ms
+    of CPU) in the thread pool, as a plain ``def`` route does, so that the worker's other
+    requests are not held up meanwhile."""
     form = await request.form()
     check_csrf(request, form)
     return form
@@ -129,7 +135,10 @@ def self_check(request: Request) -> Response:
 @router.post("/self-check", response_class=HTMLResponse)
 async def self_check_marked(request: Request) -> Response:
     """The body map answered: the places marked; what is felt in each is asked next."""
-    form = await _form(request)
+    return await run_in_threadpool(_marked, request, await _form(request))
+
+
+def _marked(request: Request, form: Any) -> Response:
     state = _json_object(form.get("state"), "state")
     history = _json_list(form.get("history"), "history")
     interview = _interview(request, "self_check", state)
@@ -140,7 +149,10 @@ async def self_check_marked(request: Request) -> Response:
 # ── the interview, one step per post ───────────────────────────────────────────────────────
 @router.post("/interview/step", response_class=HTMLResponse)
 async def interview_step(request: Request) -> Response:
-    form = await _form(request)
+    return await run_in_threadpool(_answered, request, await _form(request))
+
+
+def _answered(request: Request, form: Any) -> Response:
     setting = str(form.get("setting", "self_check"))
     if setting == "clinician":
         require_clinician(request)
@@ -205,9 +217,8 @@ def _store_and_show(request: Request, case_doc: dict[str, Any], *, setting: str)
         result=result,
         owner=user.username if user else None,
         expires_at=None if user else self_check_expiry(request),
+        audit=audit_detail(request) if user else None,
     )
-    if user is not None:
-        audit(request, user, "create", stored)
     return RedirectResponse(record_path(stored), status_code=303)
 
 
@@ -295,7 +306,11 @@ def login_page(request: Request, next: str = "/clinic") -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
-    form = await _form(request)
+    # argon2 takes tens of ms on purpose: in the thread pool, like the assessment.
+    return await run_in_threadpool(_signed_in, request, await _form(request))
+
+
+def _signed_in(request: Request, form: Any) -> Response:
     username = str(form.get("username", "")).strip()
     user = request.app.state.store.authenticate(username, str(form.get("password", "")))
     target = str(form.get("next", "/clinic"))
@@ -394,7 +409,10 @@ def clinic_new(request: Request, user: Clinician) -> Response:
 
 @router.post("/clinic/new", response_class=HTMLResponse)
 async def clinic_assess(request: Request, user: Clinician) -> Response:
-    form = await _form(request)
+    return await run_in_threadpool(_clinic_assessed, request, await _form(request))
+
+
+def _clinic_assessed(request: Request, form: Any) -> Response:
     kb = request.app.state.kb
     interview = _interview(request, "clinician")
     regions, qualities = form.getlist("region"), form.getlist("quality")
