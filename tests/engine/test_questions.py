@@ -163,6 +163,8 @@ def test_candidates_and_names() -> None:
     network = random_network(4, hidden=5, findings=6)
     scores = rank_questions(network, {"f0": "absent"}, targets=["h1", "h3"], candidates=["f2", 4])
     assert {s.finding for s in scores} == {"f2", "f4"}
+    repeated = rank_questions(network, {}, candidates=["f2", 2, "f4", 4, "f2"])
+    assert [s.finding for s in repeated].count("f2") == 1 and len(repeated) == 2
     assert rank_questions(network, {}, candidates=[]) == ()
     assert rank_questions(network, {0: 1}, candidates=[0]) == ()
     with pytest.raises(NetworkError):

@@ -185,7 +185,7 @@ def rank_questions(
             finding=network.findings[f].name,
             expected_information_gain=float(gains[i]),
             state_probabilities=tuple(probabilities[i].tolist()),
-            state_posteriors=tuple(tuple(row) for row in posteriors[i].tolist()),
+            state_posteriors=tuple(map(tuple, posteriors[i].tolist())),
         )
         for i, f in enumerate(chosen)
     ]
@@ -373,6 +373,7 @@ def _candidate_indices(
     if candidates is None:
         return [f for f in range(len(network.findings)) if f not in evidence]
     out: list[int] = []
+    seen: set[int] = set()  # a list's `in` made 600 candidates cost ~4 ms
     for c in candidates:
         if isinstance(c, str):
             index = network.finding_index.get(c)
@@ -382,7 +383,8 @@ def _candidate_indices(
             index = c
         else:
             raise NetworkError(f"{c!r} is not a finding index or name")
-        if index not in evidence and index not in out:
+        if index not in evidence and index not in seen:
+            seen.add(index)
             out.append(index)
     return out
 
