@@ -7,6 +7,7 @@ from __future__ import annotations
 from sites_support import probability as _p
 from sites_support import ranked_sites as _sites
 
+import nervepath
 from nervepath.knowledge.loader import read_knowledge_base
 
 
@@ -82,3 +83,26 @@ def test_pregnancy_with_buttock_pain_puts_the_sacroiliac_joint_first() -> None:
     sites = _sites(buttock | {"pregnant_or_recent_birth": "present"}, age=30)
     assert (sites[0].id, sites[0].side) == ("sacroiliac_joint", "right")
     assert _p(sites, "sacroiliac_joint", "right") > 2 * _p(before, "sacroiliac_joint", "right")
+
+
+def _urgency(answers: dict[str, str]) -> tuple[str, set[str]]:
+    result = nervepath.assess({"setting": "self_check", "patient": {"age": 40}, "answers": answers})
+    return result.urgency, {flag.id for flag in result.red_flags}
+
+
+def test_a_new_heel_pain_that_began_with_a_snap_is_sent_for_a_same_day_rupture_check() -> None:
+    new_pain = {"pain_back_of_ankle_right": "present", "onset_within_2_weeks": "present"}
+    urgency, flags = _urgency(new_pain | {"snap_at_onset_right": "present"})
+    assert urgency == "emergency" and "suspected_achilles_rupture" in flags
+    # The snap must be on the painful leg.
+    assert (
+        "suspected_achilles_rupture"
+        not in _urgency(new_pain | {"snap_at_onset_left": "present"})[1]
+    )
+
+
+def test_a_snap_keeps_a_likely_achilles_problem_out_of_self_care() -> None:
+    # No tempo answered, so the rupture rule cannot fire; self-care must still not be offered.
+    ankle = {"pain_back_of_ankle_right": "present", "sudden_onset": "present"}
+    urgency, _ = _urgency(ankle | {"snap_at_onset_right": "present"})
+    assert urgency != "self_care"
