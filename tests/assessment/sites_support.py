@@ -9,12 +9,16 @@ from nervepath.assessment.service import RankedSite
 
 
 def ranked_sites(
-    answers: dict[str, str], age: int | None = None, setting: str = "clinician"
+    answers: dict[str, str],
+    age: int | None = None,
+    setting: str = "clinician",
+    sex: str | None = None,
 ) -> tuple[RankedSite, ...]:
     """The sites of the assessment of ``answers``, most probable first."""
     case: dict[str, Any] = {"setting": setting, "answers": answers}
-    if age is not None:
-        case["patient"] = {"age": age}
+    patient = {k: v for k, v in (("age", age), ("sex", sex)) if v is not None}
+    if patient:
+        case["patient"] = patient
     return tuple(nervepath.assess(case).sites)
 
 

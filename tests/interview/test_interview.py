@@ -66,11 +66,14 @@ def test_the_start_asks_who_age_sex_how_long_and_how_it_started(
         interview.answer(value)
     assert kinds == ["for_whom", "age", "sex", "duration", "onset"]
     assert interview.step.kind == "side"  # then the body map
-    # The age bands are the knowledge base's own: each answers every age finding exactly.
+    # The age bands are the knowledge base's own: each answers every age finding exactly;
+    # the sex answers the sex findings.
     assert interview.answers == {
         "age_under_40": "absent",
         "age_over_50": "present",
         "age_over_70": "present",
+        "sex_female": "absent",
+        "sex_male": "present",
         "onset_within_2_weeks": "absent",
         "symptoms_over_3_months": "present",
         "sudden_onset": "present",
@@ -190,7 +193,7 @@ def test_bad_answers_are_rejected_and_change_nothing(shipped: Assessor) -> None:
         interview.answer("lateral_leggg")
     assert interview.step.kind == "regions" and set(interview.answers) <= {
         "age_under_40", "age_over_50", "age_over_70", "onset_within_2_weeks",
-        "symptoms_over_3_months", "sudden_onset",
+        "symptoms_over_3_months", "sudden_onset", "sex_female", "sex_male",
     }  # fmt: skip
 
 

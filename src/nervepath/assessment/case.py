@@ -78,7 +78,7 @@ def to_evidence(kb: KnowledgeBase, case: Case) -> dict[str, str]:
             continue
         evidence[name] = value
     evidence = _one_fact_once(kb, instances, evidence)
-    return evidence | _age_answers(kb, case, evidence)
+    return evidence | _patient_answers(kb, case, evidence)
 
 
 def _one_fact_once(
@@ -101,24 +101,20 @@ def _one_fact_once(
     return out
 
 
-def _age_answers(kb: KnowledgeBase, case: Case, answered: dict[str, str]) -> dict[str, str]:
-    """Answer the age findings (``age_over_70``…) from the patient's age, unless answered."""
-    age = case.patient.age
-    if age is None:
-        return {}
+def _patient_answers(kb: KnowledgeBase, case: Case, answered: dict[str, str]) -> dict[str, str]:
+    """Answer the findings the patient's age or sex decides (``age_over_70``, ``sex_female``…);
+    an explicit answer that contradicts them is an error."""
+    patient = case.patient
     out: dict[str, str] = {}
     for finding in kb.raw.findings:
-        band = finding.age_band
-        if band is None:
+        expected = finding.patient_state(patient.age, patient.sex)
+        if expected is None:
             continue
-        inside = (band.at_least is None or age >= band.at_least) and (
-            band.below is None or age < band.below
-        )
-        expected = "present" if inside else "absent"
         given = answered.get(finding.id)
         if given is not None and given != expected:
+            basis = f"age {patient.age}" if finding.age_band is not None else f"sex {patient.sex}"
             raise CaseError(
-                f"answers › {finding.id}: {given!r} contradicts patient › age {age}; "
+                f"answers › {finding.id}: {given!r} contradicts patient › {basis}; "
                 f"expected {expected!r} or leave it out"
             )
         out[finding.id] = expected

@@ -2,8 +2,9 @@
 
 The start asks who the self-check is for, the age, the sex, how long and how it started.
 The age bands are the knowledge base's own (its ``age_band`` findings' limits), so a band
-answers every age finding exactly; how long and how it started answer the tempo findings
-that exist (``onset_within_2_weeks``, ``symptoms_over_3_months``, ``sudden_onset``).
+answers every age finding exactly; the sex answers the sex findings, which are never asked;
+how long and how it started answer the tempo findings that exist (``onset_within_2_weeks``,
+``symptoms_over_3_months``, ``sudden_onset``).
 """
 
 from __future__ import annotations
@@ -119,8 +120,9 @@ def age_band(kb: KnowledgeBase, age: int) -> str:
 
 
 def start_answers(kb: KnowledgeBase, start: Mapping[str, str]) -> dict[str, str]:
-    """The findings the start answers: age findings from the band, tempo from how long and
-    how it started (only findings the knowledge base has)."""
+    """The findings the start answers: age findings from the band, sex findings from the sex
+    (none for "other" or not saying), tempo from how long and how it started (only findings
+    the knowledge base has)."""
     out: dict[str, str] = {}
     band = next((b for b in _age_bands(kb) if b[0] == start.get("age")), None)
     if band is not None:
@@ -132,6 +134,10 @@ def start_answers(kb: KnowledgeBase, start: Mapping[str, str]) -> dict[str, str]
                 f.age_band.below is None or (high is not None and high <= f.age_band.below)
             )
             out[f.id] = "present" if inside else "absent"
+    for f in kb.raw.findings:
+        state = f.patient_state(None, start.get("sex"))
+        if state is not None:
+            out[f.id] = state
     out |= _DURATION.get(start.get("duration", ""), {})
     out |= _ONSET.get(start.get("onset", ""), {})
     return {k: v for k, v in out.items() if k in kb.findings}

@@ -295,6 +295,11 @@ class AgeBand(Strict):
     at_least: int | None = None
     below: int | None = None
 
+    def holds(self, age: int) -> bool:
+        return (self.at_least is None or age >= self.at_least) and (
+            self.below is None or age < self.below
+        )
+
 
 class Finding(Strict):
     """A finding written by hand (history items, examination tests, local symptoms)."""
@@ -303,9 +308,14 @@ class Finding(Strict):
     category: Literal["symptom", "history", "exam"]
     lateral: bool
     age_band: AgeBand | None = None
+    sex: Literal["female", "male"] | None = Field(
+        default=None,
+        description="present for a patient of this sex, absent for the other: the patient's "
+        "sex answers it, so it is in no setting (never asked, never on a form)",
+    )
     question: Text = Field(description="plain words, for a person doing a self-check")
     clinician_text: Text
-    settings: list[Setting] = Field(min_length=1)
+    settings: list[Setting]
     scale: Id | None = Field(default=None, description="a graded finding names its grade scale")
     leak: Probability | None = None
     leak_grades: Grades | None = None
@@ -315,6 +325,23 @@ class Finding(Strict):
         description="no modelled site causes it (a sign of deep vein thrombosis, a risk factor): "
         "it has no links, moves no posterior, and only triage rules read it",
     )
+
+    def patient_state(self, age: int | None, sex: str | None) -> str | None:
+        """``present`` / ``absent`` as the patient's age or sex decides this finding; None
+        where they do not (not an age or sex finding, not given, or sex "other")."""
+        if self.age_band is not None and age is not None:
+            return "present" if self.age_band.holds(age) else "absent"
+        if self.sex is not None and sex in ("female", "male"):
+            return "present" if sex == self.sex else "absent"
+        return None
+
+    @model_validator(mode="after")
+    def _in_settings_unless_sex(self) -> Finding:
+        if self.sex is not None and self.settings:
+            raise ValueError("a sex finding is answered from the patient's sex: 'settings: []'")
+        if self.sex is None and not self.settings:
+            raise ValueError("'settings' needs at least one setting")
+        return self
 
     @model_validator(mode="after")
     def _leak_matches_kind(self) -> Finding:
