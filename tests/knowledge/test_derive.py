@@ -156,6 +156,19 @@ def test_examined_weakness_of_a_part_is_the_or_of_its_movements_below_normal(
     assert thigh.category == "exam" and thigh.settings == ("clinician",)
 
 
+def test_a_published_rate_for_a_whole_part_replaces_the_product_of_its_regions(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """Sensory loss anywhere in the leg: Tawa 2017's 1 − spec (0.37), not the 0.93 that the
+    per-region 0.09 would give over 28 regions; the parents' links stay the OR of the regions."""
+    part = shipped_kb.findings["sensory_loss_whole_leg"]
+    assert part.leak[1] == pytest.approx(0.37)
+    members = [f"sensory_loss_{r}" for r in _part_regions(shipped_kb, "whole_leg")]
+    normal = {(link.finding, link.parent): link.distribution[0] for link in shipped_kb.links}
+    miss = math.prod(normal.get((m, "l5_root"), 1.0) for m in members)
+    assert normal[("sensory_loss_whole_leg", "l5_root")] == pytest.approx(miss)
+
+
 def test_a_region_group_naming_an_unknown_movement_is_refused(kb_copy: Path) -> None:
     group = "  - {id: foot, name: foot, clinical_name: foot, groups: [foot], qualities: [numbness],"
     group += " movements: [toe_wiggle]}"
