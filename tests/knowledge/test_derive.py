@@ -94,10 +94,12 @@ def _assert_or_of(kb: KnowledgeBase, name: str, members: list[str], parents: lis
     expected_leak = 1 - math.prod(kb.findings[m].leak[0] for m in members)
     assert part.leak[1] == pytest.approx(expected_leak)
     assert not part.asked and allowed_values(part) == ["present", "unknown"]
-    links = {(link.finding, link.parent): link.distribution[1] for link in kb.links}
+    # distribution[0] is the normal state: "absent", or MRC 5 for a strength grade.
+    normal = {(link.finding, link.parent): link.distribution[0] for link in kb.links}
     for parent in parents:
-        miss = math.prod(1 - links.get((m, parent), 0.0) for m in members)
-        assert links[(name, parent)] == pytest.approx(1 - miss)
+        miss = math.prod(normal.get((m, parent), 1.0) for m in members)
+        assert normal[(name, parent)] == pytest.approx(miss)
+        assert kb.findings[name].leak[0] < 1 and 0 < miss < 1
 
 
 def test_a_part_of_the_leg_is_the_or_of_its_regions(kb_copy: Path) -> None:
@@ -122,6 +124,65 @@ def test_the_interview_never_asks_a_part(kb_copy: Path) -> None:
     assert not [c for c in candidates if c.startswith("numbness_foot")]
 
 
+def _part_regions(kb: KnowledgeBase, part: str) -> list[str]:
+    group = next(g for g in kb.raw.derivation.region_groups if g.id == part)
+    return [r.id for r in kb.raw.anatomy.regions if r.lateral and r.group in group.groups]
+
+
+def test_examined_sensory_loss_of_a_part_is_the_or_of_its_regions(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """ "Reduced sensation in the foot", no finer place: the OR of the foot regions' examined
+    loss, recorded by a clinician only."""
+    members = [f"sensory_loss_{r}" for r in _part_regions(shipped_kb, "foot")]
+    assert "sensory_loss_heel" in members and "sensory_loss_shin" not in members
+    parents = ["l5_root", "s1_root", "common_peroneal_nerve", "polyneuropathy"]
+    _assert_or_of(shipped_kb, "sensory_loss_foot", members, parents)
+    part = shipped_kb.findings["sensory_loss_foot"]
+    assert part.category == "exam" and part.settings == ("clinician",) and part.lateral
+
+
+def test_examined_weakness_of_a_part_is_the_or_of_its_movements_below_normal(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """ "4/5 power in the leg, muscles not named": some movement of the part below MRC 5, whose
+    probability under noisy-MAX is 1 − Π P(grade 5)."""
+    group = next(g for g in shipped_kb.raw.derivation.region_groups if g.id == "whole_leg")
+    assert {m.id for m in shipped_kb.raw.anatomy.movements} == set(group.movements)
+    members = [f"strength_{m}" for m in group.movements]
+    parents = ["l5_root", "s1_root", "femoral_nerve", "common_peroneal_nerve"]
+    _assert_or_of(shipped_kb, "motor_weakness_whole_leg", members, parents)
+    thigh = shipped_kb.findings["motor_weakness_thigh"]
+    assert thigh.category == "exam" and thigh.settings == ("clinician",)
+
+
+def test_a_published_rate_for_a_whole_part_replaces_the_product_of_its_regions(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """Sensory loss anywhere in the leg: Tawa 2017's 1 − spec (0.37), not the 0.93 that the
+    per-region 0.09 would give over 28 regions; the parents' links stay the OR of the regions."""
+    part = shipped_kb.findings["sensory_loss_whole_leg"]
+    assert part.leak[1] == pytest.approx(0.37)
+    members = [f"sensory_loss_{r}" for r in _part_regions(shipped_kb, "whole_leg")]
+    normal = {(link.finding, link.parent): link.distribution[0] for link in shipped_kb.links}
+    miss = math.prod(normal.get((m, "l5_root"), 1.0) for m in members)
+    assert normal[("sensory_loss_whole_leg", "l5_root")] == pytest.approx(miss)
+
+
+def test_a_region_group_naming_an_unknown_movement_is_refused(kb_copy: Path) -> None:
+    group = "  - {id: foot, name: foot, clinical_name: foot, groups: [foot], qualities: [numbness],"
+    group += " movements: [toe_wiggle]}"
+    with pytest.raises(KnowledgeBaseError, match=r"region_groups › foot › movements.*toe_wiggle"):
+        _load_with(kb_copy, f"region_groups:\n{group}\n")
+
+
+def test_the_interview_never_asks_an_examined_part(shipped_kb: KnowledgeBase) -> None:
+    candidates = Assessor(shipped_kb).candidates("clinician", {})
+    assert "sensory_loss_heel_left" in candidates
+    assert "strength_ankle_dorsiflexion_left" in candidates
+    assert not [c for c in candidates if c.startswith(("sensory_loss_foot", "motor_weakness_"))]
+
+
 # ── A feeling named without its kind ───────────────────────────────────────────────────────
 
 
@@ -144,7 +205,7 @@ def test_a_group_naming_an_unknown_quality_is_refused(kb_copy: Path) -> None:
         _load_with(kb_copy, f"quality_groups:\n{group}\n")
 
 
-MOTOR_FINDING_PREFIXES = ("weakness_", "strength_", "difficulty_")
+MOTOR_FINDING_PREFIXES = ("weakness_", "strength_", "difficulty_", "motor_weakness_")
 MOTOR_FINDINGS = {"foot_drop", "rapidly_worsening_weakness", "painless_weakness"}
 
 

@@ -116,6 +116,8 @@ def test_clinician_examination_gives_a_differential(signed_in: TestClient) -> No
     assert page.status_code == 200
     assert 'name="strength_ankle_dorsiflexion_left"' in page.text
     assert 'name="reflex_achilles_right"' in page.text
+    # A part of the leg without a finer place is recorded from cases, not offered twice here.
+    assert 'name="motor_weakness_' not in page.text and 'name="sensory_loss_foot_' not in page.text
     response = signed_in.post(
         "/clinic/new",
         data={

@@ -244,16 +244,23 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
                     )
                 )
 
-    # 4b. Region and quality groups name sensory qualities that exist.
+    # 4b. Region and quality groups name sensory qualities that exist (a region group may
+    # name the examination's too), and region groups movements that exist.
     qualities = {q.id for q in kb.derivation.sensory_qualities}
-    named = [(f"region_groups › {g.id}", g.qualities) for g in kb.derivation.region_groups]
-    named += [(f"quality_groups › {g.id}", g.qualities) for g in kb.derivation.quality_groups]
-    for where, ids in named:
+    named = [
+        (f"region_groups › {g.id}", g.qualities, qualities | {kb.derivation.sensory_exam.id})
+        for g in kb.derivation.region_groups
+    ]
+    named += [
+        (f"quality_groups › {g.id}", g.qualities, qualities) for g in kb.derivation.quality_groups
+    ]
+    for where, ids, known in named:
         for qid in ids:
-            if qid not in qualities:
+            if qid not in known:
                 problems.append(
-                    _unknown("derivation.yaml", f"{where} › qualities", qid, qualities, "quality")
+                    _unknown("derivation.yaml", f"{where} › qualities", qid, known, "quality")
                 )
+    problems.extend(_movement_group_problems(kb))
 
     # 5. Triage rules and recommendations name findings, states and sites that exist.
     states: dict[str, tuple[str, ...]] = {}
@@ -265,6 +272,23 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
     problems.extend(_triage_problems(kb, states))
     problems.extend(_recommendation_problems(kb, states))
     problems.extend(_patient_problems(kb))
+    return problems
+
+
+def _movement_group_problems(kb: RawKnowledgeBase) -> list[str]:
+    """A region group's movements exist, and their examined weakness has its words."""
+    problems: list[str] = []
+    movements = {m.id for m in kb.anatomy.movements}
+    for group in kb.derivation.region_groups:
+        where = f"region_groups › {group.id} › movements"
+        for mid in group.movements:
+            if mid not in movements:
+                problems.append(_unknown("derivation.yaml", where, mid, movements, "movement"))
+        if group.movements and kb.derivation.motor_part is None:
+            problems.append(
+                f"derivation.yaml › {where}: found movements but no motor_part, expected "
+                "motor_part to name the weakness found on examination"
+            )
     return problems
 
 

@@ -197,22 +197,32 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
         else:
             continue  # reported by the checks: yes/no leak on a graded finding
         out[override.finding] = replace(derived, leak=leak, leak_provenance=provenance)
+    overrides = {o.finding: o.leak for o in d.leak_overrides if o.leak is not None}
     for group in or_findings(kb):
-        absent = math.prod(out[m].leak[0] for m in group.members)
+        members = [out[m] for m in group.members if m in out]
+        if len(members) < len(group.members):
+            continue  # no strength findings without the motor scale: reported by the checks
+        # leak[0] is the normal state: "absent", or MRC 5 for a strength grade.
+        absent = math.prod(m.leak[0] for m in members)
         rationale = (
             f"The model's own rate of {group.what} without a modelled lesion: "
             "1 − Π(1 − leak of each member)."
         )
+        # A published rate for the part itself replaces the product: the members' false
+        # positives are not independent, so over many regions the product overstates it.
+        group_leak = overrides.get(group.id) or schema.Probability(
+            value=1.0 - absent, estimate=schema.Estimate(rationale=rationale)
+        )
         out[group.id] = FindingDef(
             group.id,
-            "symptom",
+            members[0].category,  # symptom, or exam for examined sensory loss or weakness
             group.lateral,
             group.question,
             group.clinician_text,
-            BOTH_SETTINGS,
+            tuple(s for s in BOTH_SETTINGS if all(s in m.settings for m in members)),
             ("absent", "present"),
-            binary(1.0 - absent),
-            schema.Probability(value=1.0 - absent, estimate=schema.Estimate(rationale=rationale)),
+            binary(group_leak.value),
+            group_leak,
             False,
             group.basis,
             asked=False,

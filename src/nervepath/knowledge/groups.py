@@ -1,6 +1,7 @@
 """Derived findings that are the OR of other derived findings: a part of the leg named without
-a finer place ("pain in the thigh") and a feeling named without its kind ("altered sensation of
-the toes"). Here only which findings each is made of; ``derive`` gives them their numbers.
+a finer place ("pain in the thigh", "reduced sensation in the foot", "4/5 power in the leg")
+and a feeling named without its kind ("altered sensation of the toes"). Here only which
+findings each is made of; ``derive`` gives them their numbers.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ class OrFinding:
 
 
 def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
-    """Region groups × their qualities, then quality groups × every region and region group."""
+    """Region groups × their qualities and movements, then quality groups × every region and
+    region group."""
     qualities = {q.id: q for q in kb.derivation.sensory_qualities}
+    # A part may be examined as well as felt: its sensory loss is the OR of the regions' too.
+    region_qualities = {**qualities, kb.derivation.sensory_exam.id: kb.derivation.sensory_exam}
 
     def applies(quality: schema.SensoryQuality, region: schema.Region) -> bool:
         return not quality.region_tags or bool(set(quality.region_tags) & set(region.tags))
@@ -40,7 +44,7 @@ def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
 
     for group in kb.derivation.region_groups:
         for qid in group.qualities:
-            quality = qualities.get(qid)
+            quality = region_qualities.get(qid)
             if quality is None:
                 continue  # reported by the checks
             regions = [r for r in group_regions(group) if applies(quality, r)]
@@ -54,6 +58,7 @@ def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
                     f"{quality.name.lower()} in at least one region of {group.id}",
                     f"{quality.id} × region group {group.id}",
                 )
+        yield from _motor_part(kb, group)
     places: list[tuple[str, str, str, bool, list[schema.Region]]] = [
         (r.id, r.name, r.clinical_name, r.lateral, [r]) for r in kb.anatomy.regions
     ] + [
@@ -73,3 +78,22 @@ def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
                     f"{kind.name.lower()} (any of {', '.join(q.id for q in members)}) in {place}",
                     f"quality group {kind.id} × {place}",
                 )
+
+
+def _motor_part(kb: RawKnowledgeBase, group: schema.RegionGroup) -> Iterator[OrFinding]:
+    """Weakness found on examination in the part: some movement of it graded below normal.
+    Under noisy-MAX "not the normal grade" is itself a noisy-OR, so the OR is exact."""
+    motor = kb.derivation.motor_part
+    known = {m.id for m in kb.anatomy.movements}
+    members = tuple(f"strength_{m}" for m in group.movements if m in known)
+    if motor is None or not members:
+        return  # a group's movements without motor_part are reported by the checks
+    yield OrFinding(
+        f"{motor.id}_{group.id}",
+        members,
+        True,
+        motor.question.format(region=group.name),
+        f"{motor.name}: {group.clinical_name}",
+        f"{motor.name.lower()} (strength below normal) in at least one movement of {group.id}",
+        f"{motor.id} × region group {group.id}",
+    )

@@ -455,14 +455,28 @@ class SensoryQuality(Strict):
 
 class RegionGroup(Strict):
     """A part of the leg named without a finer place ("pain in the thigh", "a numb foot"):
-    each listed quality gets a finding ``{quality}_{id}`` that is the OR of its regions, with
-    the links and leak the model implies for "at least one of these regions"."""
+    each listed quality (a symptom, or the examination's ``sensory_loss``) gets a finding
+    ``{quality}_{id}`` that is the OR of its regions, with the links and leak the model implies
+    for "at least one of these regions"; with ``movements``, weakness found on examination
+    there (``{motor_part.id}_{id}``) is the OR of their strength grades below normal."""
 
     id: Id
     name: Text = Field(description="plain words, as in the quality's question: 'your thigh'")
     clinical_name: Text
     groups: list[Literal["foot", "ankle", "leg", "knee", "thigh", "hip"]] = Field(min_length=1)
     qualities: list[Id] = Field(min_length=1)
+    movements: list[Id] = Field(
+        default=[], description="movements whose muscles lie in this part (examined weakness)"
+    )
+
+
+class MotorPart(Strict):
+    """Weakness found on examination in a part of the leg, muscles not named ("4/5 power in
+    the leg"): the words of the findings the region groups' ``movements`` give."""
+
+    id: Id
+    name: Text = Field(description="as a clinician writes it: 'Weakness on examination'")
+    question: Text = Field(description="template with {region}")
 
 
 class QualityGroup(Strict):
@@ -524,6 +538,7 @@ class Derivation(Strict):
     reflex_nerve: Grades
     leak_overrides: list[LeakOverride] = []
     region_groups: list[RegionGroup] = []
+    motor_part: MotorPart | None = None
     quality_groups: list[QualityGroup] = []
     same_questions: list[SameQuestion] = []
 

@@ -72,12 +72,13 @@ def examination_sections(kb: KnowledgeBase) -> list[Section]:
     """History and examination findings of the clinician setting, as rows of per-side cells.
 
     Symptoms and sensory loss are marked on body maps instead, so ``symptom`` and
-    ``sensory_loss_*`` findings are left out here.
+    ``sensory_loss_*`` findings are left out here; so is weakness of a part of the leg with
+    no muscle named (never asked): the form grades each movement.
     """
     by_base: dict[str, dict[str | None, str]] = {}
     for inst in kb.finding_instances:
         f = kb.findings[inst.id]
-        if "clinician" in f.settings and f.category in ("history", "exam"):
+        if "clinician" in f.settings and f.category in ("history", "exam") and f.asked:
             by_base.setdefault(inst.id, {})[inst.side] = inst.name
     titles = {
         "strength": "Strength (MRC 0–5)",
