@@ -146,9 +146,8 @@ def test_examined_sensory_loss_of_a_part_is_the_or_of_its_regions(
     parents = ["l5_root", "s1_root", "common_peroneal_nerve", "polyneuropathy"]
     _assert_or_of(shipped_kb, "sensory_loss_foot", members, parents, own_leak=True)
     # Coherent with the whole leg: a part is found numb no more often than the leg.
-    assert shipped_kb.findings["sensory_loss_foot"].leak[1] <= (
-        shipped_kb.findings["sensory_loss_whole_leg"].leak[1]
-    )
+    foot, leg = (shipped_kb.findings[f"sensory_loss_{p}"].leak[1] for p in ("foot", "whole_leg"))
+    assert foot <= leg
     part = shipped_kb.findings["sensory_loss_foot"]
     assert part.category == "exam" and part.settings == ("clinician",) and part.lateral
 
