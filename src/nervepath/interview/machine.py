@@ -340,7 +340,9 @@ class Interview:
         qualities: Mapping[str, Iterable[str]] | Iterable[str] = (),
     ) -> Step:
         """Answer the body map at once: region instances (``heel_left``, ``saddle``) and,
-        optionally, what is felt in each: ``{"heel_left": ["pain"]}``. A place left out of
+        optionally, what is felt in each: ``{"heel_left": ["pain"]}``, or ``["unknown"]``
+        alone: marked, what is felt there not said (nothing is answered about it; a case that
+        names only a part of the leg, "pain in the thigh", says no more). A place left out of
         the mapping is asked about next, one step per place; a plain list of qualities (the
         clinician's form) applies to every place. Only those exact places are marked, so a
         left heel and a right calf stay apart; the sides follow from the places (both legs
@@ -368,6 +370,8 @@ class Interview:
             every = list(dict.fromkeys(qualities))
             felt = {p: every for p in places} if every else {}
         for place, chosen in felt.items():
+            if chosen == [UNKNOWN]:
+                continue  # marked, what is felt there not said
             allowed = [o.value for o in self._quality_options(place)]
             wrong = [q for q in chosen if q not in allowed]
             if wrong or not chosen:
@@ -456,6 +460,8 @@ class Interview:
         answers: dict[str, str] = {}
         for place, chosen in felt.items():
             rid, side = self._plan.places[place]
+            if list(chosen) == [UNKNOWN]:
+                continue  # marked, nothing said about what is felt there
             for option in self._quality_options(place):
                 present = option.value in chosen
                 for name in self._body_map_answers((side,) if side else (), (rid,), [option.value]):
