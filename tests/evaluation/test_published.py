@@ -14,6 +14,7 @@ import pytest
 from nervepath.assessment.case import Case
 from nervepath.assessment.service import Assessor
 from nervepath.errors import CaseError
+from nervepath.evaluation.evaluate import Expected, LabelledCase
 from nervepath.evaluation.halves import evaluate_published
 from nervepath.evaluation.published import (
     HALVES,
@@ -22,8 +23,9 @@ from nervepath.evaluation.published import (
     labelled,
     load_published_cases,
 )
-from nervepath.evaluation.replay import body_map_places, replay
+from nervepath.evaluation.replay import SILENT_ANSWERS, body_map_places, replay
 from nervepath.interview.machine import MAX_QUESTIONS, Interview
+from nervepath.interview.plan import plan
 from nervepath.interview.start import age_band
 from nervepath.knowledge.model import KnowledgeBase
 
@@ -261,6 +263,37 @@ def test_replayed_interview_answers_from_the_case(
     assert interview.start["for_whom"] == "me"
     age = item.case.patient.age
     assert interview.start["age"] == ("unknown" if age is None else age_band(shipped_kb, age))
+
+
+def test_a_part_of_the_leg_alone_is_replayed_without_inventing_places(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """A case that names only a part ("pain in the whole right leg", "numb left foot") marks
+    that part's places, "don't know" what is felt in each: no place's finding is answered."""
+    answers = {"pain_whole_leg_right": "present", "numbness_foot_right": "present"}
+    places = body_map_places(shipped_kb, answers)
+    assert places and all(p.endswith("_right") for p in places)
+    assert all(felt == ["unknown"] for felt in places.values())
+    assert {"heel_right", "calf_right", "anterior_thigh_right"} <= set(places)
+    # A place the case names keeps what it feels; the part adds the rest "don't know".
+    both = body_map_places(shipped_kb, {**answers, "pain_calf_right": "present"})
+    assert both["calf_right"] == ["pain"] and both["heel_right"] == ["unknown"]
+    item = LabelledCase(
+        "whole_leg_only",
+        Case(setting="self_check", answers=answers),
+        Expected("l5_root", "right", "spine", "routine"),
+    )
+    region_findings = plan(shipped_kb, "self_check").place_findings
+    seen: list[Interview] = []
+    for silent in SILENT_ANSWERS:
+        result = replay(Assessor(shipped_kb), item, silent, trace=lambda i, _q: seen.append(i))
+        assert result.ended != "no_places" and result.places == tuple(places)
+        invented = [
+            name
+            for name, value in seen[-1].answers.items()
+            if name in region_findings and value == "present" and answers.get(name) != "present"
+        ]
+        assert not invented
 
 
 def test_cli_scores_one_half_as_json() -> None:

@@ -144,6 +144,18 @@ def test_mark_takes_what_is_felt_in_each_place(shipped: Assessor) -> None:
     assert interview.step.kind == "warning_signs"
 
 
+def test_a_place_marked_without_saying_what_is_felt(shipped: Assessor) -> None:
+    interview = Interview(shipped, setting="clinician")
+    step = interview.mark(
+        ["heel_left", "calf_left"], {"heel_left": ["pain"], "calf_left": ["unknown"]}
+    )
+    answers = interview.answers
+    # The calf is marked (its side counts) but nothing is answered about it, nor asked.
+    assert not [n for n in answers if n.endswith("_calf_left")]
+    assert answers["pain_heel_left"] == "present" and answers["pain_calf_right"] == "absent"
+    assert step.kind == "warning_signs"
+
+
 def test_mark_asks_next_for_places_without_feelings(shipped: Assessor) -> None:
     interview = Interview(shipped)
     _start(interview)

@@ -4,11 +4,12 @@ The patient knows only its case's answers. At the start it says the self-check i
 itself, and gives its age band, sex, how long and how it started from its case where the
 case says (else "rather not say" / "don't know"). It marks on the body map every place the
 case names a feeling in (``pain_calf_left`` → the left calf; back pain → the lower back),
-with what it feels in each place, then ticks on the warning-sign screen those its case says
-it has (a checklist has no "don't know": the others are answered no), then answers each
-question from the case. Where the case is silent it answers ``silent``: "no" (``absent``)
-or "don't know" (``unknown``). It carries on after an emergency step, so the length of the
-whole interview is measured, and notes when the first one appeared.
+with what it feels in each place (a part named without a finer place, ``pain_thigh_left``:
+the part's places, what is felt there "don't know"), then ticks on the warning-sign screen
+those its case says it has (a checklist has no "don't know": the others are answered no),
+then answers each question from the case. Where the case is silent it answers ``silent``:
+"no" (``absent``) or "don't know" (``unknown``). It carries on after an emergency step, so
+the length of the whole interview is measured, and notes when the first one appeared.
 
 What is reported, per case: how many questions were asked after the body map (the warning-
 sign screen counts as one) and how many signs the screen held, why the interview ended, the
@@ -92,10 +93,36 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, 
         quality, region = by_finding[instance.id]
         place = region if instance.side is None else f"{region}_{instance.side}"
         places.setdefault(place, []).append(quality)
+    # A part of the leg named without a finer place ("pain in the whole right leg"): the
+    # patient marks the part's places, but says "don't know" to what it feels in each (the
+    # map has no "somewhere in the thigh"): marking one place with pain, or every place,
+    # would say more than the case does. So the map gives the side and nothing else; the
+    # part finding itself is never asked (the regions are).
+    parts = _part_places(kb)
+    for name, value in answers.items():
+        instance = instances.get(name)
+        if instance is None or value != "present" or instance.id not in parts:
+            continue
+        for region in parts[instance.id]:
+            places.setdefault(region if instance.side is None else f"{region}_{instance.side}", [])
     if not places and answers.get("back_pain") == "present":
         places = {"lower_back": ["pain"]}
     order = {q: i for i, q in enumerate(QUALITIES)}
-    return {p: sorted(set(felt), key=order.__getitem__) for p, felt in places.items()}
+    return {
+        p: sorted(set(felt), key=order.__getitem__) if felt else [UNKNOWN]
+        for p, felt in places.items()
+    }
+
+
+def _part_places(kb: KnowledgeBase) -> dict[str, list[str]]:
+    """A felt part finding (``pain_thigh``) → the body-map regions of that part."""
+    regions = kb.raw.anatomy.regions
+    return {
+        f"{quality}_{group.id}": [r.id for r in regions if r.lateral and r.group in group.groups]
+        for group in kb.raw.derivation.region_groups
+        for quality in group.qualities
+        if quality in QUALITIES
+    }
 
 
 def _start_answer(kb: KnowledgeBase, item: LabelledCase, step: Step) -> str:
