@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sites_support import probability, ranked_sites
 
 import nervepath
@@ -68,6 +69,35 @@ def test_a_contradicting_sex_answer_is_refused_naming_the_field() -> None:
     case = parse_case({"patient": {"sex": "male"}, "answers": {"sex_female": "present"}})
     with pytest.raises(CaseError, match=r"answers › sex_female: .*contradicts patient › sex male"):
         to_evidence(KB, case)
+
+
+@pytest.mark.parametrize("patient", [{}, {"sex": "other"}])
+def test_both_sexes_present_is_refused_without_a_sex_to_check_against(
+    patient: dict[str, str],
+) -> None:
+    answers = {"sex_female": "present", "sex_male": "present"}
+    case = parse_case({"patient": patient, "answers": answers})
+    with pytest.raises(CaseError, match=r"answers › sex_male: .*contradicts sex_female"):
+        to_evidence(KB, case)
+    one = parse_case({"patient": patient, "answers": {"sex_female": "present"}})
+    assert to_evidence(KB, one) == {"sex_female": "present"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"age_band": {"at_least": 50}}, "not both"),
+        ({"lateral": True}, "not lateral"),
+        ({"settings": ["clinician"]}, "settings: \\[\\]"),
+    ],
+)
+def test_a_sex_finding_is_one_yes_no_fact_about_the_patient(
+    extra: dict[str, Any], message: str
+) -> None:
+    finding = next(f for f in KB.raw.findings if f.id == "sex_female")
+    data = finding.model_dump(exclude_none=True) | extra
+    with pytest.raises(ValidationError, match=message):
+        type(finding).model_validate(data)
 
 
 def test_the_self_check_start_answers_them_only_for_female_or_male() -> None:

@@ -181,6 +181,9 @@ def test_cds_patient_view_stores_and_links(
     assert url.startswith("https://np.test/clinic/assessments/")
     stored = app.state.store.get_assessment(url.rsplit("/", 1)[1])
     assert stored.urgency == "emergency" and stored.owner == "clinician"
+    # A record the EHR made is in the audit log like one the API made.
+    created = [e for e in app.state.store.list_events() if e.assessment_id == stored.id]
+    assert [(e.actor, e.action, e.detail) for e in created] == [("clinician", "create", "api POST")]
 
 
 def test_cds_without_a_usable_prefetch_is_400(client: TestClient) -> None:

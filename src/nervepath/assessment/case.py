@@ -118,4 +118,18 @@ def _patient_answers(kb: KnowledgeBase, case: Case, answered: dict[str, str]) ->
                 f"expected {expected!r} or leave it out"
             )
         out[finding.id] = expected
+    _one_sex(kb, answered | out)
     return out
+
+
+def _one_sex(kb: KnowledgeBase, evidence: Mapping[str, str]) -> None:
+    """Sex findings of two sexes both present (``sex_female`` and ``sex_male``) are refused,
+    as they would be against the patient's sex when it is given."""
+    present = {
+        f.sex: f.id
+        for f in kb.raw.findings
+        if f.sex is not None and evidence.get(f.id) == "present"
+    }
+    if len(present) > 1:
+        first, second = sorted(present.values())
+        raise CaseError(f"answers › {second}: 'present' contradicts {first} 'present'")

@@ -210,9 +210,11 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
         )
         # A published rate for the part itself replaces the product: the members' false
         # positives are not independent, so over many regions the product overstates it.
-        group_leak = overrides.get(group.id) or schema.Probability(
-            value=1.0 - absent, estimate=schema.Estimate(rationale=rationale)
-        )
+        group_leak = overrides.get(group.id)
+        if group_leak is None:
+            group_leak = schema.Probability(
+                value=1.0 - absent, estimate=schema.Estimate(rationale=rationale)
+            )
         out[group.id] = FindingDef(
             group.id,
             members[0].category,  # symptom, or exam for examined sensory loss or weakness

@@ -341,6 +341,12 @@ class Finding(Strict):
             raise ValueError("a sex finding is answered from the patient's sex: 'settings: []'")
         if self.sex is None and not self.settings:
             raise ValueError("'settings' needs at least one setting")
+        # The patient answers one yes/no fact about the whole person, and only one of them.
+        if self.age_band is not None or self.sex is not None:
+            if self.age_band is not None and self.sex is not None:
+                raise ValueError("give 'age_band' or 'sex', not both")
+            if self.lateral or self.scale is not None:
+                raise ValueError("an age or sex finding is yes/no and not lateral")
         return self
 
     @model_validator(mode="after")

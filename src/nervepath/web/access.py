@@ -80,8 +80,9 @@ def audit(
 
 
 def audit_detail(request: Request, detail: str = "") -> str:
-    """How a record was reached, for its audit line: ``api POST``, ``page GET …``."""
-    how = "api" if request.url.path.startswith("/api") else "page"
+    """How a record was reached, for its audit line: ``api POST``, ``page GET …`` (a CDS
+    Hooks service is called by an EHR, as the API is)."""
+    how = "api" if request.url.path.startswith(("/api", "/cds-services")) else "page"
     return f"{how} {request.method} {detail}".strip()
 
 

@@ -20,7 +20,7 @@ from nervepath.interop.fhir import (
     resource_json,
 )
 from nervepath.storage import User
-from nervepath.web.access import clinic_record
+from nervepath.web.access import audit_detail, clinic_record
 from nervepath.web.errors import error_responses
 from nervepath.web.security import require_api_user
 
@@ -78,6 +78,7 @@ def cds_patient_view(body: CdsRequest, request: Request, user: ApiUser) -> CdsRe
             case=case.model_dump(mode="json", exclude_none=True),
             result=assessment.to_dict(),
             owner=user.username,
+            audit=audit_detail(request),
         )
         return str(stored.id)
 
