@@ -247,6 +247,10 @@ def test_vignettes_split_equals_tables(shipped_kb: KnowledgeBase) -> None:
     assert split_used >= len(cases) // 2  # most vignettes have back pain or are over 50
 
 
+class _FellBack(Exception):
+    """The ranking took the tables' path instead of the split terms'."""
+
+
 def test_vignettes_origin_group_ranking_split_equals_tables(shipped_kb: KnowledgeBase) -> None:
     """The ranking over the sites and the origin groups, on vignettes with split findings."""
     compiled = compile_network(build_network(shipped_kb))
@@ -260,8 +264,11 @@ def test_vignettes_origin_group_ranking_split_equals_tables(shipped_kb: Knowledg
             continue
         candidates = [f.name for i, f in enumerate(compiled.network.findings) if i % 7 == 0]
         kwargs = {"targets": [h.name for h in sites], "candidates": candidates, "groups": groups}
-        with patch.object(questions, "_rows", side_effect=AssertionError("fell back")):
-            split = rank_questions(compiled, evidence, **kwargs)
+        try:
+            with patch.object(questions, "_rows", side_effect=_FellBack):
+                split = rank_questions(compiled, evidence, **kwargs)
+        except _FellBack:
+            continue  # the tables were less work here (split_pays): nothing split to compare
         with patch.object(questions, "split_terms", lambda *_: None):
             tables = {s.finding: s for s in rank_questions(compiled, evidence, **kwargs)}
         for score in split:
