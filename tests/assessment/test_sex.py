@@ -83,6 +83,17 @@ def test_both_sexes_present_is_refused_without_a_sex_to_check_against(
     assert to_evidence(KB, one) == {"sex_female": "present"}
 
 
+@pytest.mark.parametrize("sex", ["female", "other", None])
+def test_pregnancy_is_refused_for_a_man_only(sex: str | None) -> None:
+    pregnant = {"pregnant_or_recent_birth": "present"}
+    man = parse_case({"patient": {"sex": "male"}, "answers": pregnant})
+    with pytest.raises(CaseError, match=r"answers › pregnant_or_recent_birth: .*sex male"):
+        to_evidence(KB, man)
+    patient = {"sex": sex} if sex else {}
+    evidence = to_evidence(KB, parse_case({"patient": patient, "answers": pregnant}))
+    assert evidence["pregnant_or_recent_birth"] == "present"
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

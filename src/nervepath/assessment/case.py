@@ -119,6 +119,13 @@ def _patient_answers(kb: KnowledgeBase, case: Case, answered: dict[str, str]) ->
             )
         out[finding.id] = expected
     _one_sex(kb, answered | out)
+    for finding in kb.raw.findings:
+        other_sex = patient.sex in ("female", "male") and patient.sex != finding.only_sex
+        if finding.only_sex is not None and other_sex and answered.get(finding.id) == "present":
+            raise CaseError(
+                f"answers › {finding.id}: 'present' contradicts patient › sex {patient.sex}; "
+                f"only a {finding.only_sex} patient can have it"
+            )
     return out
 
 

@@ -313,6 +313,11 @@ class Finding(Strict):
         description="present for a patient of this sex, absent for the other: the patient's "
         "sex answers it, so it is in no setting (never asked, never on a form)",
     )
+    only_sex: Literal["female", "male"] | None = Field(
+        default=None,
+        description="only a patient of this sex can have it (pregnancy): 'present' for a patient "
+        "of the other sex is refused",
+    )
     question: Text = Field(description="plain words, for a person doing a self-check")
     clinician_text: Text
     settings: list[Setting]
