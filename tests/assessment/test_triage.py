@@ -517,8 +517,11 @@ def test_a_self_care_baseline_never_quietens_a_red_flag(
     evidence: dict[str, str], heel: float
 ) -> None:
     result = triage(SHIPPED, evidence, {"plantar_fascia_left": heel})
-    # Self-care is for a recent problem: over 3 months the default (routine) applies.
-    base = "routine" if evidence.get("symptoms_over_3_months") == "present" else "self_care"
+    # Self-care is for a recent problem that mends by itself: over 3 months, or after a snap at
+    # onset (a rupture's story), the default (routine) applies.
+    snap = any(evidence.get(f"snap_at_onset_{side}") == "present" for side in ("left", "right"))
+    chronic = evidence.get("symptoms_over_3_months") == "present"
+    base = "routine" if chronic or snap else "self_care"
     assert urgency_rank(result.urgency) == max(
         [urgency_rank(base), *(urgency_rank(f.level) for f in result.red_flags)]
     )
