@@ -103,14 +103,21 @@ def _one_fact_once(
 
 def _patient_answers(kb: KnowledgeBase, case: Case, answered: dict[str, str]) -> dict[str, str]:
     """Answer the findings the patient's age or sex decides (``age_over_70``, ``sex_female``…);
-    an explicit answer that contradicts them is an error."""
+    an explicit answer that contradicts them, or a finding only the other sex can have
+    (pregnancy), is an error."""
     patient = case.patient
     out: dict[str, str] = {}
     for finding in kb.raw.findings:
+        given = answered.get(finding.id)
+        only, sex = finding.only_sex, patient.sex
+        if only is not None and given == "present" and sex in ("female", "male") and sex != only:
+            raise CaseError(
+                f"answers › {finding.id}: 'present' contradicts patient › sex {sex}; "
+                f"only a {only} patient can have it"
+            )
         expected = finding.patient_state(patient.age, patient.sex)
         if expected is None:
             continue
-        given = answered.get(finding.id)
         if given is not None and given != expected:
             basis = f"age {patient.age}" if finding.age_band is not None else f"sex {patient.sex}"
             raise CaseError(
@@ -119,13 +126,6 @@ def _patient_answers(kb: KnowledgeBase, case: Case, answered: dict[str, str]) ->
             )
         out[finding.id] = expected
     _one_sex(kb, answered | out)
-    for finding in kb.raw.findings:
-        other_sex = patient.sex in ("female", "male") and patient.sex != finding.only_sex
-        if finding.only_sex is not None and other_sex and answered.get(finding.id) == "present":
-            raise CaseError(
-                f"answers › {finding.id}: 'present' contradicts patient › sex {patient.sex}; "
-                f"only a {finding.only_sex} patient can have it"
-            )
     return out
 
 
