@@ -31,6 +31,7 @@ from nervepath.evaluation.evaluate import TOP_K, Expected, LabelledCase, is_hit
 from nervepath.interview.machine import NONE_OF_THESE, QUALITIES, Interview, Step
 from nervepath.interview.start import age_band
 from nervepath.knowledge.catalogue import UNKNOWN
+from nervepath.knowledge.groups import part_regions
 from nervepath.knowledge.model import KnowledgeBase
 
 __all__ = ["SILENT_ANSWERS", "Replay", "ReplaySummary", "body_map_places", "replay", "summarise"]
@@ -116,9 +117,8 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, 
 
 def _part_places(kb: KnowledgeBase) -> dict[str, list[str]]:
     """A felt part finding (``pain_thigh``) → the body-map regions of that part."""
-    regions = kb.raw.anatomy.regions
     return {
-        f"{quality}_{group.id}": [r.id for r in regions if r.lateral and r.group in group.groups]
+        f"{quality}_{group.id}": [r.id for r in part_regions(kb.raw, group)]
         for group in kb.raw.derivation.region_groups
         for quality in group.qualities
         if quality in QUALITIES

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
 
-__all__ = ["OrFinding", "or_findings"]
+__all__ = ["OrFinding", "or_findings", "part_regions"]
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,12 @@ def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
     def applies(quality: schema.SensoryQuality, region: schema.Region) -> bool:
         return not quality.region_tags or bool(set(quality.region_tags) & set(region.tags))
 
-    def group_regions(group: schema.RegionGroup) -> list[schema.Region]:
-        return [r for r in kb.anatomy.regions if r.lateral and r.group in group.groups]
-
     for group in kb.derivation.region_groups:
         for qid in group.qualities:
             quality = region_qualities.get(qid)
             if quality is None:
                 continue  # reported by the checks
-            regions = [r for r in group_regions(group) if applies(quality, r)]
+            regions = [r for r in part_regions(kb, group) if applies(quality, r)]
             if regions:
                 yield OrFinding(
                     f"{quality.id}_{group.id}",
@@ -62,7 +59,8 @@ def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
     places: list[tuple[str, str, str, bool, list[schema.Region]]] = [
         (r.id, r.name, r.clinical_name, r.lateral, [r]) for r in kb.anatomy.regions
     ] + [
-        (g.id, g.name, g.clinical_name, True, group_regions(g)) for g in kb.derivation.region_groups
+        (g.id, g.name, g.clinical_name, True, part_regions(kb, g))
+        for g in kb.derivation.region_groups
     ]
     for kind in kb.derivation.quality_groups:
         members = [qualities[q] for q in kind.qualities if q in qualities]
@@ -78,6 +76,11 @@ def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
                     f"{kind.name.lower()} (any of {', '.join(q.id for q in members)}) in {place}",
                     f"quality group {kind.id} × {place}",
                 )
+
+
+def part_regions(kb: RawKnowledgeBase, group: schema.RegionGroup) -> list[schema.Region]:
+    """The body-map regions (one side's) of a part of the leg."""
+    return [r for r in kb.anatomy.regions if r.lateral and r.group in group.groups]
 
 
 def _motor_part(kb: RawKnowledgeBase, group: schema.RegionGroup) -> Iterator[OrFinding]:
