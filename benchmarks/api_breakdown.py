@@ -29,6 +29,7 @@ import fastapi.dependencies.utils
 import fastapi.routing
 import httpx
 
+from assessment_timing import clocked
 from nervepath.assessment.service import Assessment
 from nervepath.knowledge.model import load_knowledge_base
 from nervepath.storage import open_store
@@ -44,17 +45,6 @@ async def _inline(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any
     return func(*args, **kwargs)
 
 
-def _timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            PARTS[label] += time.perf_counter() - start
-
-    return wrapper
-
-
 def _instrument(app: Any) -> None:
     fastapi.routing.run_in_threadpool = _inline  # type: ignore[attr-defined,assignment]
     fastapi.dependencies.utils.run_in_threadpool = _inline  # type: ignore[attr-defined,assignment]
@@ -66,9 +56,9 @@ def _instrument(app: Any) -> None:
         ("get_assessment", "store"),
         ("record_event", "audit"),
     ):
-        setattr(store, name, _timed(label, getattr(store, name)))
-    assessor.assess = _timed("assessment", assessor.assess)
-    Assessment.to_dict = _timed("to_dict", Assessment.to_dict)  # type: ignore[method-assign]
+        setattr(store, name, clocked(PARTS, label, getattr(store, name)))
+    assessor.assess = clocked(PARTS, "assessment", assessor.assess)
+    Assessment.to_dict = clocked(PARTS, "to_dict", Assessment.to_dict)  # type: ignore[method-assign]
 
 
 async def _measure(

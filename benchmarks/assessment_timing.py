@@ -142,24 +142,26 @@ def stress_case_set(kb: KnowledgeBase, network: Network, count: int = 20, seed: 
     return _case_set(kb, network, "stress (dense clinician)", drawn)
 
 
+def clocked(spent: dict[str, float], part: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``, adding the seconds of each call to ``spent[part]``."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[part] += time.perf_counter() - start
+
+    return call
+
+
 @contextlib.contextmanager
 def _clocked(spent: dict[str, float]) -> Iterator[None]:
     """Add the time of each of the service's engine calls to ``spent[part]`` while open."""
     originals = {name: getattr(service, name) for names in PARTS.values() for name in names}
-
-    def clocked(part: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent[part] += time.perf_counter() - start
-
-        return call
-
     for part, names in PARTS.items():
         for name in names:
-            setattr(service, name, clocked(part, originals[name]))
+            setattr(service, name, clocked(spent, part, originals[name]))
     try:
         yield
     finally:
