@@ -14,7 +14,7 @@ def ranked_sites(
     setting: str = "clinician",
     sex: str | None = None,
 ) -> tuple[RankedSite, ...]:
-    """The sites of the assessment of ``answers``, most probable first."""
+    """The sites of the assessment of ``answers``, the likeliest to explain them first."""
     case: dict[str, Any] = {"setting": setting, "answers": answers}
     patient = {k: v for k, v in (("age", age), ("sex", sex)) if v is not None}
     if patient:

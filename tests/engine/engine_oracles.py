@@ -192,3 +192,34 @@ def network_and_evidence(draw: st.DrawFn, max_hidden: int = 7) -> tuple[Network,
     chosen = draw(st.lists(st.integers(0, len(network.findings) - 1), unique=True))
     evidence = {f: draw(st.integers(0, len(network.findings[f].states) - 1)) for f in chosen}
     return network, evidence
+
+
+def brute_explains(
+    network: Network, evidence: Mapping[int, int], node: int, counted: Iterable[int]
+) -> float:
+    """``P(node = 1, and it or a parent produces a counted abnormal finding | e)``.
+
+    From the definition: that no member ``g`` of the family produces finding ``f`` has
+    probability ``q_g(normal)`` when ``g`` is present, and then ``f`` is as if ``g`` were
+    absent; so the complement's joint is the network's with those links made normal,
+    weighted by ``q_g(normal)`` per present member and finding.
+    """
+    configurations, weights = joint_weights(network, evidence)
+    total = float(weights.sum())
+    family = {node, *(p for p, _ in network.hidden[node].parents)}
+    abnormal = [f for f, k in evidence.items() if k != 0 and f in set(counted)]
+    findings = list(network.findings)
+    silent = np.ones(len(configurations))
+    for f in abnormal:
+        finding = findings[f]
+        links = []
+        for parent, q in finding.parents:
+            if parent in family:
+                silent *= np.where(configurations[:, parent] == 1, q[0], 1.0)
+                q = (1.0,) + (0.0,) * (len(q) - 1)
+            links.append((parent, q))
+        findings[f] = FindingNode(finding.name, finding.states, finding.leak, tuple(links))
+    quiet = Network(network.hidden, tuple(findings))
+    _, quiet_weights = joint_weights(quiet, evidence)
+    present = configurations[:, node] == 1
+    return float(weights[present].sum() - (quiet_weights * silent)[present].sum()) / total

@@ -16,6 +16,7 @@ from nervepath.assessment.case import Case, parse_case, to_evidence
 from nervepath.assessment.recommend import Recommendation, recommend
 from nervepath.assessment.triage import RedFlag, Triage, triage
 from nervepath.engine.build import build_network
+from nervepath.engine.causation import probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.explain import FindingContribution, explain
 from nervepath.engine.inference import infer, probabilities_all_absent
@@ -58,8 +59,11 @@ class RankedSite:
     name: str
     plain_name: str
     origin: str
-    probability: float
+    probability: float  # P(the site is affected | answers)
     explanation: tuple[Contribution, ...]
+    # P(it is affected and causes at least one reported finding | answers), the ranking's key;
+    # None in assessments stored before it existed (ranked by ``probability`` then).
+    explains: float | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,8 @@ class Differential:
 
     evidence: Mapping[str, str]
     origin: Mapping[str, float]
-    sites: tuple[tuple[str, float], ...]  # site instance name, posterior; most probable first
+    sites: tuple[tuple[str, float], ...]  # site instance name, posterior; ranked as ``explains``
+    explains: Mapping[str, float]  # site instance name → P(it causes some reported finding)
     causes: tuple[tuple[str, float], ...]
     triage: Triage
 
@@ -150,6 +155,12 @@ class Assessor:
             for group in ORIGIN_GROUPS
         }
         self._instances = kb.finding_instances_by_name
+        # Risk factors make a site likelier but are not its effects (module causation).
+        self._effects = [
+            name
+            for name, inst in self._instances.items()
+            if not kb.findings[inst.id].risk_factor and name in self.compiled.network.finding_index
+        ]
 
     def differential(self, case: Case) -> Differential:
         """Posteriors, origin groups and triage: everything but explanations and questions."""
@@ -163,8 +174,21 @@ class Assessor:
             self.compiled, evidence, [self._groups[g] for g in groups]
         )
         origin = {g: 1.0 - a for g, a in zip(groups, absent, strict=True)}
+        # Sites are ranked by how probably they cause what was reported, not by how probably
+        # they are present: a site likely only by its prior explains none of it.
+        names = [h.name for h in self._sites]
+        explains = dict(
+            zip(
+                names,
+                probabilities_causing(self.compiled, evidence, names, effects=self._effects),
+                strict=True,
+            )
+        )
         sites = tuple(
-            sorted(((h.name, posterior[h.name]) for h in self._sites), key=lambda item: -item[1])
+            sorted(
+                ((name, posterior[name]) for name in names),
+                key=lambda item: (-explains[item[0]], -item[1]),
+            )
         )
         causes = tuple(
             sorted(
@@ -174,7 +198,7 @@ class Assessor:
         )
         # 3. Red-flag rules over the answers; they only ever raise the urgency.
         triaged = triage(kb, evidence, dict(sites), cause_probabilities=dict(causes))
-        return Differential(evidence, origin, sites, causes, triaged)
+        return Differential(evidence, origin, sites, explains, causes, triaged)
 
     def assess(self, case: Case) -> Assessment:
         kb = self.kb
@@ -182,7 +206,10 @@ class Assessor:
         # 4. Explain the top sites by each answer's contribution.
         top = [name for name, _ in d.sites[:TOP_SITES_EXPLAINED]]
         explanations = {e.node: e.contributions for e in explain(self.compiled, d.evidence, top)}
-        sites = tuple(self._ranked_site(name, p, explanations.get(name, ())) for name, p in d.sites)
+        sites = tuple(
+            self._ranked_site(name, p, d.explains[name], explanations.get(name, ()))
+            for name, p in d.sites
+        )
         causes = tuple(self._ranked_cause(name, p) for name, p in d.causes)
         # 5. The most useful next questions for this setting.
         scores = rank_questions(
@@ -238,7 +265,7 @@ class Assessor:
         ]
 
     def _ranked_site(
-        self, name: str, p: float, contributions: Sequence[FindingContribution]
+        self, name: str, p: float, explains: float, contributions: Sequence[FindingContribution]
     ) -> RankedSite:
         node = self._hidden[name]
         site = self.kb.sites[node.id]
@@ -247,7 +274,7 @@ class Assessor:
             for c in contributions
         )
         return RankedSite(
-            node.id, node.side, site.name, site.plain_name, site.origin, p, explanation
+            node.id, node.side, site.name, site.plain_name, site.origin, p, explanation, explains
         )
 
     def _ranked_cause(self, name: str, p: float) -> RankedCause:

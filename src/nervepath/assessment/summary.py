@@ -47,7 +47,8 @@ def render_assessment(a: Assessment, *, top: int = 5) -> RenderableType:
             group if clinician else _ORIGIN.get(group, group), f"{_bar(p)} {100 * p:5.1f}%"
         )
     parts.append(origin)
-    sites = Table("site", "side", "probability", box=None)
+    # Ranked by "explains": the chance the site causes something reported, not only is there.
+    sites = Table("site", "side", "explains", "probability", box=None)
     sites.add_column("what pushed it most", overflow="fold")
     for s in a.sites[:top]:
         pushes = ", ".join(
@@ -56,6 +57,7 @@ def render_assessment(a: Assessment, *, top: int = 5) -> RenderableType:
         sites.add_row(
             s.name if clinician else s.plain_name,
             s.side or "both",
+            "—" if s.explains is None else f"{100 * s.explains:5.1f}%",
             f"{100 * s.probability:5.1f}%",
             pushes,
         )

@@ -1,5 +1,6 @@
 """The inference engine: exact posteriors, explanations and next questions (pure, no I/O)."""
 
+from nervepath.engine.causation import probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.evidence import Evidence
 from nervepath.engine.explain import Explanation, FindingContribution, explain
@@ -30,6 +31,7 @@ __all__ = [
     "explain",
     "infer",
     "probabilities_all_absent",
+    "probabilities_causing",
     "probability_all_absent",
     "rank_questions",
     "should_stop",

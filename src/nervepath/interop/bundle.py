@@ -219,7 +219,8 @@ def _impression(assessment: Assessment, ids: Ids, meta: Meta, who: Reference) ->
         finding=[
             ClinicalImpressionFinding(
                 itemCodeableConcept=_site_concept(site),
-                basis=f"posterior probability {site.probability:.3f}",
+                basis=f"posterior probability {site.probability:.3f}"
+                + ("" if site.explains is None else f"; explains the findings {site.explains:.3f}"),
             )
             for site in assessment.sites[:TOP_FINDINGS]
         ],

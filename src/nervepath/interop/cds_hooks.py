@@ -227,15 +227,16 @@ class _Cards:
             return None
         listed = ", ".join(f"{site_display(s.name, s.side)} {s.probability:.0%}" for s in top[:3])
         lines = [
-            "| Lesion site | Origin | Probability |",
-            "|---|---|---|",
+            "| Lesion site | Origin | Explains | Probability |",
+            "|---|---|---|---|",
             *(
                 f"| {site_display(s.name, s.side)} | {s.origin.replace('_', ' ')} | "
-                f"{s.probability:.1%} |"
+                f"{'—' if s.explains is None else f'{s.explains:.1%}'} | {s.probability:.1%} |"
                 for s in top
             ),
             "",
-            "Sites are not exclusive: each probability is that site's own posterior.",
+            "Sites are not exclusive: each probability is that site's own posterior. They are "
+            "ranked by the probability that the site explains at least one finding entered.",
         ]
         return self._card("differential", f"Most probable: {listed}", "\n".join(lines), "info")
 

@@ -38,6 +38,7 @@ class FindingDef:
     derived_from: str | None  # e.g. "numbness × region first_web_space"; None if hand-written
     asked: bool = True  # False: entered from a case or form, never asked by the interview
     triage_only: bool = False  # no links: read by triage rules, moves no posterior
+    risk_factor: bool = False  # makes a site likelier; no site is credited with explaining it
 
     @property
     def graded(self) -> bool:
@@ -113,6 +114,7 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
             f.red_flag,
             None,
             triage_only=f.triage_only,
+            risk_factor=f.risk_factor,
         )
     for quality in (*d.sensory_qualities, d.sensory_exam):
         exam = quality is d.sensory_exam

@@ -325,6 +325,11 @@ class Finding(Strict):
     leak: Probability | None = None
     leak_grades: Grades | None = None
     red_flag: bool = False
+    risk_factor: bool = Field(
+        default=False,
+        description="a trait or exposure that makes a site likelier (age, sex, diabetes, a past "
+        "illness), not something a site produces: no site is credited with explaining it",
+    )
     triage_only: bool = Field(
         default=False,
         description="no modelled site causes it (a sign of deep vein thrombosis, a risk factor): "

@@ -13,7 +13,7 @@ from nervepath.assessment.wording import ORIGIN_PLAIN, URGENCY_MEANING
 from nervepath.bodymap import marked_from_answers, quality_names, region_instances
 from nervepath.errors import CaseError
 from nervepath.knowledge.model import KnowledgeBase
-from nervepath.report.charts import Bar, signed
+from nervepath.report.charts import Bar, percent, signed
 from nervepath.report.patient import View, patient_view
 
 __all__ = [
@@ -155,6 +155,15 @@ def as_document(assessment: Assessment | Mapping[str, Any]) -> Mapping[str, Any]
     return assessment.to_dict() if isinstance(assessment, Assessment) else assessment
 
 
+def _site_note(site: Mapping[str, Any], origin: str, clinician: bool) -> str:
+    """The origin, and for a clinician the probability that the site explains the findings
+    (the ranking's key; absent from assessments stored before it existed)."""
+    explains = site.get("explains")
+    return (
+        origin if explains is None or not clinician else f"{origin}; explains {percent(explains)}"
+    )
+
+
 def _sided(name: str, side: str | None, audience: Audience) -> str:
     name = name[:1].upper() + name[1:]
     if side is None:
@@ -264,7 +273,7 @@ def build_content(
     site_bars = tuple(
         Bar(
             _sided(s["name"] if clinician else s["plain_name"], s.get("side"), who),
-            ORIGIN_NAMES[who].get(s["origin"], s["origin"]),
+            _site_note(s, ORIGIN_NAMES[who].get(s["origin"], s["origin"]), clinician),
             float(s["probability"]),
         )
         for s in ranked[:TOP_SITES]

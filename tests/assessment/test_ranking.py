@@ -1,0 +1,70 @@
+"""Sites are ranked by how probably they explain what was reported, not by their prior."""
+
+from __future__ import annotations
+
+import pytest
+from sites_support import ranked_sites
+
+from nervepath.assessment.case import parse_case, to_evidence
+from nervepath.assessment.service import _shipped_assessor
+from nervepath.engine import infer, probabilities_causing
+
+
+def test_a_site_likely_only_by_its_prior_does_not_outrank_one_that_explains_the_story() -> None:
+    # A painless foot drop: the knee joint (prior about 13 % a side) is as likely to be
+    # present as before, but it explains none of this, so it must not lead.
+    answers = {"foot_drop_left": "present", "back_pain": "absent"}
+    sites = ranked_sites(answers, age=55)
+    top = [(s.id, s.side) for s in sites[:3]]
+    assert ("knee_joint", "left") not in top
+    knee = next(s for s in sites if s.id == "knee_joint" and s.side == "left")
+    assert knee.explains == 0.0
+    # Ranked by the posterior it would be second, above the sciatic nerve and the L5 root.
+    assert knee.probability > max(s.probability for s in sites[1:3])
+    assert (sites[0].id, sites[0].side) == ("common_peroneal_nerve", "left")
+
+
+def test_sites_are_ordered_by_what_they_explain_and_it_never_exceeds_their_probability() -> None:
+    sites = ranked_sites(
+        {"pain_dorsum_of_foot_right": "present", "straight_leg_raise_right": "present"}, age=45
+    )
+    keys = [(s.explains, s.probability) for s in sites]
+    assert keys == sorted(keys, reverse=True)
+    for s in sites:
+        assert s.explains is not None
+        assert 0.0 <= s.explains <= s.probability + 1e-12
+
+
+def test_risk_factors_explain_nothing_so_the_ranking_falls_back_to_the_posterior() -> None:
+    # Age, sex, diabetes and smoking make sites likelier; no site produces them.
+    answers = {"diabetes": "present", "smoker": "present"}
+    sites = ranked_sites(answers, age=72, sex="male")
+    assert all(s.explains == 0.0 for s in sites)
+    probabilities = [s.probability for s in sites]
+    assert probabilities == sorted(probabilities, reverse=True)
+
+
+def test_explains_is_the_engine_quantity_with_risk_factors_left_out() -> None:
+    assessor = _shipped_assessor()
+    case = parse_case(
+        {
+            "setting": "clinician",
+            "patient": {"age": 68},
+            "answers": {"diabetes": "present", "numbness_dorsum_of_foot_left": "present"},
+        }
+    )
+    evidence = to_evidence(assessor.kb, case)
+    risk = {f.id for f in assessor.kb.findings.values() if f.risk_factor}
+    effects = [
+        name
+        for name, inst in assessor.kb.finding_instances_by_name.items()
+        if inst.id not in risk and name in assessor.compiled.network.finding_index
+    ]
+    names = [name for name, _ in assessor.differential(case).sites]
+    expected = probabilities_causing(assessor.compiled, evidence, names, effects=effects)
+    d = assessor.differential(case)
+    assert [d.explains[n] for n in names] == pytest.approx(expected, abs=1e-15)
+    posterior = infer(assessor.compiled, evidence)
+    polyneuropathy = d.explains["polyneuropathy"]
+    # Diabetes raises polyneuropathy's posterior but only the numb foot is explained by it.
+    assert 0.0 < polyneuropathy < posterior["polyneuropathy"]

@@ -1,0 +1,76 @@
+"""Probability that a node explains the evidence, against enumeration and between its paths."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from engine_oracles import brute_explains, brute_force, network_and_evidence
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nervepath.engine import Network, causation, compile_network, infer, probabilities_causing
+from nervepath.engine.build import build_network
+from nervepath.engine.split import split_terms
+from nervepath.knowledge.model import KnowledgeBase
+
+
+@settings(max_examples=150, deadline=None)
+@given(network_and_evidence(), st.data())
+def test_matches_enumeration(case: tuple[Network, dict[int, int]], data: st.DataObject) -> None:
+    network, evidence = case
+    _, log_evidence = brute_force(network, evidence)
+    if log_evidence == -math.inf:
+        return
+    counted = data.draw(st.sets(st.sampled_from(range(len(network.findings)))))
+    nodes = list(range(len(network.hidden)))
+    for effects in (None, sorted(counted)):
+        got = probabilities_causing(network, evidence, nodes, effects=effects)
+        every = range(len(network.findings)) if effects is None else effects
+        for v, value in zip(nodes, got, strict=True):
+            assert value == pytest.approx(brute_explains(network, evidence, v, every), abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(network_and_evidence())
+def test_at_most_the_posterior_and_zero_without_an_abnormal_child(
+    case: tuple[Network, dict[int, int]],
+) -> None:
+    network, evidence = case
+    _, log_evidence = brute_force(network, evidence)
+    if log_evidence == -math.inf:
+        return
+    nodes = list(range(len(network.hidden)))
+    posterior = infer(network, evidence)
+    produced: set[int] = set()
+    for f, k in evidence.items():
+        if k != 0:
+            produced |= {p for p, _ in network.findings[f].parents}
+    for v, value in zip(nodes, probabilities_causing(network, evidence, nodes), strict=True):
+        assert -1e-12 <= value <= posterior.probability(v) + 1e-12
+        family = {v, *(p for p, _ in network.hidden[v].parents)}
+        if not family & produced:
+            assert value == 0.0
+
+
+def test_split_and_tables_agree_on_the_shipped_network(
+    shipped_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clinical case with wide findings takes the split path; the tables give the same."""
+    shipped_compiled = compile_network(build_network(shipped_kb))
+    evidence = {
+        "back_pain": "present",
+        "symptoms_worse_walking": "present",
+        "age_over_50": "present",
+        "pain_dorsum_of_foot_left": "present",
+        "straight_leg_raise_left": "present",
+        "strength_ankle_dorsiflexion_left": "3",
+    }
+    checked = shipped_compiled.network.evidence_indices(evidence)
+    assert split_terms(shipped_compiled, checked) is not None
+    nodes = [h.name for h in shipped_compiled.network.hidden]
+    split = probabilities_causing(shipped_compiled, evidence, nodes)
+    assert max(split) > 0.1
+    monkeypatch.setattr(causation, "split_terms", lambda *_: None)
+    tables = probabilities_causing(shipped_compiled, evidence, nodes)
+    assert split == pytest.approx(tables, abs=1e-10)
