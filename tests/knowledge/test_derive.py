@@ -247,3 +247,88 @@ def test_no_purely_sensory_nerve_links_to_weakness(shipped_kb: KnowledgeBase) ->
 def test_sural_nerve_numbs_the_outer_top_of_the_foot(shipped_kb: KnowledgeBase) -> None:
     """The sural nerve's lateral dorsal cutaneous branch supplies the lateral dorsum."""
     assert "sural_nerve_left" in _parents(shipped_kb, "numbness_dorsum_of_foot_left")
+
+
+# ── Felt weakness comes from the muscles, not the skin ─────────────────────────────────────
+
+
+def _muscle_supplied_numbness(root: Path, muscles: str, web_space: str) -> KnowledgeBase:
+    """The tiny knowledge base with its numbness felt through the muscles of each region, as
+    the shipped weakness is: ``web_space`` for the first web space, ``muscles`` elsewhere."""
+    derivation = root / "derivation.yaml"
+    text = derivation.read_text(encoding="utf-8")
+    derivation.write_text(
+        text.replace("sensory_exam:", "    supply: muscles\nsensory_exam:", 1), encoding="utf-8"
+    )
+    regions = root / "anatomy" / "regions.yaml"
+    lines = regions.read_text(encoding="utf-8").splitlines(keepends=True)
+    regions.write_text(
+        "".join(
+            line.replace(
+                ", sources:", f"{web_space if 'first_web_space' in line else muscles}, sources:"
+            )
+            for line in lines
+        ),
+        encoding="utf-8",
+    )
+    return load_knowledge_base(root)
+
+
+def test_a_muscle_supplied_quality_takes_the_roots_and_nerves_of_the_muscles(
+    kb_copy: Path,
+) -> None:
+    kb = _muscle_supplied_numbness(
+        kb_copy, ", muscles: [extensor_hallucis_longus]", ", muscles: [gastrocnemius]"
+    )
+    parents = _parents(kb, "numbness_first_web_space_left")
+    # Gastrocnemius: L5 a secondary root (root_variable 0.2); its tibial nerve has no site.
+    # The peroneal nerve supplies the skin but not the muscle, so it gives nothing.
+    assert parents == {"l5_root_left": (0.8, 0.2), "polyneuropathy": (0.4, 0.6)}
+
+
+def test_a_muscle_supplied_quality_needs_the_muscles_of_its_regions(kb_copy: Path) -> None:
+    with pytest.raises(KnowledgeBaseError, match=r"regions.yaml.*› muscles: found none"):
+        _muscle_supplied_numbness(kb_copy, ", muscles: [extensor_hallucis_longus]", "")
+
+
+def test_femoral_nerve_weakens_the_thigh_not_the_shin_its_saphenous_branch_numbs(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    assert "femoral_nerve_left" in _parents(shipped_kb, "numbness_shin_left")
+    for finding in ("weakness_shin_left", "weakness_lower_leg_left", "weakness_foot_left"):
+        assert "femoral_nerve_left" not in _parents(shipped_kb, finding)
+    assert "femoral_nerve_left" in _parents(shipped_kb, "weakness_thigh_left")
+
+
+def test_felt_weakness_follows_the_muscles_roots(shipped_kb: KnowledgeBase) -> None:
+    """L4 is a primary root of the quadriceps, the sciatic nerve the hamstrings' nerve; the
+    L3 root and the saphenous nerve move nothing below the knee."""
+    thigh = _parents(shipped_kb, "weakness_anterior_thigh_left")
+    assert thigh["l4_root_left"] == thigh["l3_root_left"]  # both primary roots
+    assert "sciatic_nerve_left" in _parents(shipped_kb, "weakness_posterior_thigh_left")
+    assert "l3_root_left" not in _parents(shipped_kb, "weakness_lower_leg_left")
+    assert "saphenous_nerve_left" not in _parents(shipped_kb, "weakness_whole_leg_left")
+
+
+def test_every_derived_felt_weakness_has_a_weak_muscle_there(shipped_kb: KnowledgeBase) -> None:
+    """A parent the anatomy links to weakness of a place also weakens, on examination, a
+    movement of a muscle felt there (or reaches it by a region tag: polyneuropathy)."""
+    raw = shipped_kb.raw
+    strength: dict[str, set[str]] = {}
+    for link in shipped_kb.links:
+        strength.setdefault(link.finding, set()).add(link.parent)
+    for region in raw.anatomy.regions:
+        weak = [
+            link
+            for link in shipped_kb.links
+            if link.finding == f"weakness_{region.id}"
+            and link.basis.startswith("anatomy:")
+            and "region tag" not in link.basis
+        ]
+        moving = {
+            parent
+            for movement in raw.anatomy.movements
+            if set(movement.muscles) & set(region.muscles)
+            for parent in strength.get(f"strength_{movement.id}", set())
+        }
+        assert [link.parent for link in weak if link.parent not in moving] == [], region.id

@@ -122,6 +122,11 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
             for n in region.nerves
             if n not in nerves
         )
+        problems.extend(
+            _unknown(kb.where(region), "muscles", m, muscles, "muscle")
+            for m in region.muscles
+            if m not in muscles
+        )
         for root in set(region.roots_core) & set(region.roots_variable):
             problems.append(
                 f"{kb.where(region)} › roots_variable: found {root!r} also in "
@@ -261,6 +266,7 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
                     _unknown("derivation.yaml", f"{where} › qualities", qid, known, "quality")
                 )
     problems.extend(_movement_group_problems(kb))
+    problems.extend(_muscle_supply_problems(kb))
 
     # 5. Triage rules and recommendations name findings, states and sites that exist.
     states: dict[str, tuple[str, ...]] = {}
@@ -289,6 +295,24 @@ def _movement_group_problems(kb: RawKnowledgeBase) -> list[str]:
                 f"derivation.yaml › {where}: found movements but no motor_part, expected "
                 "motor_part to name the weakness found on examination"
             )
+    return problems
+
+
+def _muscle_supply_problems(kb: RawKnowledgeBase) -> list[str]:
+    """A quality felt through the muscles (weakness) names, in every region it is asked of,
+    the muscles felt there: without them only a region tag could give it."""
+    problems: list[str] = []
+    for quality in kb.derivation.sensory_qualities:
+        if quality.supply != "muscles":
+            continue
+        for region in kb.anatomy.regions:
+            asked = not quality.region_tags or set(quality.region_tags) & set(region.tags)
+            if asked and not region.muscles:
+                problems.append(
+                    f"{kb.where(region)} › muscles: found none, expected the muscles felt "
+                    f"there, as derivation.yaml › sensory_qualities › {quality.id} has "
+                    "supply: muscles"
+                )
     return problems
 
 

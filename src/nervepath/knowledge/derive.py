@@ -240,7 +240,11 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
     scales = {s.id: s for s in d.scales}
     branches = nerve_descendants(kb.anatomy.nerves)
     muscles = {m.id: m for m in kb.anatomy.muscles}
-    nerve_fibres = {n.id: n.fibres for n in kb.anatomy.nerves}
+    supplies = {
+        (supply, region.id): _supply(region, supply, muscles)
+        for supply in ("skin", "muscles")
+        for region in kb.anatomy.regions
+    }
     derived: dict[tuple[str, str], LinkDef] = {}
 
     def add(
@@ -258,28 +262,18 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
             lesion_nerves |= branches.get(nerve, frozenset({nerve}))
         tags = set(site.lesion.region_tags)
         for quality in (*d.sensory_qualities, d.sensory_exam):
-            # Only the lesioned nerves with the fibres the quality needs (and their branches)
-            # give it: a sural lesion numbs the calf but cannot make it weak.
-            fibres = set(quality.nerve_fibres)
-            quality_nerves: set[str] = set()
-            for nerve in site.lesion.nerves:
-                if nerve_fibres.get(nerve) in fibres:
-                    quality_nerves |= branches.get(nerve, frozenset({nerve}))
             for region in kb.anatomy.regions:
                 fid = f"{quality.id}_{region.id}"
+                core, variable, nerves, words = supplies[(quality.supply, region.id)]
                 rules = [
-                    (lesion_roots & set(region.roots_core), quality.root_core, "core root"),
-                    (
-                        lesion_roots & set(region.roots_variable),
-                        quality.root_variable,
-                        "variable-zone root",
-                    ),
-                    (quality_nerves & set(region.nerves), quality.nerve, "nerve"),
-                    (tags & set(region.tags), quality.region_tag, "region tag"),
+                    (lesion_roots & core, quality.root_core, words[0]),
+                    (lesion_roots & variable, quality.root_variable, words[1]),
+                    (lesion_nerves & nerves, quality.nerve, words[2]),
+                    (tags & set(region.tags), quality.region_tag, "region tag {} supplies"),
                 ]
                 for hit, prob, kind in rules:
                     if hit:
-                        why = f"anatomy: {kind} {', '.join(sorted(hit))} supplies {region.id}"
+                        why = f"anatomy: {kind.format(', '.join(sorted(hit)))} {region.id}"
                         add(fid, site, binary(scale * prob.value), prob, why)
         for movement in kb.anatomy.movements:
             parts = [muscles[m] for m in movement.muscles if m in muscles]
@@ -362,6 +356,34 @@ def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) ->
             rationale = "1 − Π(1 − p) over the parent's links to the members of the group"
             prov = schema.Probability(value=p, estimate=schema.Estimate(rationale=rationale))
             yield LinkDef(group.id, parent, side, binary(p), prov, why)
+
+
+def _supply(
+    region: schema.Region, supply: str, muscles: dict[str, schema.Muscle]
+) -> tuple[set[str], set[str], set[str], tuple[str, str, str]]:
+    """The roots that give a quality in the region at the core and variable rate, the nerves
+    that give it, and words for each. Weakness is felt where the weak muscles are, so it
+    comes from their roots and nerves; a feeling in the skin from the skin's. (Until KB 0.1.6
+    weakness came from the skin too: the femoral nerve weakened the shin through the
+    saphenous nerve's skin, and the L4 root the front of the thigh only as a variable zone.)"""
+    if supply == "muscles":
+        felt = [muscles[m] for m in region.muscles if m in muscles]
+        return (
+            {r for m in felt for r in m.roots_primary},
+            {r for m in felt for r in m.roots_secondary},
+            {m.nerve for m in felt},
+            (
+                "primary root {} of the muscles felt in",
+                "secondary root {} of the muscles felt in",
+                "nerve {} of the muscles felt in",
+            ),
+        )
+    return (
+        set(region.roots_core),
+        set(region.roots_variable),
+        set(region.nerves),
+        ("core root {} supplies", "variable-zone root {} supplies", "nerve {} supplies"),
+    )
 
 
 def _scale_of(finding: FindingDef, scales: dict[str, schema.GradeScale]) -> str | None:

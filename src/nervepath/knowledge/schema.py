@@ -187,7 +187,8 @@ class Nerve(Strict):
 
 
 class Region(Strict):
-    """A body-map region, with the roots (core vs variable zone) and nerves supplying its skin."""
+    """A body-map region, with the roots (core vs variable zone) and nerves supplying its skin
+    and, for a place where weakness is felt, the muscles whose weakness is felt there."""
 
     id: Id
     name: Text = Field(description="plain words, as a patient would say it")
@@ -198,6 +199,13 @@ class Region(Strict):
     roots_variable: list[Id] = []
     nerves: list[Id] = Field(min_length=1)
     tags: list[Id] = []
+    muscles: list[Id] = Field(
+        default=[],
+        description=(
+            "muscles whose weakness a patient feels here: a quality with supply 'muscles'"
+            " (weakness) takes its roots and nerves from them, not from the skin"
+        ),
+    )
     sources: list[Citation] = Field(min_length=1)
 
 
@@ -459,12 +467,12 @@ class SensoryQuality(Strict):
     region_tags: list[Id] = Field(
         default=[], description="only regions with one of these tags get this quality; [] = all"
     )
-    nerve_fibres: list[Literal["motor", "sensory", "mixed"]] = Field(
-        default=["motor", "sensory", "mixed"],
-        min_length=1,
+    supply: Literal["skin", "muscles"] = Field(
+        default="skin",
         description=(
-            "a nerve lesion gives this quality only through a lesioned nerve with these fibres:"
-            " weakness needs motor fibres, so a purely sensory nerve gives none"
+            "what a lesion must reach to give the quality in a region: its skin (roots_core,"
+            " roots_variable, nerves), or the muscles felt there (region › muscles: root_core"
+            " for a primary root, root_variable for a secondary one, nerve for their nerve)"
         ),
     )
 
