@@ -6,7 +6,7 @@ import pytest
 from sites_support import ranked_sites
 
 from nervepath.assessment.case import parse_case, to_evidence
-from nervepath.assessment.service import _shipped_assessor
+from nervepath.assessment.service import _shipped_assessor, ranked_origins
 from nervepath.engine import infer, probabilities_causing
 
 
@@ -61,10 +61,35 @@ def test_explains_is_the_engine_quantity_with_risk_factors_left_out() -> None:
         if inst.id not in risk and name in assessor.compiled.network.finding_index
     ]
     names = [name for name, _ in assessor.differential(case).sites]
-    expected = probabilities_causing(assessor.compiled, evidence, names, effects=effects)
+    expected = probabilities_causing(
+        assessor.compiled, evidence, [[n] for n in names], effects=effects
+    )
     d = assessor.differential(case)
     assert [d.explains[n] for n in names] == pytest.approx(expected, abs=1e-15)
     posterior = infer(assessor.compiled, evidence)
     polyneuropathy = d.explains["polyneuropathy"]
     # Diabetes raises polyneuropathy's posterior but only the numb foot is explained by it.
     assert 0.0 < polyneuropathy < posterior["polyneuropathy"]
+
+
+def test_origin_groups_explain_at_most_their_probability_and_lead_by_it() -> None:
+    # Buttock and posterior-thigh pain with a positive straight leg raise: the spine leads,
+    # though joints (hip, knee) are as likely as ever to be present.
+    assessor = _shipped_assessor()
+    case = parse_case(
+        {
+            "setting": "clinician",
+            "patient": {"age": 45},
+            "answers": {
+                "pain_buttock_left": "present",
+                "pain_posterior_thigh_left": "present",
+                "straight_leg_raise_left": "present",
+            },
+        }
+    )
+    d = assessor.differential(case)
+    for group, p in d.origin.items():
+        assert 0.0 <= d.origin_explains[group] <= p + 1e-12
+    leading = ranked_origins(d.origin, d.origin_explains)[0]
+    assert leading[0] == "lumbar_spine"
+    assert leading[2] == max(d.origin_explains.values())

@@ -195,9 +195,10 @@ def network_and_evidence(draw: st.DrawFn, max_hidden: int = 7) -> tuple[Network,
 
 
 def brute_explains(
-    network: Network, evidence: Mapping[int, int], node: int, counted: Iterable[int]
+    network: Network, evidence: Mapping[int, int], group: Iterable[int], counted: Iterable[int]
 ) -> float:
-    """``P(node = 1, and it or a parent produces a counted abnormal finding | e)``.
+    """``P(some node of group present, and the group or a parent of one produces a counted
+    abnormal finding | e)``.
 
     From the definition: that no member ``g`` of the family produces finding ``f`` has
     probability ``q_g(normal)`` when ``g`` is present, and then ``f`` is as if ``g`` were
@@ -206,7 +207,8 @@ def brute_explains(
     """
     configurations, weights = joint_weights(network, evidence)
     total = float(weights.sum())
-    family = {node, *(p for p, _ in network.hidden[node].parents)}
+    nodes = set(group)
+    family = nodes | {p for v in nodes for p, _ in network.hidden[v].parents}
     abnormal = [f for f, k in evidence.items() if k != 0 and f in set(counted)]
     findings = list(network.findings)
     silent = np.ones(len(configurations))
@@ -221,5 +223,5 @@ def brute_explains(
         findings[f] = FindingNode(finding.name, finding.states, finding.leak, tuple(links))
     quiet = Network(network.hidden, tuple(findings))
     _, quiet_weights = joint_weights(quiet, evidence)
-    present = configurations[:, node] == 1
+    present = configurations[:, sorted(nodes)].max(axis=1) == 1
     return float(weights[present].sum() - (quiet_weights * silent)[present].sum()) / total

@@ -23,12 +23,19 @@ def test_matches_enumeration(case: tuple[Network, dict[int, int]], data: st.Data
     if log_evidence == -math.inf:
         return
     counted = data.draw(st.sets(st.sampled_from(range(len(network.findings)))))
-    nodes = list(range(len(network.hidden)))
+    everyone = range(len(network.hidden))
+    groups = [[v] for v in everyone] + data.draw(
+        st.lists(
+            st.lists(st.sampled_from(everyone), min_size=min(2, len(everyone)), unique=True),
+            max_size=3,
+        )
+    )
     for effects in (None, sorted(counted)):
-        got = probabilities_causing(network, evidence, nodes, effects=effects)
+        got = probabilities_causing(network, evidence, groups, effects=effects)
         every = range(len(network.findings)) if effects is None else effects
-        for v, value in zip(nodes, got, strict=True):
-            assert value == pytest.approx(brute_explains(network, evidence, v, every), abs=1e-9)
+        for group, value in zip(groups, got, strict=True):
+            want = brute_explains(network, evidence, group, every)
+            assert value == pytest.approx(want, abs=1e-9)
 
 
 @settings(max_examples=60, deadline=None)
@@ -46,7 +53,9 @@ def test_at_most_the_posterior_and_zero_without_an_abnormal_child(
     for f, k in evidence.items():
         if k != 0:
             produced |= {p for p, _ in network.findings[f].parents}
-    for v, value in zip(nodes, probabilities_causing(network, evidence, nodes), strict=True):
+    for v, value in zip(
+        nodes, probabilities_causing(network, evidence, [[v] for v in nodes]), strict=True
+    ):
         assert -1e-12 <= value <= posterior.probability(v) + 1e-12
         family = {v, *(p for p, _ in network.hidden[v].parents)}
         if not family & produced:
@@ -68,7 +77,8 @@ def test_split_and_tables_agree_on_the_shipped_network(
     }
     checked = shipped_compiled.network.evidence_indices(evidence)
     assert split_terms(shipped_compiled, checked) is not None
-    nodes = [h.name for h in shipped_compiled.network.hidden]
+    names = [h.name for h in shipped_compiled.network.hidden]
+    nodes = [[n] for n in names] + [names[::7], names[3::11]]
     split = probabilities_causing(shipped_compiled, evidence, nodes)
     assert max(split) > 0.1
     monkeypatch.setattr(causation, "split_terms", lambda *_: None)

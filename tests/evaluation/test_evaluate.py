@@ -38,7 +38,7 @@ class Canned:
 
 
 def _diff(sites: list[tuple[str, float]], origin: dict[str, float], urgency: str) -> Differential:
-    return Differential({}, origin, tuple(sites), {}, (), Triage(urgency, ()))
+    return Differential({}, origin, {}, tuple(sites), {}, (), Triage(urgency, ()))
 
 
 def _case(cid: str, site: str, side: str | None, origin: str, urgency: str) -> LabelledCase:

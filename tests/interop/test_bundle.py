@@ -222,3 +222,23 @@ def test_a_stored_assessment_document_gives_the_same_bundle(
     assert assessment_from_dict(stored) == l5_assessment
     again = assessment_bundle(assessment_from_dict(stored), l5_case, shipped_kb, assessment_id="a1")
     assert resource_json(again) == resource_json(bundle)
+
+
+def test_an_assessment_stored_before_explains_existed_still_reads_and_exports(
+    l5_assessment: Assessment, l5_case: Case, shipped_kb: KnowledgeBase
+) -> None:
+    """Documents stored by knowledge base 0.1.6 have no ``explains`` per site and no
+    ``origin_explains``: they read back with None there, and still export."""
+    stored = json.loads(json.dumps(l5_assessment.to_dict()))
+    del stored["origin_explains"]
+    for site in stored["sites"]:
+        del site["explains"]
+    old = assessment_from_dict(stored)
+    assert old.origin_explains is None
+    assert all(s.explains is None for s in old.sites)
+    assert [s.probability for s in old.sites] == [s.probability for s in l5_assessment.sites]
+    exported = resource_json(assessment_bundle(old, l5_case, shipped_kb, assessment_id="a1"))
+    assert "explains the findings" not in exported
+    assert "explains the findings" in resource_json(
+        assessment_bundle(l5_assessment, l5_case, shipped_kb, assessment_id="a1")
+    )

@@ -86,7 +86,8 @@ class LineAssessor:
             "urgency": d.triage.urgency,
             "red_flags": [asdict(flag) for flag in d.triage.red_flags],
             "origin": dict(d.origin),
-            "sites": [self._node(name, p) for name, p in d.sites],
+            "origin_explains": dict(d.origin_explains),
+            "sites": [self._node(name, p) | {"explains": d.explains[name]} for name, p in d.sites],
             "causes": [self._node(name, p) for name, p in d.causes],
         }
 

@@ -34,6 +34,7 @@ __all__ = [
     "RankedCause",
     "RankedSite",
     "assess",
+    "ranked_origins",
 ]
 
 TOP_SITES_EXPLAINED = 5
@@ -99,6 +100,9 @@ class Assessment:
     causes: tuple[RankedCause, ...]
     next_questions: tuple[NextQuestion, ...]
     recommendations: tuple[Recommendation, ...]
+    # origin group → P(some site of it is affected and explains a reported finding); None in
+    # assessments stored before it existed.
+    origin_explains: Mapping[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of the assessment contract: what ``dataclasses.asdict`` gives
@@ -106,7 +110,20 @@ class Assessment:
         out: dict[str, Any] = _plain(self)
         out["answers"] = dict(self.answers)
         out["origin"] = dict(self.origin)
+        out["origin_explains"] = (
+            None if self.origin_explains is None else dict(self.origin_explains)
+        )
         return out
+
+
+def ranked_origins(
+    origin: Mapping[str, float], origin_explains: Mapping[str, float] | None
+) -> list[tuple[str, float, float | None]]:
+    """``(group, P(some site of it affected), P(… and explains a reported finding))``, the
+    likeliest to explain first (by ``origin`` alone for an assessment stored without it)."""
+    explains = origin_explains or {}
+    rows = [(g, p, explains.get(g)) for g, p in origin.items()]
+    return sorted(rows, key=lambda row: (-(row[2] or 0.0), -row[1]))
 
 
 def _plain(value: Any) -> Any:
@@ -134,7 +151,8 @@ class Differential:
     """The numbers of an assessment, without explanations or questions (for batch scoring)."""
 
     evidence: Mapping[str, str]
-    origin: Mapping[str, float]
+    origin: Mapping[str, float]  # origin group → P(some site of it is affected)
+    origin_explains: Mapping[str, float]  # → P(… and it explains some reported finding)
     sites: tuple[tuple[str, float], ...]  # site instance name, posterior; ranked as ``explains``
     explains: Mapping[str, float]  # site instance name → P(it causes some reported finding)
     causes: tuple[tuple[str, float], ...]
@@ -175,15 +193,17 @@ class Assessor:
         )
         origin = {g: 1.0 - a for g, a in zip(groups, absent, strict=True)}
         # Sites are ranked by how probably they cause what was reported, not by how probably
-        # they are present: a site likely only by its prior explains none of it.
+        # they are present: a site likely only by its prior explains none of it. Likewise
+        # the origin groups.
         names = [h.name for h in self._sites]
-        explains = dict(
-            zip(
-                names,
-                probabilities_causing(self.compiled, evidence, names, effects=self._effects),
-                strict=True,
-            )
+        causing = probabilities_causing(
+            self.compiled,
+            evidence,
+            [[name] for name in names] + [self._groups[g] for g in groups],
+            effects=self._effects,
         )
+        explains = dict(zip(names, causing, strict=False))
+        origin_explains = dict(zip(groups, causing[len(names) :], strict=True))
         sites = tuple(
             sorted(
                 ((name, posterior[name]) for name in names),
@@ -198,7 +218,7 @@ class Assessor:
         )
         # 3. Red-flag rules over the answers; they only ever raise the urgency.
         triaged = triage(kb, evidence, dict(sites), cause_probabilities=dict(causes))
-        return Differential(evidence, origin, sites, explains, causes, triaged)
+        return Differential(evidence, origin, origin_explains, sites, explains, causes, triaged)
 
     def assess(self, case: Case) -> Assessment:
         kb = self.kb
@@ -248,6 +268,7 @@ class Assessor:
             causes,
             next_questions,
             advice,
+            d.origin_explains,
         )
 
     def candidates(self, setting: str, evidence: Mapping[str, str]) -> list[str]:

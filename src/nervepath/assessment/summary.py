@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from nervepath.assessment.service import Assessment
+from nervepath.assessment.service import Assessment, ranked_origins
 from nervepath.assessment.wording import ORIGIN_PLAIN, URGENCY_MEANING
 
 __all__ = ["render_assessment"]
@@ -41,10 +41,12 @@ def render_assessment(a: Assessment, *, top: int = 5) -> RenderableType:
             )
             flags.add_row("", Text(f"source: {flag.citation}", style="dim"))
         parts.append(Panel(flags, title="Red flags", border_style="red"))
-    origin = Table("where it probably comes from", "probability", box=None)
-    for group, p in sorted(a.origin.items(), key=lambda kv: -kv[1]):
+    origin = Table("where it probably comes from", "explains", "probability", box=None)
+    for group, p, explains in ranked_origins(a.origin, a.origin_explains):
         origin.add_row(
-            group if clinician else _ORIGIN.get(group, group), f"{_bar(p)} {100 * p:5.1f}%"
+            group if clinician else _ORIGIN.get(group, group),
+            "—" if explains is None else f"{_bar(explains)} {100 * explains:5.1f}%",
+            f"{100 * p:5.1f}%",
         )
     parts.append(origin)
     # Ranked by "explains": the chance the site causes something reported, not only is there.

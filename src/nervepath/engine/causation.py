@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +45,7 @@ import numpy.typing as npt
 from nervepath.engine.compiled import CompiledNetwork, static_potentials
 from nervepath.engine.evidence import Absorbed, Evidence, absorb, evidence_indices, node_indices
 from nervepath.engine.inference import ImpossibleEvidenceError, absorb_terms, compiled_network
-from nervepath.engine.junction import propagate
+from nervepath.engine.junction import LOG_ZERO, propagate
 from nervepath.engine.network import Network, NetworkError
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
 from nervepath.engine.threads import one_blas_thread
@@ -63,11 +63,13 @@ _MAX_ENTRIES = 1 << 22
 def probabilities_causing(
     source: Network | CompiledNetwork,
     evidence: Evidence,
-    nodes: Iterable[int | str],
+    groups: Sequence[Iterable[int | str]],
     *,
     effects: Iterable[int | str] | None = None,
 ) -> tuple[float, ...]:
-    """``P(h = 1 and h produces at least one observed abnormal finding | e)`` per node.
+    """Per group of hidden nodes: ``P(some node of it is present, and the group's family
+    produces at least one observed abnormal finding | e)``; for a group of one node ``h``,
+    ``P(h = 1 and h or one of its parents produces one | e)``.
 
     ``effects`` (finding indices or names) limits the findings that count as produced,
     e.g. to leave out risk factors, which a node's links predict but do not cause;
@@ -76,7 +78,7 @@ def probabilities_causing(
     """
     compiled = compiled_network(source)
     checked = evidence_indices(compiled, evidence)
-    targets = node_indices(compiled, nodes)
+    members = [node_indices(compiled, group) for group in groups]
     counted = None if effects is None else set(_finding_indices(compiled, effects))
     abnormal = [
         f
@@ -86,43 +88,67 @@ def probabilities_causing(
     mask = 0
     for f in abnormal:
         mask |= compiled.finding_scopes[f]
-    hidden = compiled.network.hidden
-    families = {
-        v: tuple(g for g in (v, *(p for p, _ in hidden[v].parents)) if (mask >> g) & 1)
-        for v in targets
-    }
-    active = sorted(v for v, family in families.items() if family)
-    if not active:
-        return tuple(0.0 for _ in targets)
     # log ∏_f C_{g,f}(0) over the abnormal findings: the chance that g produces none of them.
     log_silent = np.zeros(compiled.n_hidden)
     for f in abnormal:
         log_silent += compiled.log_cumulative[f][0]
-    rows = [_Row(v, families[v], log_silent[list(families[v])]) for v in active]
+    hidden = compiled.network.hidden
+    rows: list[_Row] = []
+    plans: list[tuple[int, ...]] = []  # per group: its rows (none: it explains nothing)
     extra = 0
-    for v in active:
-        extra |= 1 << v
+    for group in members:
+        family = sorted(
+            {g for v in group for g in (v, *(p for p, _ in hidden[v].parents)) if (mask >> g) & 1}
+        )
+        if not family or not group:
+            plans.append(())
+            continue
+        for v in group:
+            extra |= 1 << v
+        silent = _Row(tuple(family), log_silent[family])
+        start = len(rows)
+        if len(group) == 1:
+            rows.append(replace(silent, read=group[0]))
+        else:
+            nodes = tuple(group)
+            rows += [_Row(absent=nodes), silent, replace(silent, absent=nodes)]
+        plans.append(tuple(range(start, len(rows))))
+    if not rows:
+        return tuple(0.0 for _ in members)
     terms = split_terms(compiled, checked)
     counts = set(abnormal)
     found = None if terms is None else _split(compiled, checked, rows, extra, terms, counts)
     if found is None:
         found = _tables(compiled, checked, rows, extra, counts)
-    present, silent = found
-    explains = {v: min(p, max(0.0, p - s)) for v, p, s in zip(active, present, silent, strict=True)}
-    return tuple(explains.get(v, 0.0) for v in targets)
+    present, values = found
+    out: list[float] = []
+    for group, plan in zip(members, plans, strict=True):
+        if not plan:
+            out.append(0.0)
+        elif len(plan) == 1:  # P(h = 1) − P(h = 1, silent)
+            p = present[group[0]]
+            out.append(min(p, max(0.0, p - values[plan[0]])))
+        else:  # P(some present) − [P(silent) − P(silent, none present)]
+            anyone = 1.0 - values[plan[0]]
+            out.append(min(anyone, max(0.0, anyone - (values[plan[1]] - values[plan[2]]))))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
 class _Row:
-    """A node, the members of its family with an abnormal child, and their silent log-factors."""
+    """One variant of the evidence: ``family`` silenced (unary ``(1, ∏_f C_{g,f}(0))`` on
+    each member, ``log_silent`` its logs, and its abnormal findings read at ``g = 0``),
+    ``absent`` nodes forced absent, and, with ``read``, that node's ``P(present)`` taken."""
 
-    node: int
-    family: tuple[int, ...]
-    log_silent: FloatArray
+    family: tuple[int, ...] = ()
+    log_silent: FloatArray = field(default_factory=lambda: np.zeros(0))
+    absent: tuple[int, ...] = ()
+    read: int | None = None
 
     def unary(self, log_unary: FloatArray) -> None:
-        """Add the family's unary factors ``(1, ∏_f C_{g,f}(0))`` to each of these rows."""
+        """Apply the row's unary factors to each of ``log_unary``'s rows."""
         log_unary[:, list(self.family)] += self.log_silent
+        log_unary[:, list(self.absent)] = LOG_ZERO
 
 
 def _finding_indices(compiled: CompiledNetwork, findings: Iterable[int | str]) -> list[int]:
@@ -144,8 +170,9 @@ def _finding_indices(compiled: CompiledNetwork, findings: Iterable[int | str]) -
     return out
 
 
-Found = tuple[list[float], list[float]]
-"""Per row: ``P(h = 1 | e)`` and ``P(h = 1, its family produces none | e)``."""
+Found = tuple[dict[int, float], list[float]]
+"""``P(h = 1 | e)`` of every node a row reads, and each row's value: its mass over ``P(e)``,
+times ``P(read = 1)`` in the row where it reads a node."""
 
 
 def _tables(
@@ -155,29 +182,35 @@ def _tables(
     extra: int,
     counts: set[int],
 ) -> Found:
-    """Every abnormal finding a factor of one tree; row ``j + 1`` silences family ``j``."""
+    """Every abnormal finding a factor of one tree; batch row 0 is the evidence itself."""
     absorbed = absorb(compiled, evidence, extra)
     if absorbed.constant == -math.inf:
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-    columns = [absorbed.tree.variables.index(r.node) for r in rows]
-    batch: list[_Row | None] = [None, *rows]
+    column = {v: j for j, v in enumerate(absorbed.tree.variables)}
+    batch: list[_Row] = [_Row(), *rows]
     step = max(1, _MAX_ENTRIES // max(1, absorbed.tree.size))
     log_z = np.empty(len(batch))
-    present = np.empty((len(batch), len(rows)))  # P(h = 1) of every row's node, per row
+    read = np.ones(len(batch))
+    first: FloatArray | None = None
     for start in range(0, len(batch), step):
         chunk = batch[start : start + step]
         log_unary = np.repeat(absorbed.log_unary, len(chunk), axis=0)
         for i, row in enumerate(chunk):
-            if row is not None:
-                row.unary(log_unary[i : i + 1])
+            row.unary(log_unary[i : i + 1])
         result = propagate(absorbed.tree, _static(absorbed, chunk, 1, counts), log_unary)
         log_z[start : start + len(chunk)] = result.log_z
-        present[start : start + len(chunk)] = result.present[:, columns]
+        for i, row in enumerate(chunk):
+            if row.read is not None:
+                read[start + i] = result.present[i, column[row.read]]
+        if first is None:
+            first = result.present[0]
+    assert first is not None
     if not math.isfinite(float(log_z[0])):
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-    with np.errstate(under="ignore"):
-        silent = np.nan_to_num(np.exp(log_z[1:] - log_z[0]) * np.diagonal(present[1:]))
-    return [float(p) for p in present[0]], [float(s) for s in silent]
+    with np.errstate(under="ignore", invalid="ignore"):
+        values = np.nan_to_num(np.exp(log_z[1:] - log_z[0]) * read[1:])
+    present = {r.read: float(first[column[r.read]]) for r in rows if r.read is not None}
+    return present, [float(v) for v in values]
 
 
 def _split(
@@ -189,46 +222,49 @@ def _split(
     counts: set[int],
 ) -> Found | None:
     """:func:`_tables` with the widest findings as signed terms (:mod:`nervepath.engine.split`):
-    every row once per term, family ``j``'s unary factors in the terms left out in its row.
+    every row once per term, a silenced family's unary factors in the terms left out.
     ``None`` (use the tables) when a sum cancels too much to be exact to about 1e-12."""
     absorbed = absorb_terms(compiled, evidence, terms, extra)
     if absorbed is None:
         return None
-    columns = [absorbed.tree.variables.index(r.node) for r in rows]
-    batch: list[_Row | None] = [None, *rows]
+    column = {v: j for j, v in enumerate(absorbed.tree.variables)}
+    batch: list[_Row] = [_Row(), *rows]
     count = len(terms.signs)
     own = _own_factors(compiled, evidence, terms, counts)
     step = max(1, _MAX_ENTRIES // max(1, absorbed.tree.size * count))
     log_z = np.empty((len(batch), count))
-    present = np.empty((len(batch), count, len(rows)))  # P(h = 1) per row, term and node
+    read = np.ones((len(batch), count))
+    first = np.empty((count, len(column)))
     for start in range(0, len(batch), step):
         chunk = batch[start : start + step]
         log_unary = np.repeat(absorbed.log_unary, len(chunk) * count, axis=0)
         log_unary[:, : compiled.n_hidden] += np.tile(terms.log_rows, (len(chunk), 1))
         for i, row in enumerate(chunk):
-            if row is not None:
-                block = log_unary[i * count : (i + 1) * count]
-                row.unary(block)
-                block[:, list(row.family)] -= own[list(row.family)].T
+            block = log_unary[i * count : (i + 1) * count]
+            block[:, list(row.family)] -= own[list(row.family)].T
+            row.unary(block)
         result = propagate(absorbed.tree, _static(absorbed, chunk, count, counts), log_unary)
         log_z[start : start + len(chunk)] = result.log_z.reshape(len(chunk), count)
-        present[start : start + len(chunk)] = result.present[:, columns].reshape(
-            len(chunk), count, len(rows)
-        )
-    first = combine(log_z[0], terms)
-    if first is None:
+        for i, row in enumerate(chunk):
+            block_rows = slice(i * count, (i + 1) * count)
+            if start + i == 0:
+                first = result.present[block_rows]
+            if row.read is not None:
+                read[start + i] = result.present[block_rows, column[row.read]]
+    combined = combine(log_z[0], terms)
+    if combined is None:
         return None
-    weights, log_total = first
-    # Row j + 1, node j: its terms over P(e), signed; each one's rounding is about ε times
-    # its magnitude, so their magnitudes must stay small for the difference to be exact.
-    n = len(rows)
-    own_rows = present[np.arange(1, n + 1), :, np.arange(n)]  # (node, term)
+    weights, log_total = combined
+    # Each row's value is a signed sum of terms, each rounded to about ε of its magnitude:
+    # their magnitudes (over P(e)) must stay small for the value to be exact.
     with np.errstate(under="ignore"):
-        scaled = np.exp(log_z[1:] + terms.log_constants - log_total) * own_rows
+        scaled = np.exp(log_z[1:] + terms.log_constants - log_total) * read[1:]
     if not (np.nan_to_num(scaled, nan=np.inf).sum(axis=1) <= MAX_CANCELLATION).all():
         return None
-    silent = (terms.signs * scaled).sum(axis=1)
-    return [float(p) for p in weights @ present[0]], [float(s) for s in silent]
+    values = (terms.signs * scaled).sum(axis=1)
+    marginals = weights @ first
+    present = {r.read: float(marginals[column[r.read]]) for r in rows if r.read is not None}
+    return present, [float(v) for v in values]
 
 
 def _own_factors(
@@ -246,7 +282,7 @@ def _own_factors(
 
 
 def _static(
-    absorbed: Absorbed, rows: Sequence[_Row | None], repeat: int, counts: set[int]
+    absorbed: Absorbed, rows: Sequence[_Row], repeat: int, counts: set[int]
 ) -> list[FloatArray | None]:
     """The tree's static tables for ``rows`` (each ``repeat`` times): in a family's row,
     every factor of a counted abnormal finding is read at ``g = 0`` for each member ``g``."""
@@ -256,7 +292,7 @@ def _static(
         mine = [
             (i, [g for g in row.family if (scope >> g) & 1])
             for i, row in enumerate(rows)
-            if owner in counted and row is not None
+            if owner in counted
         ]
         mine = [(i, members) for i, members in mine if members]
         if not mine:

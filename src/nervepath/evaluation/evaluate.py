@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final, Protocol
 
 from nervepath.assessment.case import Case
-from nervepath.assessment.service import ORIGIN_GROUPS, Differential
+from nervepath.assessment.service import ORIGIN_GROUPS, Differential, ranked_origins
 from nervepath.assessment.triage import URGENCY_LEVELS, urgency_rank
 from nervepath.errors import CaseError, NervepathError
 from nervepath.knowledge.model import SIDES
@@ -222,7 +222,7 @@ def evaluate(
                 d.sites[:TOP_K],
                 rank,
                 max((p for (_, p), hit in zip(d.sites, hits, strict=True) if hit), default=0.0),
-                max(d.origin, key=lambda g: d.origin[g]),
+                ranked_origins(d.origin, d.origin_explains)[0][0],
                 d.triage.urgency,
                 tuple(f.id for f in d.triage.red_flags),
             )

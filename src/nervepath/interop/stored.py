@@ -51,6 +51,9 @@ def assessment_from_dict(data: Mapping[str, Any]) -> Assessment:
                 NextQuestion(**{**q, "values": tuple(q["values"])}) for q in data["next_questions"]
             ),
             recommendations=tuple(Recommendation(**r) for r in data["recommendations"]),
+            origin_explains=(
+                None if data.get("origin_explains") is None else dict(data["origin_explains"])
+            ),
         )
     except (KeyError, TypeError) as exc:
         raise StorageError(f"stored assessment: not an assessment document ({exc})") from None

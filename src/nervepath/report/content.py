@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any, Literal
 
-from nervepath.assessment.service import Assessment
+from nervepath.assessment.service import Assessment, ranked_origins
 from nervepath.assessment.wording import ORIGIN_PLAIN, URGENCY_MEANING
 from nervepath.bodymap import marked_from_answers, quality_names, region_instances
 from nervepath.errors import CaseError
@@ -278,9 +278,14 @@ def build_content(
         )
         for s in ranked[:TOP_SITES]
     )
+    # Origin groups by how probably they explain the findings, where the document has it.
     origin_bars = tuple(
-        Bar(ORIGIN_NAMES[who].get(g, g).capitalize(), "", float(p))
-        for g, p in sorted(doc.get("origin", {}).items(), key=lambda kv: -kv[1])
+        Bar(
+            ORIGIN_NAMES[who].get(g, g).capitalize(),
+            f"affected {percent(p)}" if clinician and explains is not None else "",
+            float(p if explains is None else explains),
+        )
+        for g, p, explains in ranked_origins(doc.get("origin", {}), doc.get("origin_explains"))
     )
     top = ranked[:TOP_EXPLAINED]
     rows, scale, left_out = _contributions(findings, top) if clinician else ((), 0.0, 0)

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from nervepath.assessment.case import parse_case, to_evidence
+from nervepath.assessment.service import ranked_origins
 from nervepath.assessment.triage import URGENCY_LEVELS
 from nervepath.assessment.wording import ORIGIN_PLAIN, URGENCY_HEADLINE, URGENCY_MEANING
 from nervepath.bodymap import marked_from_answers, render_body_map_views
@@ -258,7 +259,7 @@ def result_page(assessment_id: str, request: Request) -> Response:
         "result.html",
         a=a,
         view=patient_view(a, request.app.state.kb),
-        origins=sorted(a["origin"].items(), key=lambda kv: -kv[1])[:3],
+        origins=ranked_origins(a["origin"], a.get("origin_explains"))[:3],
         body_map=_static_map(request, stored, setting="self_check"),
         pdf_url=f"/r/{stored.id}/report.pdf",
         created_at=stored.created_at,
@@ -443,7 +444,7 @@ def clinic_result(assessment_id: str, request: Request, user: Clinician) -> Resp
         "clinic_result.html",
         stored=stored,
         a=a,
-        origins=sorted(a["origin"].items(), key=lambda kv: -kv[1]),
+        origins=ranked_origins(a["origin"], a.get("origin_explains")),
         body_map=_static_map(request, stored, setting="clinician"),
         created_at=stored.created_at,
     )
