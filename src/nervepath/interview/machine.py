@@ -641,7 +641,9 @@ class Interview:
         """P(the answer to this question changes the top three sites or the urgency): the
         sites' posteriors after each answer come with the score; the urgency is triaged
         again only for a finding some triage rule reads."""
-        top = _result(d.sites)
+        # Compared by posterior on both sides: the answers' posteriors come with the score, but
+        # not what each site would then explain (the differential's own order).
+        top = _result(sorted(d.sites, key=lambda t: -t[1]))
         name = score.finding
         states = self.kb.findings[self._plan.instances[name].id].states
         out = 0.0
