@@ -67,6 +67,7 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
     ),
     ("rapidly_worsening_weakness", {"rapidly_worsening_weakness": "present"}),
     ("severe_foot_drop", {"strength_ankle_dorsiflexion_left": "2"}),
+    ("foot_drop_not_known_to_be_old", {"foot_drop_left": "present"}),
     ("severe_motor_deficit", {"strength_knee_extension_right": "0"}),
     ("sciatica_spread_to_both_legs", {"symptoms_spread_to_both_legs": "present"}),
     (
@@ -181,7 +182,14 @@ def test_every_emergency_plain_text_says_where_to_go(shipped_kb: KnowledgeBase) 
 
 
 URGENT_CASES: list[tuple[str, dict[str, str]]] = [
-    ("significant_motor_deficit", {"foot_drop_left": "present"}),
+    (
+        "significant_motor_deficit",
+        {
+            "foot_drop_left": "present",
+            "onset_within_2_weeks": "absent",
+            "symptoms_getting_worse": "absent",
+        },
+    ),
     ("significant_motor_deficit", {"strength_ankle_dorsiflexion_right": "3"}),
     ("significant_motor_deficit", {"strength_toe_spreading_left": "1"}),
     ("bilateral_leg_symptoms", {"bilateral_leg_symptoms": "present", "back_pain": "present"}),
