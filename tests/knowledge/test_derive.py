@@ -247,3 +247,35 @@ def test_no_purely_sensory_nerve_links_to_weakness(shipped_kb: KnowledgeBase) ->
 def test_sural_nerve_numbs_the_outer_top_of_the_foot(shipped_kb: KnowledgeBase) -> None:
     """The sural nerve's lateral dorsal cutaneous branch supplies the lateral dorsum."""
     assert "sural_nerve_left" in _parents(shipped_kb, "numbness_dorsum_of_foot_left")
+
+
+# ── A root's own value in some regions ─────────────────────────────────────────────────────
+
+
+def _with_per_root(root: Path, entry: str) -> KnowledgeBase:
+    """The tiny knowledge base with a per_root entry under the numbness quality."""
+    path = root / "derivation.yaml"
+    text = path.read_text(encoding="utf-8")
+    anchor = "    region_tag: {value: 0.6"
+    line_end = text.index("\n", text.index(anchor)) + 1
+    path.write_text(text[:line_end] + f"    per_root:\n      - {entry}\n" + text[line_end:])
+    return load_knowledge_base(root)
+
+
+def test_a_roots_own_value_replaces_its_zones_value_there_only(kb_copy: Path) -> None:
+    prov = "probability: {value: 0.1, estimate: {rationale: 'fixture: this root seldom here'}}"
+    kb = _with_per_root(kb_copy, f"{{root: l5, regions: [first_web_space], {prov}}}")
+    assert _parents(kb, "numbness_first_web_space_left")["l5_root_left"][1] == pytest.approx(0.1)
+    assert _parents(kb, "numbness_dorsum_of_foot_left")["l5_root_left"][1] == 0.5  # root_core
+
+
+def test_a_roots_own_value_of_zero_leaves_no_link(kb_copy: Path) -> None:
+    prov = "probability: {value: 0.0, estimate: {rationale: 'fixture: no more than background'}}"
+    kb = _with_per_root(kb_copy, f"{{root: l5, regions: [first_web_space], {prov}}}")
+    assert "l5_root_left" not in _parents(kb, "numbness_first_web_space_left")
+
+
+def test_a_roots_own_value_outside_its_zones_is_refused(kb_copy: Path) -> None:
+    prov = "probability: {value: 0.1, estimate: {rationale: 'fixture: this root seldom here'}}"
+    with pytest.raises(KnowledgeBaseError, match=r"per_root › 0 › regions: heel is not in"):
+        _with_per_root(kb_copy, f"{{root: l5, regions: [heel], {prov}}}")

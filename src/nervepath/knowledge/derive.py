@@ -263,20 +263,29 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
             for nerve in site.lesion.nerves:
                 if nerve_fibres.get(nerve) in fibres:
                     quality_nerves |= branches.get(nerve, frozenset({nerve}))
+            own = {(z.root, g): z.probability for z in quality.per_root for g in z.regions}
             for region in kb.anatomy.regions:
                 fid = f"{quality.id}_{region.id}"
+                # A root with its own value in this region gives that one; the others the
+                # quality's value for their zone.
                 rules = [
-                    (lesion_roots & set(region.roots_core), quality.root_core, "core root"),
-                    (
-                        lesion_roots & set(region.roots_variable),
-                        quality.root_variable,
-                        "variable-zone root",
+                    *(
+                        ({root}, own.get((root, region.id), quality.root_core), "core root")
+                        for root in sorted(lesion_roots & set(region.roots_core))
+                    ),
+                    *(
+                        (
+                            {root},
+                            own.get((root, region.id), quality.root_variable),
+                            "variable-zone root",
+                        )
+                        for root in sorted(lesion_roots & set(region.roots_variable))
                     ),
                     (quality_nerves & set(region.nerves), quality.nerve, "nerve"),
                     (tags & set(region.tags), quality.region_tag, "region tag"),
                 ]
                 for hit, prob, kind in rules:
-                    if hit:
+                    if hit and prob.value > 0.0:
                         why = f"anatomy: {kind} {', '.join(sorted(hit))} supplies {region.id}"
                         add(fid, site, binary(scale * prob.value), prob, why)
         for movement in kb.anatomy.movements:
