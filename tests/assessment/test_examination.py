@@ -8,11 +8,10 @@ from sites_support import ranked_sites as _sites
 
 from nervepath.knowledge.loader import read_knowledge_base
 
-STOCKING_NUMBNESS = {
-    f"numbness_{region}_{side}": "present"
-    for region in ("great_toe", "middle_toes", "medial_sole", "lateral_sole")
-    for side in ("left", "right")
-}
+# Numb big toes on both sides: the start of a stocking. With the whole stocking numb,
+# polyneuropathy is already near certain and a finding the spinal cord shares (position sense,
+# low B12) can then only nudge it down.
+NUMB_TOES = {f"numbness_great_toe_{side}": "present" for side in ("left", "right")}
 
 
 def test_self_check_asks_only_what_a_person_can_see_or_knows() -> None:
@@ -51,8 +50,8 @@ def test_trendelenburg_with_lateral_hip_pain_raises_the_greater_trochanter() -> 
 
 def test_reduced_position_sense_with_stocking_numbness_favours_polyneuropathy_over_a_root() -> None:
     position = {f"joint_position_sense_reduced_{s}": "present" for s in ("left", "right")}
-    before = _sites(STOCKING_NUMBNESS, age=65)
-    after = _sites(STOCKING_NUMBNESS | position, age=65)
+    before = _sites(NUMB_TOES, age=65)
+    after = _sites(NUMB_TOES | position, age=65)
     assert _p(after, "polyneuropathy") > _p(before, "polyneuropathy")
     assert _p(after, "polyneuropathy") > _p(after, "l5_root", "left")
 
@@ -73,9 +72,9 @@ def test_painful_forward_bending_and_spasm_favour_the_spine_over_the_hip() -> No
 
 
 def test_diabetes_and_low_b12_raise_polyneuropathy() -> None:
-    before = _p(_sites(STOCKING_NUMBNESS, age=60), "polyneuropathy")
+    before = _p(_sites(NUMB_TOES, age=60), "polyneuropathy")
     for blood in ("diabetes", "low_vitamin_b12"):
-        after = _p(_sites(STOCKING_NUMBNESS | {blood: "present"}, age=60), "polyneuropathy")
+        after = _p(_sites(NUMB_TOES | {blood: "present"}, age=60), "polyneuropathy")
         assert after > before, blood
 
 

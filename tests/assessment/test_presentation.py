@@ -11,13 +11,13 @@ import nervepath
 from nervepath.knowledge.loader import read_knowledge_base
 
 
-def test_a_person_is_asked_what_they_can_say_and_pregnancy_only_by_a_clinician() -> None:
+def test_a_person_is_asked_what_they_can_say_pregnancy_included() -> None:
     findings = {f.id: f for f in read_knowledge_base().findings}
     for own_words in ("snap_at_onset", "unable_to_bear_weight", "limp"):
         assert "self_check" in findings[own_words].settings
     assert "self_check" in findings["foot_ankle_swelling_where_it_hurts"].settings
-    # The self-check does not yet know the sex when it picks a question.
-    assert findings["pregnant_or_recent_birth"].settings == ["clinician"]
+    # The interview asks it of no man (tests/interview: only_sex).
+    assert "self_check" in findings["pregnant_or_recent_birth"].settings
 
 
 def test_a_snap_at_the_back_of_the_ankle_at_a_sudden_onset_puts_the_achilles_tendon_first() -> None:

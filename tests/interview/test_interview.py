@@ -623,3 +623,15 @@ def test_terminal_ctrl_c_cancels_without_a_traceback(shipped_kb: KnowledgeBase) 
     assert output.rstrip().endswith(
         "Your answers need emergency care: go to an emergency department (A&E) now."
     )
+
+
+def test_pregnancy_is_never_a_question_for_a_man(shipped: Assessor) -> None:
+    """Pregnancy is self-check (a person knows it), but only a woman can have it (only_sex):
+    the adaptive questions leave it out for a man, and keep it when the sex is a woman's,
+    "other" or not given."""
+    interview = Interview(shipped)
+    name = "pregnant_or_recent_birth"
+    assert name in shipped.candidates("self_check", {})
+    assert not interview._for_sex(name, "male")
+    assert all(interview._for_sex(name, sex) for sex in ("female", "other", None))
+    assert interview._for_sex("back_pain", "male")

@@ -332,3 +332,35 @@ def test_every_derived_felt_weakness_has_a_weak_muscle_there(shipped_kb: Knowled
             for parent in strength.get(f"strength_{movement.id}", set())
         }
         assert [link.parent for link in weak if link.parent not in moving] == [], region.id
+
+
+# ── A root's own value in some regions ─────────────────────────────────────────────────────
+
+
+def _with_per_root(root: Path, entry: str) -> KnowledgeBase:
+    """The tiny knowledge base with a per_root entry under the numbness quality."""
+    path = root / "derivation.yaml"
+    text = path.read_text(encoding="utf-8")
+    anchor = "    region_tag: {value: 0.6"
+    line_end = text.index("\n", text.index(anchor)) + 1
+    path.write_text(text[:line_end] + f"    per_root:\n      - {entry}\n" + text[line_end:])
+    return load_knowledge_base(root)
+
+
+def test_a_roots_own_value_replaces_its_zones_value_there_only(kb_copy: Path) -> None:
+    prov = "probability: {value: 0.1, estimate: {rationale: 'fixture: this root seldom here'}}"
+    kb = _with_per_root(kb_copy, f"{{root: l5, regions: [first_web_space], {prov}}}")
+    assert _parents(kb, "numbness_first_web_space_left")["l5_root_left"][1] == pytest.approx(0.1)
+    assert _parents(kb, "numbness_dorsum_of_foot_left")["l5_root_left"][1] == 0.5  # root_core
+
+
+def test_a_roots_own_value_of_zero_leaves_no_link(kb_copy: Path) -> None:
+    prov = "probability: {value: 0.0, estimate: {rationale: 'fixture: no more than background'}}"
+    kb = _with_per_root(kb_copy, f"{{root: l5, regions: [first_web_space], {prov}}}")
+    assert "l5_root_left" not in _parents(kb, "numbness_first_web_space_left")
+
+
+def test_a_roots_own_value_outside_its_zones_is_refused(kb_copy: Path) -> None:
+    prov = "probability: {value: 0.1, estimate: {rationale: 'fixture: this root seldom here'}}"
+    with pytest.raises(KnowledgeBaseError, match=r"per_root › 0 › regions: heel is not in"):
+        _with_per_root(kb_copy, f"{{root: l5, regions: [heel], {prov}}}")

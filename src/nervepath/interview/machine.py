@@ -208,6 +208,7 @@ class Interview:
         self.unsure_run = unsure_run
         self.places_asked = places_asked
         self._plan = plan(self.kb, setting)  # the same for every interview: made once
+        self._only_sex = {f.id: f.only_sex for f in self.kb.raw.findings if f.only_sex}
         self._cache = cache
         self._history = [self._entry(State() if state is None else self._resumed(state))]
 
@@ -584,8 +585,11 @@ class Interview:
         """The next question about the complaint, or the end (see the module's stop rule)."""
         entry = _Entry(state, d, Step("done", "end", "", reason="nothing_left"))
         sides = state.sides or SIDES
+        sex = state.start.get("sex")
         unasked = [
-            c for c in self.assessor.candidates(self.setting, d.evidence) if c not in state.answers
+            c
+            for c in self.assessor.candidates(self.setting, d.evidence)
+            if c not in state.answers and self._for_sex(c, sex)
         ]
         candidates = [c for c in unasked if self.places_asked or c not in self._plan.place_findings]
         # Only an abnormal answer brings a rule nearer: look again after the screen, after a
@@ -698,6 +702,12 @@ class Interview:
         self, sides: Iterable[str], regions: Iterable[str], qualities: Iterable[str]
     ) -> dict[str, str]:
         return body_map_answers(self._plan.instances, sides, regions, qualities)
+
+    def _for_sex(self, name: str, sex: str | None) -> bool:
+        """False for a finding only the other sex can have (pregnancy for a man); with the sex
+        not given, or "other", it may be asked."""
+        only = self._only_sex.get(self._plan.instances[name].id)
+        return only is None or sex not in ("female", "male") or sex == only
 
     def _warning_signs(self, sides: Iterable[str]) -> tuple[str, ...]:
         """The warning-sign questions in order, each wording once (its twins share the answer)."""

@@ -267,6 +267,7 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
                 )
     problems.extend(_movement_group_problems(kb))
     problems.extend(_muscle_supply_problems(kb))
+    problems.extend(_per_root_problems(kb))
 
     # 5. Triage rules and recommendations name findings, states and sites that exist.
     states: dict[str, tuple[str, ...]] = {}
@@ -278,6 +279,26 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
     problems.extend(_triage_problems(kb, states))
     problems.extend(_recommendation_problems(kb, states))
     problems.extend(_patient_problems(kb))
+    return problems
+
+
+def _per_root_problems(kb: RawKnowledgeBase) -> list[str]:
+    """A quality's own value for a root names regions in that root's core or variable zone
+    (elsewhere the root gives no link for it to replace)."""
+    problems: list[str] = []
+    regions = {r.id: r for r in kb.anatomy.regions}
+    for quality in (*kb.derivation.sensory_qualities, kb.derivation.sensory_exam):
+        for i, entry in enumerate(quality.per_root):
+            where = f"sensory_qualities › {quality.id} › per_root › {i} › regions"
+            for rid in entry.regions:
+                region = regions.get(rid)
+                if region is None:
+                    problems.append(_unknown("derivation.yaml", where, rid, set(regions), "region"))
+                elif entry.root not in (*region.roots_core, *region.roots_variable):
+                    problems.append(
+                        f"derivation.yaml › {where}: {rid} is not in the core or variable zone "
+                        f"of {entry.root}, expected one of its regions"
+                    )
     return problems
 
 

@@ -262,17 +262,26 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
             lesion_nerves |= branches.get(nerve, frozenset({nerve}))
         tags = set(site.lesion.region_tags)
         for quality in (*d.sensory_qualities, d.sensory_exam):
+            own = {(z.root, g): z.probability for z in quality.per_root for g in z.regions}
             for region in kb.anatomy.regions:
                 fid = f"{quality.id}_{region.id}"
                 core, variable, nerves, words = supplies[(quality.supply, region.id)]
+                # A root with its own value in this region gives that one; the others the
+                # quality's value for their zone.
                 rules = [
-                    (lesion_roots & core, quality.root_core, words[0]),
-                    (lesion_roots & variable, quality.root_variable, words[1]),
+                    *(
+                        ({root}, own.get((root, region.id), quality.root_core), words[0])
+                        for root in sorted(lesion_roots & core)
+                    ),
+                    *(
+                        ({root}, own.get((root, region.id), quality.root_variable), words[1])
+                        for root in sorted(lesion_roots & variable)
+                    ),
                     (lesion_nerves & nerves, quality.nerve, words[2]),
                     (tags & set(region.tags), quality.region_tag, "region tag {} supplies"),
                 ]
                 for hit, prob, kind in rules:
-                    if hit:
+                    if hit and prob.value > 0.0:
                         why = f"anatomy: {kind.format(', '.join(sorted(hit)))} {region.id}"
                         add(fid, site, binary(scale * prob.value), prob, why)
         for movement in kb.anatomy.movements:

@@ -67,6 +67,7 @@ __all__ = [
     "Region",
     "RegionGroup",
     "Root",
+    "RootRegions",
     "SafetyNet",
     "SameQuestion",
     "SensoryQuality",
@@ -453,6 +454,16 @@ class GradeScale(Strict):
         return self
 
 
+class RootRegions(Strict):
+    """One root's own link for a quality in some regions, where the evidence gives that root's
+    rate there (Taylor 2013: L5 pain seldom reaches the front of its dermatome but often the
+    back of the leg); it replaces the quality's ``root_core`` or ``root_variable`` for them."""
+
+    root: Id
+    regions: list[Id] = Field(min_length=1)
+    probability: Probability
+
+
 class SensoryQuality(Strict):
     """A symptom felt in a region (numbness, burning…) and how lesions produce it."""
 
@@ -464,6 +475,9 @@ class SensoryQuality(Strict):
     root_variable: Probability
     nerve: Probability
     region_tag: Probability
+    per_root: list[RootRegions] = Field(
+        default=[], description="a root's own value in some regions, replacing the shared one"
+    )
     region_tags: list[Id] = Field(
         default=[], description="only regions with one of these tags get this quality; [] = all"
     )
