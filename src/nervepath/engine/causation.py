@@ -92,27 +92,7 @@ def probabilities_causing(
     log_silent = np.zeros(compiled.n_hidden)
     for f in abnormal:
         log_silent += compiled.log_cumulative[f][0]
-    hidden = compiled.network.hidden
-    rows: list[_Row] = []
-    plans: list[tuple[int, ...]] = []  # per group: its rows (none: it explains nothing)
-    extra = 0
-    for group in members:
-        family = sorted(
-            {g for v in group for g in (v, *(p for p, _ in hidden[v].parents)) if (mask >> g) & 1}
-        )
-        if not family or not group:
-            plans.append(())
-            continue
-        for v in group:
-            extra |= 1 << v
-        silent = _Row(tuple(family), log_silent[family])
-        start = len(rows)
-        if len(group) == 1:
-            rows.append(replace(silent, read=group[0]))
-        else:
-            nodes = tuple(group)
-            rows += [_Row(absent=nodes), silent, replace(silent, absent=nodes)]
-        plans.append(tuple(range(start, len(rows))))
+    rows, plans, extra = _plan(compiled, members, mask, log_silent)
     if not rows:
         return tuple(0.0 for _ in members)
     terms = split_terms(compiled, checked)
@@ -125,13 +105,42 @@ def probabilities_causing(
     for group, plan in zip(members, plans, strict=True):
         if not plan:
             out.append(0.0)
-        elif len(plan) == 1:  # P(h = 1) − P(h = 1, silent)
+        elif len(plan) == 1:
             p = present[group[0]]
             out.append(min(p, max(0.0, p - values[plan[0]])))
-        else:  # P(some present) − [P(silent) − P(silent, none present)]
+        else:
             anyone = 1.0 - values[plan[0]]
             out.append(min(anyone, max(0.0, anyone - (values[plan[1]] - values[plan[2]]))))
     return tuple(out)
+
+
+def _plan(
+    compiled: CompiledNetwork, members: list[list[int]], mask: int, log_silent: FloatArray
+) -> tuple[list[_Row], list[tuple[int, ...]], int]:
+    """The batch rows each group needs (none: its family has no abnormal child, so it
+    explains nothing), which rows are whose, and the nodes the tree must hold."""
+    hidden = compiled.network.hidden
+    rows: list[_Row] = []
+    plans: list[tuple[int, ...]] = []
+    extra = 0
+    for group in members:
+        family = sorted(
+            {g for v in group for g in (v, *(p for p, _ in hidden[v].parents)) if (mask >> g) & 1}
+        )
+        if not family:
+            plans.append(())
+            continue
+        for v in group:
+            extra |= 1 << v
+        silent = _Row(tuple(family), log_silent[family])
+        start = len(rows)
+        if len(group) == 1:  # P(h = 1) and P(h = 1, silent), from the marginals
+            rows.append(replace(silent, read=group[0]))
+        else:  # P(none present), P(silent), P(silent, none present)
+            nodes = tuple(group)
+            rows += [_Row(absent=nodes), silent, replace(silent, absent=nodes)]
+        plans.append(tuple(range(start, len(rows))))
+    return rows, plans, extra
 
 
 @dataclass(frozen=True, slots=True)
