@@ -138,3 +138,14 @@ def test_cli_check_passes_on_a_valid_base() -> None:
     result = _cli("kb", "check", "--data", str(Path(__file__).parents[1] / "fixtures" / "kb"))
     assert result.returncode == 0, result.stderr
     assert "is valid" in result.stdout
+
+
+def test_only_a_history_finding_may_be_a_risk_factor(kb_copy: Path) -> None:
+    """A sign is what a site produces: as a risk factor no site could be credited with it."""
+    _edit(
+        kb_copy / "findings" / "all.yaml",
+        "    category: exam\n    lateral: true",
+        "    category: exam\n    risk_factor: true\n    lateral: true",
+    )
+    problems = _problems(kb_copy)
+    assert any("straight_leg_raise" in p and "risk_factor" in p for p in problems), problems

@@ -366,6 +366,8 @@ class Finding(Strict):
                 raise ValueError("give 'age_band' or 'sex', not both")
             if self.lateral or self.scale is not None:
                 raise ValueError("an age or sex finding is yes/no and not lateral")
+        if self.risk_factor and self.category != "history":
+            raise ValueError("risk_factor: a symptom or sign is something a site produces")
         return self
 
     @model_validator(mode="after")
