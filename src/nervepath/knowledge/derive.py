@@ -372,9 +372,7 @@ def _supply(
 ) -> tuple[set[str], set[str], set[str], tuple[str, str, str]]:
     """The roots that give a quality in the region at the core and variable rate, the nerves
     that give it, and words for each. Weakness is felt where the weak muscles are, so it
-    comes from their roots and nerves; a feeling in the skin from the skin's. (Until KB 0.1.6
-    weakness came from the skin too: the femoral nerve weakened the shin through the
-    saphenous nerve's skin, and the L4 root the front of the thigh only as a variable zone.)"""
+    comes from their roots and nerves; a feeling in the skin from the skin's."""
     if supply == "muscles":
         felt = [muscles[m] for m in region.muscles if m in muscles]
         return (
