@@ -202,7 +202,7 @@ class Assessor:
             [[name] for name in names] + [self._groups[g] for g in groups],
             effects=self._effects,
         )
-        explains = dict(zip(names, causing, strict=False))
+        explains = dict(zip(names, causing[: len(names)], strict=True))
         origin_explains = dict(zip(groups, causing[len(names) :], strict=True))
         sites = tuple(
             sorted(
