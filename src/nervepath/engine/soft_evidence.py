@@ -50,11 +50,8 @@ on the vignettes and benchmark cases, 2^19–2^20 ranked 20 % faster than 2^22, 
 tables overflow the caches, and than 2^18, which makes many more NumPy calls)."""
 
 _BROADCAST_MIN = 8
-"""A clique's last run of axes at least this long, and longer than the batch, is multiplied
-row by row (:func:`_scaled`)."""
-
-_ROW_LOOP_MAX = 8
-"""At most this many rows are multiplied one by one (each is a Python call)."""
+"""A trailing block at least this long, longer than the batch, is multiplied row by row
+(:func:`_times_homes`)."""
 
 FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
@@ -92,47 +89,28 @@ def _spread_reduce(
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
-@functools.lru_cache(maxsize=8192)
-def _axes_layout(size: int, axes: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
-    """The broadcast shape of a factor over ``axes`` of a clique, and the number of the
-    clique's last axes that are all in ``axes`` or all out of it."""
-    shape = tuple(2 if a in axes else 1 for a in range(size))
-    run = 1
-    while run < size and shape[size - 1 - run] == shape[-1]:
-        run += 1
-    return shape, run
-
-
-def _scaled(
-    table: FloatArray,
-    size: int,
-    factor: FloatArray,
-    axes: tuple[int, ...],
-    out: FloatArray | None = None,
+def _times_homes(
+    table: FloatArray, lam: FloatArray, size: int, h: int, used: tuple[int, ...]
 ) -> FloatArray:
-    """``(2^size, rows)``: ``table`` (``(2^size,)``, or ``(2^size, rows)``) times ``factor``
-    (``(2^|axes|, rows)`` over the clique axes ``axes``), into ``out`` when given (it may be
-    ``table``: in place).
-
-    Broadcast with the rows last, NumPy's inner loop runs over the few rows of a chunk of a
-    large clique; when the clique's last run of axes (all in ``axes`` or none) is longer,
-    each row is multiplied apart over that run instead: the same products, 2–3× faster on
-    cliques of 16–18 variables with 4 rows."""
-    rows = factor.shape[1]
-    shape, run = _axes_layout(size, axes)
-    source = table.reshape((2,) * size + (-1,))
-    if out is None:
-        out = np.empty((1 << size, rows))
-    target = out.reshape((2,) * size + (rows,))
-    if rows > _ROW_LOOP_MAX or 1 << run < _BROADCAST_MIN:
-        np.multiply(source, factor.reshape((*shape, rows)), out=target)
-        return out
-    single = source.shape[-1] == 1
+    """``(2^size, rows)``: a clique's ``(2^size,)`` table times each row's factors ``lam``
+    (``(2^u, rows)`` over the home axes ``used``; the ``h`` homes lead)."""
+    rows = lam.shape[1]
+    rest = 1 << (size - h)
+    if rest < _BROADCAST_MIN or rows >= rest:
+        home_shape = [1] * h
+        for a in used:
+            home_shape[a] = 2
+        out: FloatArray = table.reshape((2,) * h + (-1, 1)) * lam.reshape((*home_shape, 1, rows))
+        return out.reshape(1 << size, rows)
+    # Broadcast over the rows last, NumPy's inner loop would be a few rows long: one product
+    # per row over the trailing block instead, the same products (2.6× faster on a clique of
+    # 18 variables with 13 homes and 4 rows).
+    full = lam.take(configuration_index(h, used), axis=0)
+    out = np.empty((1 << h, rest, rows))
+    blocks = table.reshape(1 << h, rest)
     for j in range(rows):
-        np.multiply(
-            source[..., 0 if single else j], factor[:, j].reshape(shape), out=target[..., j]
-        )
-    return out
+        np.multiply(blocks, full[:, j, None], out=out[:, :, j])
+    return out.reshape(1 << size, rows)
 
 
 def _home_masses(pot: FloatArray, size: int, h: int, where: tuple[int, ...]) -> FloatArray:
@@ -363,7 +341,7 @@ def _collect_distribute(
             # are a (2^u, rows) table, one exp per configuration of those u homes,
             # broadcast over the other homes and the separator block.
             lam = home_factors(np.ascontiguousarray(logs[:, used].T), len(used))
-            pot = _scaled(flat[k], size, lam, tuple(used.tolist()))
+            pot = _times_homes(flat[k], lam, size, tree.n_homes[k], tuple(used.tolist()))
         else:
             pot = None  # made by the first child's message (one pass, not two)
         for w in children[k]:
@@ -375,7 +353,14 @@ def _collect_distribute(
                 spread = np.ones((len(sep_inverse[w]), len(rows_k)))
                 spread[:, np.searchsorted(rows_k, active[w])] = ratio
                 ratio = spread
-            pot = _scaled(flat[k] if pot is None else pot, size, ratio, down[w], out=pot)
+            shape = tuple(2 if a in down[w] else 1 for a in range(size))
+            if pot is None:
+                pot = (
+                    flat[k].reshape((2,) * size + (1,)) * ratio.reshape((*shape, len(rows_k)))
+                ).reshape(1 << size, -1)
+            else:
+                tensor = pot.reshape((2,) * size + (len(rows_k),))
+                tensor *= ratio.reshape((*shape, len(rows_k)))
         if pot is None:
             pot = np.repeat(flat[k][:, None], len(rows_k), axis=1)
         psi[k] = pot
@@ -407,8 +392,10 @@ def _collect_distribute(
             # Where the message is 0 so is the new marginal (the parent was multiplied by
             # it); the 1e-300 reads that 0/0 as 0 without a masked division, 3× slower.
             ratio = new / (old + 1e-300)
+            shape = tuple(2 if a in up[k] else 1 for a in range(size))
             # In place: the collected table is not needed once updated.
-            _scaled(pot, size, ratio, up[k], out=pot)
+            tensor = pot.reshape((2,) * size + (len(rows_k),))
+            tensor *= ratio.reshape((*shape, len(rows_k)))
             total = totals[p][parent_rows]
         totals[k] = total
         scale = _safe_inverse(total)
