@@ -339,7 +339,7 @@ def _collect_distribute(
         if len(used):
             # The homes lead the clique's axes: the factors of the homes that carry any
             # are a (2^u, rows) table, one exp per configuration of those u homes,
-            # broadcast over the other homes and the separator block.
+            # broadcast over the other homes and the separator block (:func:`_times_homes`).
             lam = home_factors(np.ascontiguousarray(logs[:, used].T), len(used))
             pot = _times_homes(flat[k], lam, size, tree.n_homes[k], tuple(used.tolist()))
         else:
