@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from nervepath.engine.configurations import configuration_index, indicators, ones
-from nervepath.engine.junction import JunctionTree, home_factors, separator_marginal, sum_middle
+from nervepath.engine.junction import JunctionTree, home_factors, separator_marginal
 
 __all__ = ["soft_evidence"]
 
@@ -113,18 +113,16 @@ def _times_homes(
     return out.reshape(1 << size, rows)
 
 
-def _home_masses(pot: FloatArray, size: int, h: int, where: tuple[int, ...]) -> FloatArray:
-    """``(len(where), rows)``: the mass of ``x = 1`` for each home axis in ``where`` of a
-    ``(2^size, rows)`` table whose ``h`` homes lead.
+def _home_masses(pot: FloatArray, size: int, where: tuple[int, ...]) -> FloatArray:
+    """``(len(where), rows)``: the mass of ``x = 1`` for each axis in ``where`` (ascending) of
+    a ``(2^size, rows)`` table.
 
-    The trailing (separator) axes are summed first, then the indicators of the homes
-    applied to the ``2^h`` home table: on a clique of 18 variables with 13 homes that is
-    one pass over the table instead of one per home (6× faster)."""
-    if size == h:
-        out: FloatArray = indicators(size, where) @ pot
-        return out
-    homes = sum_middle(pot.reshape(1 << h, 1 << (size - h), -1))
-    out = indicators(h, where) @ homes
+    Every other axis is summed out first, then the indicators applied to the small table
+    left: on a clique of 18 variables with 9 target homes that is about one pass over the
+    table instead of one per target (6× faster)."""
+    others = _others(size, where)
+    table = separator_marginal(pot, size, others) if others else pot
+    out: FloatArray = indicators(len(where), tuple(range(len(where)))) @ table
     return out
 
 
@@ -401,7 +399,7 @@ def _collect_distribute(
         scale = _safe_inverse(total)
         if homes[k]:
             where = tuple(cliques[k].index(v) for v in homes[k])
-            values = _home_masses(pot, size, tree.n_homes[k], where)
+            values = _home_masses(pot, size, where)
             home_columns = np.asarray([target_index[v] for v in homes[k]], dtype=np.intp)
             out[np.ix_(rows_k, home_columns)] = (values * scale).T
         for w in children[k]:
