@@ -50,8 +50,15 @@ on the vignettes and benchmark cases, 2^19–2^20 ranked 20 % faster than 2^22, 
 tables overflow the caches, and than 2^18, which makes many more NumPy calls)."""
 
 _BROADCAST_MIN = 8
-"""A trailing block at least this long, longer than the batch, is multiplied row by row
-(:func:`_times_homes`)."""
+_ROW_LOOP_MAX = 8
+"""A clique's home factors are multiplied row by row (:func:`_times_homes`) when its
+trailing block has at least ``_BROADCAST_MIN`` entries and the chunk at most
+``_ROW_LOOP_MAX`` rows (more rows make each row's strided writes, and its Python call,
+cost more than the short inner loop saves)."""
+
+_SUMMED_MASSES_MIN = 12
+"""Cliques of at least this many variables get their targets' masses from the table summed
+onto the targets (:func:`_home_masses`); smaller ones from one product with indicators."""
 
 FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
@@ -96,7 +103,7 @@ def _times_homes(
     (``(2^u, rows)`` over the home axes ``used``; the ``h`` homes lead)."""
     rows = lam.shape[1]
     rest = 1 << (size - h)
-    if rest < _BROADCAST_MIN or rows >= rest:
+    if rest < _BROADCAST_MIN or rows > _ROW_LOOP_MAX:
         home_shape = [1] * h
         for a in used:
             home_shape[a] = 2
@@ -120,6 +127,9 @@ def _home_masses(pot: FloatArray, size: int, where: tuple[int, ...]) -> FloatArr
     Every other axis is summed out first, then the indicators applied to the small table
     left: on a clique of 18 variables with 9 target homes that is about one pass over the
     table instead of one per target (6× faster)."""
+    if size < _SUMMED_MASSES_MIN:
+        product: FloatArray = indicators(size, where) @ pot
+        return product
     others = _others(size, where)
     table = separator_marginal(pot, size, others) if others else pot
     out: FloatArray = indicators(len(where), tuple(range(len(where)))) @ table
