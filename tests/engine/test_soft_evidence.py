@@ -82,3 +82,22 @@ def test_rows_in_small_chunks(
     unanswered = [f for f in range(len(realistic.findings)) if f not in evidence]
     rows = np.stack([realistic_compiled.log_cumulative[f][0] for f in unanswered[:60]])
     _check(realistic_compiled, evidence, rows)
+
+
+@pytest.mark.parametrize("broadcast_min", [2, 1 << 30])
+def test_home_factors_row_by_row_or_broadcast(
+    monkeypatch: pytest.MonkeyPatch,
+    realistic: Network,
+    realistic_compiled: CompiledNetwork,
+    broadcast_min: int,
+) -> None:
+    """The home factors multiplied row by row over the trailing block (few rows per chunk)
+    or broadcast over the rows give the same results."""
+    import nervepath.engine.soft_evidence as module
+
+    monkeypatch.setattr(module, "_MAX_ENTRIES", 512)
+    monkeypatch.setattr(module, "_BROADCAST_MIN", broadcast_min)
+    evidence = realistic_cases(realistic, 3, seed=11)[2]
+    unanswered = [f for f in range(len(realistic.findings)) if f not in evidence]
+    rows = np.stack([realistic_compiled.log_cumulative[f][0] for f in unanswered[:40]])
+    _check(realistic_compiled, evidence, rows)

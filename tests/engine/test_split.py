@@ -280,3 +280,30 @@ def test_vignettes_origin_group_ranking_split_equals_tables(shipped_kb: Knowledg
         if checked == 4:
             break
     assert checked == 4
+
+
+def test_split_pays_draft_is_reused_by_the_absorb_that_follows() -> None:
+    """The tree planned by split_pays is drafted once: absorbing the evidence without the
+    split findings then reuses it (and an ``extra`` inside the findings' closures adds
+    nothing to draft), and the reused draft gives the same tree as a fresh one."""
+    from nervepath.engine import evidence as evidence_module
+
+    hidden = tuple(HiddenNode(f"h{i}", prior=0.2) for i in range(6))
+    links = tuple((i, (0.4, 0.6)) for i in range(6))
+    wide = FindingNode("wide", ("absent", "present"), (0.9, 0.1), links)
+    narrow = FindingNode("narrow", ("absent", "present"), (0.8, 0.2), links[:2])
+    compiled = compile_network(Network(hidden, (wide, narrow)))
+    evidence = {0: 1, 1: 1}
+    with patch.object(split_module, "SPLIT_MAX", 1), split_everything():
+        terms = split_terms(compiled, evidence)
+    assert terms is not None
+    evidence_module._drafted.cache_clear()
+    inference.split_pays(compiled, evidence, terms)
+    misses = evidence_module._drafted.cache_info().misses
+    reused = inference.absorb_terms(compiled, evidence, terms)
+    assert evidence_module._drafted.cache_info().misses == misses
+    evidence_module._drafted.cache_clear()
+    fresh = inference.absorb_terms(compiled, evidence, terms)
+    assert reused is not None and fresh is not None
+    assert reused.tree.cliques == fresh.tree.cliques
+    assert reused.constant == fresh.constant

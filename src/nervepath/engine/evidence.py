@@ -43,6 +43,9 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
+DRAFTS_KEPT = 32
+"""Drafts (interaction graph and elimination order) kept for reuse, most recent first."""
+
 Evidence = Mapping[int, int] | Mapping[str, str]
 """``{finding index: state index}`` or ``{finding name: state name}``."""
 
@@ -200,15 +203,30 @@ def _absorb(
 def _draft(
     compiled: CompiledNetwork, layout: Layout, evidence: Mapping[int, int], extra: int
 ) -> _Draft:
-    # 1. Split the findings; the relevant variables are the closures they need.
-    normals = [f for f, k in evidence.items() if k == 0]
-    positives = [f for f, k in evidence.items() if k != 0 and compiled.finding_scopes[f]]
-    detached = [f for f, k in evidence.items() if k != 0 and not compiled.finding_scopes[f]]
+    # 1. The relevant variables are the closures the findings and ``extra`` need; the
+    #    draft depends on ``extra`` through them alone.
     relevant = 0
     for f in evidence:
         relevant |= layout.finding_closure[f]
     for v in bits_of(extra):
         relevant |= layout.closure[v]
+    return _drafted(compiled, layout, tuple(evidence.items()), relevant)
+
+
+@functools.lru_cache(maxsize=DRAFTS_KEPT)
+def _drafted(
+    compiled: CompiledNetwork, layout: Layout, items: tuple[tuple[int, int], ...], relevant: int
+) -> _Draft:
+    """:func:`_draft` of the evidence ``items`` over the variables ``relevant``.
+
+    Cached: one assessment drafts the same evidence several times (the question ranking
+    plans both trees in :func:`.inference.split_pays`, then absorbs one of them). A draft is
+    a few kilobytes (its tables are the compiled network's) and is never modified once made.
+    """
+    evidence = dict(items)
+    normals = [f for f, k in items if k == 0]
+    positives = [f for f, k in items if k != 0 and compiled.finding_scopes[f]]
+    detached = [f for f, k in items if k != 0 and not compiled.finding_scopes[f]]
     # 2. Interaction graph: the layout's hidden families, plus, per abnormal finding,
     #    one clique (its table) or a chain of small cliques through new auxiliary
     #    variables numbered from the layout's width up (its sequential decomposition).

@@ -49,6 +49,17 @@ _MAX_ENTRIES = 1 << 20
 on the vignettes and benchmark cases, 2^19–2^20 ranked 20 % faster than 2^22, whose
 tables overflow the caches, and than 2^18, which makes many more NumPy calls)."""
 
+_BROADCAST_MIN = 8
+_ROW_LOOP_MAX = 8
+"""A clique's home factors are multiplied row by row (:func:`_times_homes`) when its
+trailing block has at least ``_BROADCAST_MIN`` entries and the chunk at most
+``_ROW_LOOP_MAX`` rows (more rows make each row's strided writes, and its Python call,
+cost more than the short inner loop saves)."""
+
+_SUMMED_MASSES_MIN = 12
+"""Cliques of at least this many variables get their targets' masses from the table summed
+onto the targets (:func:`_home_masses`); smaller ones from one product with indicators."""
+
 FloatArray = npt.NDArray[np.float64]
 IndexArray = npt.NDArray[np.intp]
 
@@ -83,6 +94,46 @@ def _spread_reduce(
         for start in range(0, n_cols, step)
     ]
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+
+def _times_homes(
+    table: FloatArray, lam: FloatArray, size: int, h: int, used: tuple[int, ...]
+) -> FloatArray:
+    """``(2^size, rows)``: a clique's ``(2^size,)`` table times each row's factors ``lam``
+    (``(2^u, rows)`` over the home axes ``used``; the ``h`` homes lead)."""
+    rows = lam.shape[1]
+    rest = 1 << (size - h)
+    if rest < _BROADCAST_MIN or rows > _ROW_LOOP_MAX:
+        home_shape = [1] * h
+        for a in used:
+            home_shape[a] = 2
+        out: FloatArray = table.reshape((2,) * h + (-1, 1)) * lam.reshape((*home_shape, 1, rows))
+        return out.reshape(1 << size, rows)
+    # Broadcast over the rows last, NumPy's inner loop would be a few rows long: one product
+    # per row over the trailing block instead, the same products (2.6× faster on a clique of
+    # 18 variables with 13 homes and 4 rows).
+    full = lam.take(configuration_index(h, used), axis=0)
+    out = np.empty((1 << h, rest, rows))
+    blocks = table.reshape(1 << h, rest)
+    for j in range(rows):
+        np.multiply(blocks, full[:, j, None], out=out[:, :, j])
+    return out.reshape(1 << size, rows)
+
+
+def _home_masses(pot: FloatArray, size: int, where: tuple[int, ...]) -> FloatArray:
+    """``(len(where), rows)``: the mass of ``x = 1`` for each axis in ``where`` (ascending) of
+    a ``(2^size, rows)`` table.
+
+    Every other axis is summed out first, then the indicators applied to the small table
+    left: on a clique of 18 variables with 9 target homes that is about one pass over the
+    table instead of one per target (6× faster)."""
+    if size < _SUMMED_MASSES_MIN:
+        product: FloatArray = indicators(size, where) @ pot
+        return product
+    others = _others(size, where)
+    table = separator_marginal(pot, size, others) if others else pot
+    out: FloatArray = indicators(len(where), tuple(range(len(where)))) @ table
+    return out
 
 
 def _safe_inverse(values: FloatArray) -> FloatArray:
@@ -296,15 +347,9 @@ def _collect_distribute(
         if len(used):
             # The homes lead the clique's axes: the factors of the homes that carry any
             # are a (2^u, rows) table, one exp per configuration of those u homes,
-            # broadcast over the other homes and the separator block.
-            h = tree.n_homes[k]
+            # broadcast over the other homes and the separator block (:func:`_times_homes`).
             lam = home_factors(np.ascontiguousarray(logs[:, used].T), len(used))
-            home_shape = [1] * h
-            for a in used:
-                home_shape[a] = 2
-            pot = (
-                flat[k].reshape((2,) * h + (-1, 1)) * lam.reshape((*home_shape, 1, len(rows_k)))
-            ).reshape(1 << size, -1)
+            pot = _times_homes(flat[k], lam, size, tree.n_homes[k], tuple(used.tolist()))
         else:
             pot = None  # made by the first child's message (one pass, not two)
         for w in children[k]:
@@ -364,7 +409,7 @@ def _collect_distribute(
         scale = _safe_inverse(total)
         if homes[k]:
             where = tuple(cliques[k].index(v) for v in homes[k])
-            values = indicators(size, where) @ pot
+            values = _home_masses(pot, size, where)
             home_columns = np.asarray([target_index[v] for v in homes[k]], dtype=np.intp)
             out[np.ix_(rows_k, home_columns)] = (values * scale).T
         for w in children[k]:
