@@ -29,6 +29,10 @@ Targets in a tree where a row has no factor keep ``P(t | e)``; a row with factor
 several trees multiplies their ``Z``. Every quantity is a sum of non-negative terms (no
 subtraction), so the result is as exact as a propagation. Tables are configurations ×
 rows, batch last.
+
+The module is over 400 lines on purpose: it is one algorithm, the four steps above over
+the tree's orientation (:func:`_orient`) with their fast paths for small chunks of rows,
+and its helpers are private to it.
 """
 
 from __future__ import annotations
