@@ -327,8 +327,7 @@ def _muscle_supply_problems(kb: RawKnowledgeBase) -> list[str]:
         if quality.supply != "muscles":
             continue
         for region in kb.anatomy.regions:
-            asked = not quality.region_tags or set(quality.region_tags) & set(region.tags)
-            if asked and not region.muscles:
+            if quality.applies_to(region) and not region.muscles:
                 problems.append(
                     f"{kb.where(region)} › muscles: found none, expected the muscles felt "
                     f"there, as derivation.yaml › sensory_qualities › {quality.id} has "

@@ -119,7 +119,7 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
     for quality in (*d.sensory_qualities, d.sensory_exam):
         exam = quality is d.sensory_exam
         for region in kb.anatomy.regions:
-            if quality.region_tags and not set(quality.region_tags) & set(region.tags):
+            if not quality.applies_to(region):
                 continue
             fid = f"{quality.id}_{region.id}"
             out[fid] = FindingDef(

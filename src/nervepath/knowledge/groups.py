@@ -36,15 +36,12 @@ def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
     # A part may be examined as well as felt: its sensory loss is the OR of the regions' too.
     region_qualities = {**qualities, kb.derivation.sensory_exam.id: kb.derivation.sensory_exam}
 
-    def applies(quality: schema.SensoryQuality, region: schema.Region) -> bool:
-        return not quality.region_tags or bool(set(quality.region_tags) & set(region.tags))
-
     for group in kb.derivation.region_groups:
         for qid in group.qualities:
             quality = region_qualities.get(qid)
             if quality is None:
                 continue  # reported by the checks
-            regions = [r for r in part_regions(kb, group) if applies(quality, r)]
+            regions = [r for r in part_regions(kb, group) if quality.applies_to(r)]
             if regions:
                 yield OrFinding(
                     f"{quality.id}_{group.id}",
@@ -65,7 +62,7 @@ def or_findings(kb: RawKnowledgeBase) -> Iterator[OrFinding]:
     for kind in kb.derivation.quality_groups:
         members = [qualities[q] for q in kind.qualities if q in qualities]
         for place, name, clinical_name, lateral, regions in places:
-            ids = tuple(f"{q.id}_{r.id}" for q in members for r in regions if applies(q, r))
+            ids = tuple(f"{q.id}_{r.id}" for q in members for r in regions if q.applies_to(r))
             if ids:
                 yield OrFinding(
                     f"{kind.id}_{place}",

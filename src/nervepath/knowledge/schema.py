@@ -492,6 +492,10 @@ class SensoryQuality(Strict):
         ),
     )
 
+    def applies_to(self, region: Region) -> bool:
+        """Whether the quality is asked of the region: its tags select it, or it has none."""
+        return not self.region_tags or bool(set(self.region_tags) & set(region.tags))
+
 
 class RegionGroup(Strict):
     """A part of the leg named without a finer place ("pain in the thigh", "a numb foot"):
