@@ -43,10 +43,17 @@ import numpy as np
 import numpy.typing as npt
 
 from nervepath.engine.compiled import CompiledNetwork, static_potentials
-from nervepath.engine.evidence import Absorbed, Evidence, absorb, evidence_indices, node_indices
+from nervepath.engine.evidence import (
+    Absorbed,
+    Evidence,
+    absorb,
+    evidence_indices,
+    finding_indices,
+    node_indices,
+)
 from nervepath.engine.inference import ImpossibleEvidenceError, absorb_terms, compiled_network
 from nervepath.engine.junction import LOG_ZERO, propagate
-from nervepath.engine.network import Network, NetworkError
+from nervepath.engine.network import Network
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
 from nervepath.engine.threads import one_blas_thread
 from nervepath.engine.triangulation import bits_of
@@ -79,7 +86,7 @@ def probabilities_causing(
     compiled = compiled_network(source)
     checked = evidence_indices(compiled, evidence)
     members = [node_indices(compiled, group) for group in groups]
-    counted = None if effects is None else set(_finding_indices(compiled, effects))
+    counted = None if effects is None else set(finding_indices(compiled, effects))
     abnormal = [
         f
         for f, k in checked.items()
@@ -158,25 +165,6 @@ class _Row:
         """Apply the row's unary factors to each of ``log_unary``'s rows."""
         log_unary[:, list(self.family)] += self.log_silent
         log_unary[:, list(self.absent)] = LOG_ZERO
-
-
-def _finding_indices(compiled: CompiledNetwork, findings: Iterable[int | str]) -> list[int]:
-    network = compiled.network
-    out: list[int] = []
-    for f in findings:
-        if isinstance(f, str):
-            if f not in network.finding_index:
-                raise NetworkError(f"unknown finding {f!r}")
-            out.append(network.finding_index[f])
-        elif (
-            isinstance(f, int | np.integer)
-            and not isinstance(f, bool)
-            and 0 <= f < len(network.findings)
-        ):
-            out.append(int(f))
-        else:
-            raise NetworkError(f"{f!r} is not a finding index or name")
-    return out
 
 
 Found = tuple[dict[int, float], list[float]]

@@ -36,6 +36,7 @@ __all__ = [
     "Evidence",
     "absorb",
     "evidence_indices",
+    "finding_indices",
     "node_indices",
     "planned_size",
     "unary_log_factors",
@@ -89,6 +90,23 @@ def node_indices(compiled: CompiledNetwork, nodes: Iterable[int | str]) -> list[
             out.append(int(node))
         else:
             raise NetworkError(f"{node!r} is not a hidden node index or name")
+    return out
+
+
+def finding_indices(compiled: CompiledNetwork, findings: Iterable[int | str]) -> list[int]:
+    """Findings given by index or name, as indices."""
+    network = compiled.network
+    out: list[int] = []
+    for f in findings:
+        if isinstance(f, str):
+            index = network.finding_index.get(f)
+            if index is None:
+                raise NetworkError(f"unknown finding {f!r}")
+        elif isinstance(f, int) and not isinstance(f, bool) and 0 <= f < len(network.findings):
+            index = f
+        else:
+            raise NetworkError(f"{f!r} is not a finding index or name")
+        out.append(index)
     return out
 
 
