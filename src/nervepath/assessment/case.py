@@ -109,11 +109,10 @@ def _patient_answers(kb: KnowledgeBase, case: Case, answered: dict[str, str]) ->
     out: dict[str, str] = {}
     for finding in kb.raw.findings:
         given = answered.get(finding.id)
-        only, sex = finding.only_sex, patient.sex
-        if only is not None and given == "present" and sex in ("female", "male") and sex != only:
+        if given == "present" and not finding.possible_for(patient.sex):
             raise CaseError(
-                f"answers › {finding.id}: 'present' contradicts patient › sex {sex}; "
-                f"only a {only} patient can have it"
+                f"answers › {finding.id}: 'present' contradicts patient › sex {patient.sex}; "
+                f"only a {finding.only_sex} patient can have it"
             )
         expected = finding.patient_state(patient.age, patient.sex)
         if expected is None:

@@ -208,7 +208,7 @@ class Interview:
         self.unsure_run = unsure_run
         self.places_asked = places_asked
         self._plan = plan(self.kb, setting)  # the same for every interview: made once
-        self._only_sex = {f.id: f.only_sex for f in self.kb.raw.findings if f.only_sex}
+        self._only_sex = {f.id: f for f in self.kb.raw.findings if f.only_sex}
         self._cache = cache
         self._history = [self._entry(State() if state is None else self._resumed(state))]
 
@@ -704,10 +704,9 @@ class Interview:
         return body_map_answers(self._plan.instances, sides, regions, qualities)
 
     def _for_sex(self, name: str, sex: str | None) -> bool:
-        """False for a finding only the other sex can have (pregnancy for a man); with the sex
-        not given, or "other", it may be asked."""
-        only = self._only_sex.get(self._plan.instances[name].id)
-        return only is None or sex not in ("female", "male") or sex == only
+        """Whether it may be asked of a patient of this sex (:meth:`Finding.possible_for`)."""
+        finding = self._only_sex.get(self._plan.instances[name].id)
+        return finding is None or finding.possible_for(sex)
 
     def _warning_signs(self, sides: Iterable[str]) -> tuple[str, ...]:
         """The warning-sign questions in order, each wording once (its twins share the answer)."""

@@ -345,6 +345,11 @@ class Finding(Strict):
         "it has no links, moves no posterior, and only triage rules read it",
     )
 
+    def possible_for(self, sex: str | None) -> bool:
+        """False for a finding only the other sex can have (pregnancy for a man); with the sex
+        not given, or "other", it is possible."""
+        return self.only_sex is None or sex not in ("female", "male") or sex == self.only_sex
+
     def patient_state(self, age: int | None, sex: str | None) -> str | None:
         """``present`` / ``absent`` as the patient's age or sex decides this finding; None
         where they do not (not an age or sex finding, not given, or sex "other")."""
