@@ -65,7 +65,9 @@ def test_explains_is_the_engine_quantity_with_risk_factors_left_out() -> None:
         assessor.compiled, evidence, [[n] for n in names], effects=effects
     )
     d = assessor.differential(case)
-    assert [d.explains[n] for n in names] == pytest.approx(expected, abs=1e-12)
+    assert [d.explains[n] for n in names] == pytest.approx(
+        [c.explains for c in expected], abs=1e-12
+    )
     posterior = infer(assessor.compiled, evidence)
     polyneuropathy = d.explains["polyneuropathy"]
     # Diabetes raises polyneuropathy's posterior but only the numb foot is explained by it.

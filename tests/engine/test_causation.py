@@ -5,11 +5,18 @@ from __future__ import annotations
 import math
 
 import pytest
-from engine_oracles import brute_explains, brute_force, network_and_evidence
+from engine_oracles import brute_all_absent, brute_explains, brute_force, network_and_evidence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nervepath.engine import Network, causation, compile_network, infer, probabilities_causing
+from nervepath.engine import (
+    Network,
+    causation,
+    compile_network,
+    infer,
+    probabilities_all_absent,
+    probabilities_causing,
+)
 from nervepath.engine.build import build_network
 from nervepath.engine.split import split_terms
 from nervepath.knowledge.model import KnowledgeBase
@@ -19,7 +26,7 @@ from nervepath.knowledge.model import KnowledgeBase
 @given(network_and_evidence(), st.data())
 def test_matches_enumeration(case: tuple[Network, dict[int, int]], data: st.DataObject) -> None:
     network, evidence = case
-    _, log_evidence = brute_force(network, evidence)
+    full, log_evidence = brute_force(network, evidence)
     if log_evidence == -math.inf:
         return
     counted = data.draw(st.sets(st.sampled_from(range(len(network.findings)))))
@@ -35,7 +42,11 @@ def test_matches_enumeration(case: tuple[Network, dict[int, int]], data: st.Data
         every = range(len(network.findings)) if effects is None else effects
         for group, value in zip(groups, got, strict=True):
             want = brute_explains(network, evidence, group, every)
-            assert value == pytest.approx(want, abs=1e-9)
+            assert value.explains == pytest.approx(want, abs=1e-9)
+            anyone = 1.0 - brute_all_absent(network, evidence, group)
+            assert value.present == pytest.approx(anyone, abs=1e-9)
+            if len(group) == 1:
+                assert value.present == pytest.approx(full[group[0]], abs=1e-9)
 
 
 @settings(max_examples=60, deadline=None)
@@ -53,9 +64,10 @@ def test_at_most_the_posterior_and_zero_without_an_abnormal_child(
     for f, k in evidence.items():
         if k != 0:
             produced |= {p for p, _ in network.findings[f].parents}
-    for v, value in zip(
+    for v, causing in zip(
         nodes, probabilities_causing(network, evidence, [[v] for v in nodes]), strict=True
     ):
+        value = causing.explains
         assert -1e-12 <= value <= posterior.probability(v) + 1e-12
         family = {v, *(p for p, _ in network.hidden[v].parents)}
         if not family & produced:
@@ -80,7 +92,11 @@ def test_split_and_tables_agree_on_the_shipped_network(
     names = [h.name for h in shipped_compiled.network.hidden]
     nodes = [[n] for n in names] + [names[::7], names[3::11]]
     split = probabilities_causing(shipped_compiled, evidence, nodes)
-    assert max(split) > 0.1
+    assert max(c.explains for c in split) > 0.1
+    # The groups' "some node present" is probabilities_all_absent's complement.
+    absent = probabilities_all_absent(shipped_compiled, evidence, nodes[-2:])
+    assert [c.present for c in split[-2:]] == pytest.approx([1 - a for a in absent], abs=1e-12)
     monkeypatch.setattr(causation, "split_terms", lambda *_: None)
     tables = probabilities_causing(shipped_compiled, evidence, nodes)
-    assert split == pytest.approx(tables, abs=1e-10)
+    assert [c.present for c in split] == pytest.approx([c.present for c in tables], abs=1e-10)
+    assert [c.explains for c in split] == pytest.approx([c.explains for c in tables], abs=1e-10)

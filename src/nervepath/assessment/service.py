@@ -19,7 +19,7 @@ from nervepath.engine.build import build_network
 from nervepath.engine.causation import probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.explain import FindingContribution, explain
-from nervepath.engine.inference import infer, probabilities_all_absent
+from nervepath.engine.inference import infer
 from nervepath.engine.questions import rank_questions
 from nervepath.knowledge.catalogue import allowed_values
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
@@ -185,16 +185,12 @@ class Assessor:
         kb = self.kb
         # 1. Answers → evidence (unknown ids and values are errors that name the nearest).
         evidence = to_evidence(kb, case)
-        # 2. Exact posteriors of every cause and site, and of every origin group.
+        # 2. Exact posteriors of every cause and site, and of every origin group (some site of
+        #    it affected). Sites are ranked by how probably they cause what was reported, not
+        #    by how probably they are present: a site likely only by its prior explains none
+        #    of it. Likewise the origin groups.
         posterior = infer(self.compiled, evidence)
         groups = [g for g in ORIGIN_GROUPS if self._groups[g]]
-        absent = probabilities_all_absent(
-            self.compiled, evidence, [self._groups[g] for g in groups]
-        )
-        origin = {g: 1.0 - a for g, a in zip(groups, absent, strict=True)}
-        # Sites are ranked by how probably they cause what was reported, not by how probably
-        # they are present: a site likely only by its prior explains none of it. Likewise
-        # the origin groups.
         names = [h.name for h in self._sites]
         causing = probabilities_causing(
             self.compiled,
@@ -202,8 +198,10 @@ class Assessor:
             [[name] for name in names] + [self._groups[g] for g in groups],
             effects=self._effects,
         )
-        explains = dict(zip(names, causing[: len(names)], strict=True))
-        origin_explains = dict(zip(groups, causing[len(names) :], strict=True))
+        explains = {n: c.explains for n, c in zip(names, causing[: len(names)], strict=True)}
+        by_group = dict(zip(groups, causing[len(names) :], strict=True))
+        origin = {g: c.present for g, c in by_group.items()}
+        origin_explains = {g: c.explains for g, c in by_group.items()}
         sites = tuple(
             sorted(
                 ((name, posterior[name]) for name in names),

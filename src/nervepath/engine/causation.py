@@ -51,19 +51,32 @@ from nervepath.engine.evidence import (
     finding_indices,
     node_indices,
 )
-from nervepath.engine.inference import ImpossibleEvidenceError, absorb_terms, compiled_network
+from nervepath.engine.inference import (
+    ImpossibleEvidenceError,
+    absorb_terms,
+    compiled_network,
+    infer,
+)
 from nervepath.engine.junction import LOG_ZERO, propagate
 from nervepath.engine.network import Network
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
 from nervepath.engine.threads import one_blas_thread
 from nervepath.engine.triangulation import bits_of
 
-__all__ = ["probabilities_causing"]
+__all__ = ["Causing", "probabilities_causing"]
 
 FloatArray = npt.NDArray[np.float64]
 
 _MAX_ENTRIES = 1 << 22
 """Rows are propagated in chunks so that a batch of trees stays near this many entries."""
+
+
+@dataclass(frozen=True, slots=True)
+class Causing:
+    """A group's ``P(some node of it present | e)`` and ``P(… and it explains some of e | e)``."""
+
+    present: float
+    explains: float
 
 
 @one_blas_thread
@@ -73,10 +86,12 @@ def probabilities_causing(
     groups: Sequence[Iterable[int | str]],
     *,
     effects: Iterable[int | str] | None = None,
-) -> tuple[float, ...]:
-    """Per group of hidden nodes: ``P(some node of it is present, and the group's family
-    produces at least one observed abnormal finding | e)``; for a group of one node ``h``,
-    ``P(h = 1 and h or one of its parents produces one | e)``.
+) -> tuple[Causing, ...]:
+    """Per group of hidden nodes: ``P(some node of it is present | e)`` and ``P(some node of
+    it is present, and the group's family produces at least one observed abnormal finding |
+    e)``; for a group of one node ``h``, ``P(h = 1 | e)`` and ``P(h = 1 and h or one of its
+    parents produces one | e)``. The first of a group is
+    :func:`.inference.probability_all_absent`'s complement, from the same batch.
 
     ``effects`` (finding indices or names) limits the findings that count as produced,
     e.g. to leave out risk factors, which a node's links predict but do not cause;
@@ -100,32 +115,37 @@ def probabilities_causing(
     for f in abnormal:
         log_silent += compiled.log_cumulative[f][0]
     rows, plans, extra = _plan(compiled, members, mask, log_silent)
-    if not rows:
-        return tuple(0.0 for _ in members)
-    terms = split_terms(compiled, checked)
-    counts = set(abnormal)
-    found = None if terms is None else _split(compiled, checked, rows, extra, terms, counts)
-    if found is None:
-        found = _tables(compiled, checked, rows, extra, counts)
-    present, values = found
-    out: list[float] = []
+    if rows:
+        terms = split_terms(compiled, checked)
+        counts = set(abnormal)
+        found = None if terms is None else _split(compiled, checked, rows, extra, terms, counts)
+        if found is None:
+            found = _tables(compiled, checked, rows, extra, counts)
+        marginals, values = found
+    else:  # single nodes that explain nothing: their marginals alone
+        posterior = infer(compiled, checked).marginals
+        marginals, values = {v: float(posterior[v]) for g in members for v in g}, []
+    out: list[Causing] = []
     for group, plan in zip(members, plans, strict=True):
-        if not plan:
-            out.append(0.0)
-        elif len(plan) == 1:
-            p = present[group[0]]
-            out.append(min(p, max(0.0, p - values[plan[0]])))
+        if len(group) == 1:
+            v = group[0]
+            p = marginals.get(v, float(compiled.prior_marginals[v]))
+            silent = values[plan[0]] if plan else p
+        elif group:
+            p = min(1.0, max(0.0, 1.0 - values[plan[0]]))
+            silent = p if len(plan) == 1 else values[plan[1]] - values[plan[2]]
         else:
-            anyone = 1.0 - values[plan[0]]
-            out.append(min(anyone, max(0.0, anyone - (values[plan[1]] - values[plan[2]]))))
+            p = silent = 0.0
+        out.append(Causing(p, min(p, max(0.0, p - silent))))
     return tuple(out)
 
 
 def _plan(
     compiled: CompiledNetwork, members: list[list[int]], mask: int, log_silent: FloatArray
 ) -> tuple[list[_Row], list[tuple[int, ...]], int]:
-    """The batch rows each group needs (none: its family has no abnormal child, so it
-    explains nothing), which rows are whose, and the nodes the tree must hold."""
+    """The batch rows each group needs, which rows are whose, and the nodes the tree must
+    hold. A group of several nodes always has its "none present" row; a family with no
+    abnormal child explains nothing and needs no other."""
     hidden = compiled.network.hidden
     rows: list[_Row] = []
     plans: list[tuple[int, ...]] = []
@@ -134,18 +154,18 @@ def _plan(
         family = sorted(
             {g for v in group for g in (v, *(p for p, _ in hidden[v].parents)) if (mask >> g) & 1}
         )
-        if not family:
-            plans.append(())
-            continue
-        for v in group:
-            extra |= 1 << v
-        silent = _Row(tuple(family), log_silent[family])
         start = len(rows)
-        if len(group) == 1:  # P(h = 1) and P(h = 1, silent), from the marginals
+        silent = _Row(tuple(family), log_silent[family])
+        if len(group) == 1 and family:  # P(h = 1) and P(h = 1, silent), from the marginals
             rows.append(replace(silent, read=group[0]))
-        else:  # P(none present), P(silent), P(silent, none present)
+        elif len(group) > 1:  # P(none present), then P(silent), P(silent, none present)
             nodes = tuple(group)
-            rows += [_Row(absent=nodes), silent, replace(silent, absent=nodes)]
+            rows.append(_Row(absent=nodes))
+            if family:
+                rows += [silent, replace(silent, absent=nodes)]
+        if len(rows) > start:
+            for v in group:
+                extra |= 1 << v
         plans.append(tuple(range(start, len(rows))))
     return rows, plans, extra
 
@@ -168,8 +188,8 @@ class _Row:
 
 
 Found = tuple[dict[int, float], list[float]]
-"""``P(h = 1 | e)`` of every node a row reads, and each row's value: its mass over ``P(e)``,
-times ``P(read = 1)`` in the row where it reads a node."""
+"""``P(h = 1 | e)`` of every hidden node in the tree, and each row's value: its mass over
+``P(e)``, times ``P(read = 1)`` in the row where it reads a node."""
 
 
 def _tables(
@@ -206,8 +226,7 @@ def _tables(
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
     with np.errstate(under="ignore", invalid="ignore"):
         values = np.nan_to_num(np.exp(log_z[1:] - log_z[0]) * read[1:])
-    present = {r.read: float(first[column[r.read]]) for r in rows if r.read is not None}
-    return present, [float(v) for v in values]
+    return _hidden_marginals(compiled, column, first), [float(v) for v in values]
 
 
 def _split(
@@ -259,9 +278,14 @@ def _split(
     if not (np.nan_to_num(scaled, nan=np.inf).sum(axis=1) <= MAX_CANCELLATION).all():
         return None
     values = (terms.signs * scaled).sum(axis=1)
-    marginals = weights @ first
-    present = {r.read: float(marginals[column[r.read]]) for r in rows if r.read is not None}
-    return present, [float(v) for v in values]
+    return _hidden_marginals(compiled, column, weights @ first), [float(v) for v in values]
+
+
+def _hidden_marginals(
+    compiled: CompiledNetwork, column: dict[int, int], present: FloatArray
+) -> dict[int, float]:
+    """``P(h = 1 | e)`` of the hidden nodes among the tree's variables (row 0)."""
+    return {v: float(present[j]) for v, j in column.items() if v < compiled.n_hidden}
 
 
 def _own_factors(
