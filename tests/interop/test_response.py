@@ -20,19 +20,26 @@ from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
 KB = load_knowledge_base()
 AGE_FINDINGS = {f.id for f in KB.raw.findings if f.age_band is not None}
+ONE_SEX = {f.id: f for f in KB.raw.findings if f.only_sex is not None}
 CATALOGUE = {s: findings_catalogue(KB, s) for s in ("self_check", "clinician")}
 
 
 @st.composite
 def cases(draw: st.DrawFn) -> Case:
     """Any case a form could produce: a subset of the setting's catalogue, every value kind
-    (grades and unknown included), with or without age and sex."""
+    (grades and unknown included), with or without age and sex; no finding only the other sex
+    can have (the form does not offer it)."""
     setting = draw(st.sampled_from(["self_check", "clinician"]))
     age = draw(st.none() | st.integers(min_value=0, max_value=120))
-    rows = [r for r in CATALOGUE[setting] if age is None or r["finding"] not in AGE_FINDINGS]
+    sex = draw(st.none() | st.sampled_from(["female", "male", "other"]))
+    rows = [
+        r
+        for r in CATALOGUE[setting]
+        if (age is None or r["finding"] not in AGE_FINDINGS)
+        and (r["finding"] not in ONE_SEX or ONE_SEX[r["finding"]].possible_for(sex))
+    ]
     chosen = draw(st.lists(st.sampled_from(rows), max_size=30, unique_by=lambda r: r["id"]))
     answers = {r["id"]: draw(st.sampled_from(r["values"])) for r in chosen}
-    sex = draw(st.none() | st.sampled_from(["female", "male", "other"]))
     patient = {k: v for k, v in (("age", age), ("sex", sex)) if v is not None}
     return parse_case({"setting": setting, "patient": patient, "answers": answers})
 
