@@ -155,6 +155,7 @@ def test_every_problem_is_named(tmp_path: Path, shipped_kb: KnowledgeBase) -> No
     _write(tmp_path, "midline_with_side", site="polyneuropathy")
     _write(tmp_path, "other_name", id="not_the_file_name")
     (tmp_path / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    _write(tmp_path, "answered_twice", extra=", foot_drop_left: absent")
     (tmp_path / "unknown_key.yaml").write_text(
         GOOD.format(id="unknown_key", site="sural_nerve", side="left", extra="")
         + "comment: not a field\n",
@@ -169,6 +170,7 @@ def test_every_problem_is_named(tmp_path: Path, shipped_kb: KnowledgeBase) -> No
     assert "origin: polyneuropathy belongs to systemic" in text
     assert "differs from the file name" in text
     assert "broken.yaml: not valid YAML" in text
+    assert "answered_twice.yaml: not valid YAML" in text and "'foot_drop_left' twice" in text
     assert "comment: Extra inputs are not permitted" in text
 
 

@@ -112,6 +112,16 @@ def test_malformed_yaml_names_the_file_and_line(kb_copy: Path) -> None:
     assert any(p.startswith("anatomy/roots.yaml: found malformed YAML at line") for p in problems)
 
 
+def test_a_key_given_twice_is_a_problem_not_a_silent_overwrite(kb_copy: Path) -> None:
+    # PyYAML would keep the second and drop the first without a word (a rule lost its citation).
+    (kb_copy / "anatomy" / "roots.yaml").write_text("roots:\n  - id: l5\n    id: s1\n")
+    problems = _problems(kb_copy)
+    assert (
+        "anatomy/roots.yaml: found the key 'id' twice (first on line 2) at line 3, "
+        "expected each key once" in problems
+    )
+
+
 def test_missing_file_is_named(kb_copy: Path) -> None:
     (kb_copy / "derivation.yaml").unlink()
     assert "derivation.yaml: found no file, expected one" in _problems(kb_copy)

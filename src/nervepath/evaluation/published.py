@@ -26,6 +26,7 @@ from nervepath.assessment.service import ORIGIN_GROUPS
 from nervepath.assessment.triage import URGENCY_LEVELS
 from nervepath.errors import CaseError, NervepathError
 from nervepath.evaluation.evaluate import Expected, LabelledCase
+from nervepath.knowledge import strict_yaml
 from nervepath.knowledge.model import KnowledgeBase
 
 __all__ = [
@@ -163,7 +164,7 @@ def load_published_cases(
 
 def _read(path: Path) -> PublishedCase:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = strict_yaml.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise CaseError(f"cannot read ({exc})") from None
     except yaml.YAMLError as exc:

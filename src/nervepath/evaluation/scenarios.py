@@ -27,6 +27,7 @@ from nervepath.assessment.service import Assessor
 from nervepath.errors import CaseError
 from nervepath.evaluation.evaluate import TriageSummary, triage_summary
 from nervepath.evaluation.render import confusion_table
+from nervepath.knowledge import strict_yaml
 from nervepath.knowledge.model import KnowledgeBase
 
 __all__ = [
@@ -73,7 +74,7 @@ class _File(_Strict):
 def load_scenarios(path: Path, *, kb: KnowledgeBase) -> tuple[Scenario, ...]:
     """Read and check a scenario file; every problem is reported at once in a ``CaseError``."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = strict_yaml.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CaseError(f"{path}: cannot read the scenarios ({exc})") from None
     try:

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from nervepath.errors import KnowledgeBaseError
-from nervepath.knowledge import schema
+from nervepath.knowledge import schema, strict_yaml
 
 __all__ = ["RawKnowledgeBase", "default_data_dir", "read_knowledge_base"]
 
@@ -84,11 +84,14 @@ class _Reader:
             return None
         self.digest.update(name.encode() + b"\0" + raw + b"\0")
         try:
-            return yaml.safe_load(raw)
+            return strict_yaml.load(raw)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = f" at line {mark.line + 1}" if mark is not None else ""
-            self.problems.append(f"{name}: found malformed YAML{at}, expected a mapping")
+            if isinstance(exc, strict_yaml.DuplicateKeyError):
+                self.problems.append(f"{name}: {exc.problem}{at}, expected each key once")
+            else:
+                self.problems.append(f"{name}: found malformed YAML{at}, expected a mapping")
             return None
 
     def entries(self, name: str, item: Traversable, key: str, model: type[M]) -> list[M]:
