@@ -152,6 +152,14 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
         },
     ),
     ("infected_foot_wound", {"foot_wound_not_healing_left": "present", "fever": "present"}),
+    (
+        "sudden_new_leg_weakness",
+        {
+            "weakness_lower_leg_right": "present",
+            "sudden_onset": "present",
+            "onset_within_2_weeks": "present",
+        },
+    ),
 ]
 
 
@@ -376,6 +384,33 @@ def test_acute_ischaemia_signs_must_be_on_the_same_leg(shipped_kb: KnowledgeBase
 def test_bilateral_weakness_needs_both_legs(shipped_kb: KnowledgeBase) -> None:
     one_leg = {"strength_ankle_dorsiflexion_left": "3", "strength_hip_abduction_left": "3"}
     assert "bilateral_motor_deficit" not in _fired(_triage(shipped_kb, one_leg))
+
+
+def test_reported_weakness_is_an_emergency_only_when_sudden_and_new(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    sudden = {
+        "weakness_lower_leg_right": "present",
+        "sudden_onset": "present",
+        "onset_within_2_weeks": "present",
+    }
+    assert "sudden_new_leg_weakness" in _fired(_triage(shipped_kb, sudden))
+    # Gradual, or over 2 weeks old, or begun in sport (a muscle or tendon injury): not this rule.
+    for changed in (
+        {"sudden_onset": "absent"},
+        {"onset_within_2_weeks": "absent"},
+        {"onset_during_sport_or_exercise_right": "present"},
+    ):
+        assert "sudden_new_leg_weakness" not in _fired(_triage(shipped_kb, sudden | changed))
+    # Placed at the fibular head by the examination: a peroneal palsy, urgent.
+    peroneal = sudden | {
+        "back_pain": "absent",
+        "strength_ankle_dorsiflexion_right": "3",
+        "tinel_fibular_head_right": "present",
+    }
+    fired = _fired(_triage(shipped_kb, peroneal))
+    assert "sudden_new_leg_weakness" not in fired
+    assert fired.get("new_peroneal_palsy") == "urgent"
 
 
 def test_weak_small_foot_muscles_are_urgent_not_an_emergency(shipped_kb: KnowledgeBase) -> None:
