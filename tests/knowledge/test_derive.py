@@ -111,8 +111,19 @@ def _assert_or_of(
 
 def test_a_part_of_the_leg_is_the_or_of_its_regions(kb_copy: Path) -> None:
     regions = ["numbness_first_web_space", "numbness_heel", "numbness_dorsum_of_foot"]
-    parents = ["l5_root", "peroneal_nerve", "polyneuropathy"]
+    parents = ["l5_root", "peroneal_nerve"]
     _assert_or_of(_with_foot_group(kb_copy), "numbness_foot", regions, parents)
+
+
+def test_a_stocking_counts_once_in_a_part(kb_copy: Path) -> None:
+    """A region tag's value is a rate per person, felt over the whole pattern or not at all:
+    "a numb foot" with a polyneuropathy is that rate, not the OR over the foot's regions."""
+    kb = _with_foot_group(kb_copy)
+    regions = ["numbness_first_web_space", "numbness_heel", "numbness_dorsum_of_foot"]
+    link = {(x.finding, x.parent): x.distribution[1] for x in kb.links}
+    members = [link[(m, "polyneuropathy")] for m in regions if (m, "polyneuropathy") in link]
+    assert len(members) > 1
+    assert link[("numbness_foot", "polyneuropathy")] == pytest.approx(max(members))
 
 
 def test_a_hand_written_link_to_a_part_stands(shipped_kb: KnowledgeBase) -> None:
@@ -197,9 +208,10 @@ def test_the_interview_never_asks_an_examined_part(shipped_kb: KnowledgeBase) ->
 
 
 def test_altered_sensation_is_the_or_of_its_qualities(shipped_kb: KnowledgeBase) -> None:
-    """ "Altered sensation of the toes" is numbness, pins and needles, tingling or burning there."""
-    members = [f"{k}_middle_toes" for k in ("numbness", "pins_and_needles", "tingling", "burning")]
-    parents = ["tibial_nerve_tarsal_tunnel", "l5_root", "polyneuropathy"]
+    """ "Altered sensation of the toes" is numbness, pins and needles or burning there (tingling
+    is pins and needles in other words, counted once)."""
+    members = [f"{k}_middle_toes" for k in ("numbness", "pins_and_needles", "burning")]
+    parents = ["tibial_nerve_tarsal_tunnel", "l5_root"]  # a stocking: test_a_stocking_counts_once
     _assert_or_of(shipped_kb, "altered_sensation_middle_toes", members, parents)
 
 

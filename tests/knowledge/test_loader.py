@@ -122,6 +122,23 @@ def test_a_key_given_twice_is_a_problem_not_a_silent_overwrite(kb_copy: Path) ->
     )
 
 
+def test_a_link_given_twice_is_a_problem(kb_copy: Path) -> None:
+    # Two branches that each add the same link merge without a conflict.
+    path = kb_copy / "links" / "all.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "  - finding: straight_leg_raise\n    parent: l5_root\n"
+        + '    probability: {value: 0.8, estimate: {rationale: "fixture: the same link, given again"}}\n',
+        encoding="utf-8",
+    )
+    problems = _problems(kb_copy)
+    assert any(
+        p.startswith("links/all.yaml")
+        and p.endswith("l5_root → straight_leg_raise: found this link more than once, expected one")
+        for p in problems
+    ), problems
+
+
 def test_missing_file_is_named(kb_copy: Path) -> None:
     (kb_copy / "derivation.yaml").unlink()
     assert "derivation.yaml: found no file, expected one" in _problems(kb_copy)

@@ -69,6 +69,17 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
         ("findings/", [f.id for f in kb.findings]),
     ]:
         problems.extend(_duplicates(label, ids))
+    # A link given twice would have its two strengths both enter the noisy-OR (or one shadow
+    # the other); a merge of two branches that each added it is the usual way in.
+    seen_links: Counter[tuple[str, str, str]] = Counter(
+        (link.parent, link.finding, link.side) for link in kb.links
+    )
+    for link in kb.links:
+        if seen_links.pop((link.parent, link.finding, link.side), 1) > 1:
+            problems.append(
+                f"{kb.where(link)} › {link.parent} → {link.finding}: found this link more than "
+                "once, expected one"
+            )
     for name in sorted(set(sites) & set(causes)):
         problems.append(
             f"{kb.where(sites[name])} › id: found {name!r} also as a cause id, "

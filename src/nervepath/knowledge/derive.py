@@ -346,7 +346,17 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
 
 def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) -> Iterator[LinkDef]:
     """A parent reaches an OR finding when it reaches any of its members: the probability of
-    at least one, 1 − Π(1 − p), under the model's own independence of the members."""
+    at least one, 1 − Π(1 − p), under the model's own independence of the members.
+
+    Except for a felt quality's region-tag links (a polyneuropathy's stocking): their value is
+    a rate per person, the same in every region of the pattern (derivation.yaml), because the
+    pattern is felt as a whole or not at all. Those members count once, at the largest of
+    their values: 1 − (1 − max p_tag)·Π_other(1 − p). Independence over a stocking's regions
+    made "numbness in the foot" certain (1.000) with a polyneuropathy that numbs half the
+    people who have one. The examination's stocking value (a monofilament sensitivity) is
+    not among them: still the OR, see derivation.yaml."""
+    d = kb.derivation
+    whole = [q.region_tag for q in d.sensory_qualities]
     by_finding: dict[str, dict[str, LinkDef]] = {}
     for (finding, parent), link in links.items():
         by_finding.setdefault(finding, {})[parent] = link
@@ -358,11 +368,16 @@ def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) ->
         for parent, parts in sorted(by_parent.items()):
             if (group.id, parent) in links:
                 continue  # a hand-written link to the group itself stands (spinal cord)
-            p = 1.0 - math.prod(link.distribution[0] for link in parts)
+            tagged = [x for x in parts if any(x.provenance is w for w in whole)]
+            p = 1.0 - (1.0 - max((x.distribution[1] for x in tagged), default=0.0)) * math.prod(
+                x.distribution[0] for x in parts if x not in tagged
+            )
             sides = {link.side for link in parts}
             side = "both" if "both" in sides else sides.pop() if len(sides) == 1 else "same"
             why = f"derived: {parent} reaches " + ", ".join(sorted(x.finding for x in parts))
-            rationale = "1 − Π(1 − p) over the parent's links to the members of the group"
+            rationale = "1 − Π(1 − p) over the parent's links to the members of the group" + (
+                ", a region tag's links counted once, at their largest" if tagged else ""
+            )
             prov = schema.Probability(value=p, estimate=schema.Estimate(rationale=rationale))
             yield LinkDef(group.id, parent, side, binary(p), prov, why)
 
