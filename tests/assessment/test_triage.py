@@ -4,12 +4,14 @@ urgency, and a broken rule file names the nearest valid ids."""
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from triage_support import witnesses
 
 from nervepath.assessment.triage import URGENCY_LEVELS, Triage, most_urgent, triage, urgency_rank
 from nervepath.errors import CaseError, KnowledgeBaseError
@@ -585,6 +587,57 @@ def test_urgency_is_the_highest_of_baseline_and_rules(
     assert ranks == sorted(ranks, reverse=True)
     reordered = dict(reversed(list(evidence.items())))
     assert triage(SHIPPED, reordered, sites) == result
+
+
+# Rules with an ``unless``, each with the ways its ``when`` holds on the left leg and the ways
+# its ``unless`` holds with right-leg findings only.
+_RNG = random.Random(0)
+_UNLESS_RULES = [
+    (
+        rule.id,
+        witnesses(SHIPPED, rule.when, "left", _RNG),
+        [
+            w
+            for w in witnesses(SHIPPED, rule.unless, "right", _RNG)
+            if all(SHIPPED.finding_instances_by_name[n].side == "right" for n in w)
+        ],
+    )
+    for rule in SHIPPED.raw.triage.rules
+    if rule.unless is not None
+]
+_OTHER_LEG = [(n, s) for n, s in INSTANCES if SHIPPED.finding_instances_by_name[n].side == "right"]
+
+
+@st.composite
+def one_leg_and_the_other(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
+    """Answers about the left leg and the midline (a rule's ``when`` on the left, some random
+    answers), and answers about the right leg only (what the rule's ``unless`` excludes, and
+    random right-leg answers)."""
+    _, fire, silence = draw(st.sampled_from([r for r in _UNLESS_RULES if r[1]]))
+    left = dict(draw(st.sampled_from(fire)))
+    for name, states in draw(st.lists(st.sampled_from(INSTANCES), max_size=6)):
+        if SHIPPED.finding_instances_by_name[name].side != "right":
+            left.setdefault(name, draw(st.sampled_from(states)))
+    right = dict(draw(st.sampled_from(silence))) if silence else {}
+    for name, states in draw(st.lists(st.sampled_from(_OTHER_LEG), max_size=10)):
+        right.setdefault(name, draw(st.sampled_from(states)))
+    return left, right
+
+
+@PROPERTY
+@given(one_leg_and_the_other())
+def test_a_red_flag_on_one_leg_is_never_quietened_by_the_other_leg(
+    legs: tuple[dict[str, str], dict[str, str]],
+) -> None:
+    """Findings on the right leg only never silence or lower a red flag that a left-leg finding
+    fired (a fibular-head palsy on one side says nothing of a foot drop on the other)."""
+    left, right = legs
+    after = {f.id: f for f in triage(SHIPPED, {**left, **right}, {}).red_flags}
+    for flag in triage(SHIPPED, left, {}).red_flags:
+        sides = {SHIPPED.finding_instances_by_name[n].side for n in flag.findings}
+        if "left" in sides:
+            assert flag.id in after, f"{flag.id} silenced by {right}"
+            assert urgency_rank(after[flag.id].level) >= urgency_rank(flag.level)
 
 
 # ── bad input is refused, never ignored ──────────────────────────────────────────────────────
