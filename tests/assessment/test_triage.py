@@ -78,7 +78,7 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
     ),
     (
         "progressive_motor_deficit",
-        {"foot_drop_left": "present", "symptoms_getting_worse": "present"},
+        {"foot_drop_left": "present", "weakness_getting_worse": "present"},
     ),
     (
         "progressive_motor_deficit",
@@ -332,10 +332,14 @@ def test_a_dense_foot_drop_is_urgent_only_where_the_examination_places_it(
     assert _fired(_triage(shipped_kb, older))["severe_foot_drop"] == "emergency"
     stable = {**older, "symptoms_getting_worse": "absent"}
     assert _fired(_triage(shipped_kb, stable)) == {"significant_motor_deficit": "urgent"}
-    worse = _fired(_triage(shipped_kb, {**older, "symptoms_getting_worse": "present"}))
+    worse = _fired(_triage(shipped_kb, {**older, "weakness_getting_worse": "present"}))
     assert worse["progressive_motor_deficit"] == "emergency" and set(worse.values()) == {
         "emergency"
     }
+    # Worse pain is not a progressing deficit, but a dense drop not known to be stable stays an
+    # emergency of its own.
+    pain = _fired(_triage(shipped_kb, {**older, "symptoms_getting_worse": "present"}))
+    assert "progressive_motor_deficit" not in pain and pain["severe_foot_drop"] == "emergency"
     spared = {**drop, "strength_ankle_inversion_left": "5", "strength_hip_abduction_left": "5"}
     # Spared L5 muscles say nothing while back pain is unasked or present.
     assert _triage(shipped_kb, spared).urgency == "emergency"
@@ -355,6 +359,37 @@ def test_a_dense_foot_drop_is_urgent_only_where_the_examination_places_it(
     # A severe weakness outside the peroneal nerve keeps the emergency.
     knee = {**spared, "back_pain": "absent", "strength_knee_extension_left": "2"}
     assert _triage(shipped_kb, knee).urgency == "emergency"
+
+
+def test_a_progressive_deficit_is_the_weakness_progressing_not_the_pain(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """NHS pathway: "new or progressive neurological deficit" is same day; a motor deficit
+    whose pain is worse but whose weakness is not new or progressing is urgent (days)."""
+    weak = {"strength_ankle_dorsiflexion_left": "3", "onset_within_2_weeks": "absent"}
+    pain = {**weak, "symptoms_getting_worse": "present"}
+    assert _fired(_triage(shipped_kb, pain)) == {"significant_motor_deficit": "urgent"}
+    for progressing in (
+        {"weakness_getting_worse": "present"},
+        {"rapidly_worsening_weakness": "present"},
+        {"onset_within_2_weeks": "present"},  # new: the deficit is at most 2 weeks old
+    ):
+        fired = _fired(_triage(shipped_kb, pain | progressing))
+        assert fired["progressive_motor_deficit"] == "emergency"
+        assert "significant_motor_deficit" not in fired
+    # Answered "not new and not getting worse", the weakness is established: urgent.
+    stable = {**pain, "weakness_getting_worse": "absent"}
+    assert _triage(shipped_kb, stable).urgency == "urgent"
+    # The same reading for a palsy at the fibular head: worse pain alone is not "new or
+    # progressing" (urgent either way).
+    palsy = {
+        **pain,
+        "back_pain": "absent",
+        "tinel_fibular_head_left": "present",
+    }
+    assert "new_peroneal_palsy" not in _fired(_triage(shipped_kb, palsy))
+    fired = _fired(_triage(shipped_kb, {**palsy, "weakness_getting_worse": "present"}))
+    assert fired == {"new_peroneal_palsy": "urgent"}
 
 
 def test_wells_score_counts_points_on_the_swollen_leg(shipped_kb: KnowledgeBase) -> None:
