@@ -4,12 +4,14 @@ urgency, and a broken rule file names the nearest valid ids."""
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from triage_support import witnesses
 
 from nervepath.assessment.triage import URGENCY_LEVELS, Triage, most_urgent, triage, urgency_rank
 from nervepath.errors import CaseError, KnowledgeBaseError
@@ -76,7 +78,7 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
     ),
     (
         "progressive_motor_deficit",
-        {"foot_drop_left": "present", "symptoms_getting_worse": "present"},
+        {"foot_drop_left": "present", "weakness_getting_worse": "present"},
     ),
     (
         "progressive_motor_deficit",
@@ -330,10 +332,14 @@ def test_a_dense_foot_drop_is_urgent_only_where_the_examination_places_it(
     assert _fired(_triage(shipped_kb, older))["severe_foot_drop"] == "emergency"
     stable = {**older, "symptoms_getting_worse": "absent"}
     assert _fired(_triage(shipped_kb, stable)) == {"significant_motor_deficit": "urgent"}
-    worse = _fired(_triage(shipped_kb, {**older, "symptoms_getting_worse": "present"}))
+    worse = _fired(_triage(shipped_kb, {**older, "weakness_getting_worse": "present"}))
     assert worse["progressive_motor_deficit"] == "emergency" and set(worse.values()) == {
         "emergency"
     }
+    # Worse pain is not a progressing deficit, but a dense drop not known to be stable stays an
+    # emergency of its own.
+    pain = _fired(_triage(shipped_kb, {**older, "symptoms_getting_worse": "present"}))
+    assert "progressive_motor_deficit" not in pain and pain["severe_foot_drop"] == "emergency"
     spared = {**drop, "strength_ankle_inversion_left": "5", "strength_hip_abduction_left": "5"}
     # Spared L5 muscles say nothing while back pain is unasked or present.
     assert _triage(shipped_kb, spared).urgency == "emergency"
@@ -353,6 +359,37 @@ def test_a_dense_foot_drop_is_urgent_only_where_the_examination_places_it(
     # A severe weakness outside the peroneal nerve keeps the emergency.
     knee = {**spared, "back_pain": "absent", "strength_knee_extension_left": "2"}
     assert _triage(shipped_kb, knee).urgency == "emergency"
+
+
+def test_a_progressive_deficit_is_the_weakness_progressing_not_the_pain(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """NHS pathway: "new or progressive neurological deficit" is same day; a motor deficit
+    whose pain is worse but whose weakness is not new or progressing is urgent (days)."""
+    weak = {"strength_ankle_dorsiflexion_left": "3", "onset_within_2_weeks": "absent"}
+    pain = {**weak, "symptoms_getting_worse": "present"}
+    assert _fired(_triage(shipped_kb, pain)) == {"significant_motor_deficit": "urgent"}
+    for progressing in (
+        {"weakness_getting_worse": "present"},
+        {"rapidly_worsening_weakness": "present"},
+        {"onset_within_2_weeks": "present"},  # new: the deficit is at most 2 weeks old
+    ):
+        fired = _fired(_triage(shipped_kb, pain | progressing))
+        assert fired["progressive_motor_deficit"] == "emergency"
+        assert "significant_motor_deficit" not in fired
+    # Answered "not new and not getting worse", the weakness is established: urgent.
+    stable = {**pain, "weakness_getting_worse": "absent"}
+    assert _triage(shipped_kb, stable).urgency == "urgent"
+    # The same reading for a palsy at the fibular head: worse pain alone is not "new or
+    # progressing" (urgent either way).
+    palsy = {
+        **pain,
+        "back_pain": "absent",
+        "tinel_fibular_head_left": "present",
+    }
+    assert "new_peroneal_palsy" not in _fired(_triage(shipped_kb, palsy))
+    fired = _fired(_triage(shipped_kb, {**palsy, "weakness_getting_worse": "present"}))
+    assert fired == {"new_peroneal_palsy": "urgent"}
 
 
 def test_wells_score_counts_points_on_the_swollen_leg(shipped_kb: KnowledgeBase) -> None:
@@ -585,6 +622,57 @@ def test_urgency_is_the_highest_of_baseline_and_rules(
     assert ranks == sorted(ranks, reverse=True)
     reordered = dict(reversed(list(evidence.items())))
     assert triage(SHIPPED, reordered, sites) == result
+
+
+# Rules with an ``unless``, each with the ways its ``when`` holds on the left leg and the ways
+# its ``unless`` holds with right-leg findings only.
+_RNG = random.Random(0)
+_UNLESS_RULES = [
+    (
+        rule.id,
+        witnesses(SHIPPED, rule.when, "left", _RNG),
+        [
+            w
+            for w in witnesses(SHIPPED, rule.unless, "right", _RNG)
+            if all(SHIPPED.finding_instances_by_name[n].side == "right" for n in w)
+        ],
+    )
+    for rule in SHIPPED.raw.triage.rules
+    if rule.unless is not None
+]
+_OTHER_LEG = [(n, s) for n, s in INSTANCES if SHIPPED.finding_instances_by_name[n].side == "right"]
+
+
+@st.composite
+def one_leg_and_the_other(draw: st.DrawFn) -> tuple[dict[str, str], dict[str, str]]:
+    """Answers about the left leg and the midline (a rule's ``when`` on the left, some random
+    answers), and answers about the right leg only (what the rule's ``unless`` excludes, and
+    random right-leg answers)."""
+    _, fire, silence = draw(st.sampled_from([r for r in _UNLESS_RULES if r[1]]))
+    left = dict(draw(st.sampled_from(fire)))
+    for name, states in draw(st.lists(st.sampled_from(INSTANCES), max_size=6)):
+        if SHIPPED.finding_instances_by_name[name].side != "right":
+            left.setdefault(name, draw(st.sampled_from(states)))
+    right = dict(draw(st.sampled_from(silence))) if silence else {}
+    for name, states in draw(st.lists(st.sampled_from(_OTHER_LEG), max_size=10)):
+        right.setdefault(name, draw(st.sampled_from(states)))
+    return left, right
+
+
+@PROPERTY
+@given(one_leg_and_the_other())
+def test_a_red_flag_on_one_leg_is_never_quietened_by_the_other_leg(
+    legs: tuple[dict[str, str], dict[str, str]],
+) -> None:
+    """Findings on the right leg only never silence or lower a red flag that a left-leg finding
+    fired (a fibular-head palsy on one side says nothing of a foot drop on the other)."""
+    left, right = legs
+    after = {f.id: f for f in triage(SHIPPED, {**left, **right}, {}).red_flags}
+    for flag in triage(SHIPPED, left, {}).red_flags:
+        sides = {SHIPPED.finding_instances_by_name[n].side for n in flag.findings}
+        if "left" in sides:
+            assert flag.id in after, f"{flag.id} silenced by {right}"
+            assert urgency_rank(after[flag.id].level) >= urgency_rank(flag.level)
 
 
 # ── bad input is refused, never ignored ──────────────────────────────────────────────────────

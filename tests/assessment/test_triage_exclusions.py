@@ -1,108 +1,29 @@
-"""Rules whose wordings exclude each other never fire together.
+"""Rules whose wordings exclude each other never fire together on one leg, and a red flag on
+one leg is never silenced by findings on the other.
 
 A rule's ``excludes`` names the rules whose wording contradicts its own ("without back
 symptoms" against "with back symptoms", "localised to the fibular head" against "not
 localised"). For each such pair this test builds answers that satisfy both rules' ``when``
-conditions at once (every way it can, up to a cap) and fails if both rules fire on any of them:
-the ``unless`` conditions must cover what the wordings claim.
+conditions at once (every way it can, up to a cap) and fails if both rules fire on any of them
+for the same leg: the ``unless`` conditions must cover what the wordings claim. The same
+generator then puts what each rule's ``unless`` excludes on the other leg only, and fails if
+that silences the rule.
 """
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from triage_support import merge, witnesses
 
 from nervepath.assessment.triage import triage
 from nervepath.knowledge import schema
-from nervepath.knowledge.model import SIDES, KnowledgeBase, load_knowledge_base
-
-Evidence = dict[str, str]
-CAP = 40  # witnesses kept per condition: enough to cover every branch of the shipped rules
+from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
 SHIPPED = load_knowledge_base()
-
-
-def _merge(parts: tuple[Evidence, ...]) -> Evidence | None:
-    out: Evidence = {}
-    for part in parts:
-        for name, state in part.items():
-            if out.setdefault(name, state) != state:
-                return None  # one finding answered two ways: not a case anyone could report
-    return out
-
-
-def _capped(items: list[Evidence], rng: random.Random) -> list[Evidence]:
-    unique = list({tuple(sorted(e.items())): e for e in items}.values())
-    return unique if len(unique) <= CAP else rng.sample(unique, CAP)
-
-
-def _instances(
-    kb: KnowledgeBase, condition: schema.FindingCondition, side: str | None
-) -> list[list[str]]:
-    """Instance names per matching finding id (a prefix matches every id it starts)."""
-    pattern = condition.finding
-    ids = (
-        sorted(
-            f for f in kb.findings if f.startswith(pattern[:-1]) and f not in condition.excluding
-        )
-        if pattern.endswith("*")
-        else [pattern]
-    )
-    out = []
-    for fid in ids[:4]:
-        names = [i.name for i in kb.finding_instances if i.id == fid]
-        if side is not None:
-            names = [n for n in names if n == fid or n.endswith(f"_{side}")]
-        if names:
-            out.append(names)
-    return out
-
-
-def witnesses(
-    kb: KnowledgeBase, condition: object, side: str | None, rng: random.Random
-) -> list[Evidence]:
-    """Answers that make ``condition`` hold, one per way it can (up to ``CAP``)."""
-    if isinstance(condition, schema.FindingCondition):
-        found: list[Evidence] = []
-        for names in _instances(kb, condition, side):
-            for state in condition.states:
-                if condition.sides == "both" and len(names) == len(SIDES):
-                    found.append(dict.fromkeys(names, state))
-                else:
-                    found.extend({n: state} for n in names)
-        return _capped(found, rng)
-    if isinstance(condition, schema.AnyOf):
-        return _capped(
-            [w for part in condition.any_of for w in witnesses(kb, part, side, rng)], rng
-        )
-    if isinstance(condition, schema.AllOf):
-        legs = SIDES if condition.same_side and side is None else (side,)
-        found = []
-        for leg in legs:
-            options = [witnesses(kb, part, leg, rng) for part in condition.all_of]
-            found.extend(m for combo in itertools.product(*options) if (m := _merge(combo)))
-        return _capped(found, rng)
-    if isinstance(condition, schema.AtLeast):
-        found = []
-        for chosen in itertools.combinations(condition.of, condition.at_least):
-            options = [witnesses(kb, part, side, rng) for part in chosen]
-            found.extend(m for combo in itertools.product(*options) if (m := _merge(combo)))
-        return _capped(found, rng)
-    assert isinstance(condition, schema.Score)
-    positive = [i for i in condition.items if i.points > 0]
-    found = []
-    for size in range(1, len(positive) + 1):
-        for chosen in itertools.combinations(positive, size):
-            if sum(i.points for i in chosen) >= condition.score_at_least:
-                options = [witnesses(kb, i.when, side, rng) for i in chosen]
-                found.extend(m for combo in itertools.product(*options) if (m := _merge(combo)))
-        if found:
-            break
-    return _capped(found, rng)
 
 
 def _pairs(kb: KnowledgeBase) -> Iterator[tuple[schema.TriageRule, schema.TriageRule]]:
@@ -133,15 +54,69 @@ def test_rules_whose_wordings_exclude_each_other_never_fire_together(
         merged
         for a in witnesses(SHIPPED, first.when, None, rng)
         for b in witnesses(SHIPPED, second.when, None, rng)
-        if (merged := _merge((a, b))) is not None
+        if (merged := merge((a, b))) is not None
     ]
     assert cases, "no answers satisfy both conditions: the generator found nothing to test"
     fired_one = 0
     for evidence in cases:
-        fired = {f.id for f in triage(SHIPPED, evidence, {}).red_flags}
-        assert not {first.id, second.id} <= fired, f"both fired on {evidence}"
-        fired_one += bool({first.id, second.id} & fired)
+        flags = {f.id: f for f in triage(SHIPPED, evidence, {}).red_flags}
+        if first.id in flags and second.id in flags:
+            # Only on different legs: a dense foot drop on the right (emergency) beside one
+            # placed at the left fibular head (urgent).
+            legs = [_legs(flags[first.id].findings), _legs(flags[second.id].findings)]
+            assert all(legs) and not legs[0] & legs[1], f"both fired on {evidence}"
+        fired_one += bool({first.id, second.id} & flags.keys())
     assert fired_one == len(cases)  # their conditions hold, so one of the two always speaks
+
+
+def _legs(findings: tuple[str, ...]) -> set[str]:
+    sides = (SHIPPED.finding_instances_by_name[name].side for name in findings)
+    return {side for side in sides if side is not None}
+
+
+SIDED = [r for r in SHIPPED.raw.triage.rules if r.unless is not None]
+
+
+@pytest.mark.parametrize("rule", SIDED, ids=[r.id for r in SIDED])
+def test_a_red_flag_on_one_leg_is_never_silenced_by_the_other_leg(
+    rule: schema.TriageRule,
+) -> None:
+    """Each way the rule fires on the left, with each way its ``unless`` holds made of
+    right-leg findings only: the rule still fires, on the left."""
+    rng = random.Random(rule.id)
+    fired_left = [
+        evidence
+        for evidence in witnesses(SHIPPED, rule.when, "left", rng)
+        if _legs(tuple(evidence)) == {"left"}
+        and any(f.id == rule.id for f in triage(SHIPPED, evidence, {}).red_flags)
+    ]
+    other_leg = [
+        evidence
+        for evidence in witnesses(SHIPPED, rule.unless, "right", rng)
+        if all(SHIPPED.finding_instances_by_name[n].side == "right" for n in evidence)
+    ]
+    checked = 0
+    for left in fired_left:
+        for right in other_leg:
+            evidence = {**left, **right}
+            flag = next(
+                (f for f in triage(SHIPPED, evidence, {}).red_flags if f.id == rule.id), None
+            )
+            assert flag is not None, f"{rule.id} silenced by the other leg: {evidence}"
+            assert "left" in _legs(flag.findings)
+            checked += 1
+    if rule.id in LATERAL_UNLESS:
+        assert checked, "the generator found nothing to test"
+
+
+# Rules whose ``unless`` can hold on a leg (a fibular-head localisation, sport at onset, a
+# graded dorsiflexion): each must be tested above.
+LATERAL_UNLESS = {
+    "progressive_motor_deficit",
+    "severe_foot_drop",
+    "foot_drop_not_known_to_be_old",
+    "sudden_new_leg_weakness",
+}
 
 
 def test_the_generator_finds_a_contradiction_when_an_unless_is_missing() -> None:
@@ -160,7 +135,7 @@ def test_the_generator_finds_a_contradiction_when_an_unless_is_missing() -> None
         evidence
         for a in witnesses(broken, first.when, None, rng)
         for b in witnesses(broken, second.when, None, rng)
-        if (evidence := _merge((a, b))) is not None
+        if (evidence := merge((a, b))) is not None
         and set(PAIR_UNDER_TEST) <= {f.id for f in triage(broken, evidence, {}).red_flags}
     ]
     assert both

@@ -18,7 +18,9 @@ an evening. The asymmetry of harms, not the probability, sets the level. So:
 * a rule's ``unless`` says what its wording excludes, and a companion rule covers that case
   (new sexual dysfunction with back or leg symptoms shows only the emergency rule; a dense foot
   drop localised to the fibular head only the urgent one); ``excludes`` names such pairs, and a
-  test checks that they never both fire;
+  test checks that they never both fire on the same leg;
+* a rule that fires on a leg is silenced only by what its ``unless`` finds on that leg (and in
+  the midline): a finding on the other leg never quietens it (``_fires``);
 * a rule with ``long_standing`` fires one level lower, worded so, when the symptoms are
   long-standing and not getting worse (the CES pathway's flags are for recent onset or
   deterioration). Only tempo answers, localising findings or a more urgent rule make a rule
@@ -145,10 +147,8 @@ def triage(
     )
     fired: list[tuple[int, int, RedFlag]] = []
     for order, rule in enumerate(book.rules):
-        hits = _holds(rule.when, facts, None)
-        if hits is None or (
-            rule.unless is not None and _holds(rule.unless, facts, None) is not None
-        ):
+        hits = _fires(rule, facts)
+        if hits is None:
             continue
         level: str = rule.level
         plain, clinical = rule.plain, rule.clinical
@@ -251,6 +251,29 @@ def _matching(facts: _Facts, pattern: str, excluding: Iterable[str] = ()) -> Ite
     return facts.get(pattern, ())
 
 
+def _fires(rule: schema.TriageRule, facts: _Facts) -> frozenset[str] | None:
+    """The instances that fire ``rule`` (None if it does not fire).
+
+    A rule fires for the whole person when its ``when`` holds and its ``unless`` does not. It
+    also fires on one leg when its ``when`` holds with a finding on that leg and its ``unless``
+    does not hold on that leg (that leg's findings and the midline ones): what the ``unless``
+    excludes ("localised to the fibular head", "began in sport") is said of a leg, and evidence
+    about the other leg must never silence a red flag (a peroneal palsy placed at the left
+    fibular head says nothing of a dense foot drop on the right). A rule whose ``when`` reads
+    only midline findings ("without leg symptoms") keeps its ``unless`` over both legs.
+    """
+    whole = _holds(rule.when, facts, None)
+    if whole is None or rule.unless is None or _holds(rule.unless, facts, None) is None:
+        return whole
+    found: set[str] = set()
+    for leg in SIDES:
+        on_leg = {f.name for items in facts.values() for f in items if f.side == leg}
+        hits = _holds(rule.when, facts, leg)
+        if hits is not None and hits & on_leg and _holds(rule.unless, facts, leg) is None:
+            found.update(hits)
+    return frozenset(found) or None
+
+
 def _holds(
     condition: schema.FindingCondition
     | schema.AllOf
@@ -262,10 +285,13 @@ def _holds(
 ) -> frozenset[str] | None:
     """The instances that make ``condition`` hold (None if it does not).
 
-    ``side`` restricts lateral findings to one leg (inside ``all_of`` with ``same_side``);
-    midline findings match on either.
+    ``side`` restricts lateral findings to one leg (inside ``all_of`` with ``same_side``, or a
+    rule fired on one leg); midline findings match on either, and ``sides: both`` always reads
+    both legs.
     """
     if isinstance(condition, schema.FindingCondition):
+        if condition.sides == "both":
+            side = None
         hits = [
             f
             for f in _matching(facts, condition.finding, condition.excluding)

@@ -739,7 +739,9 @@ class LongStanding(Strict):
 class TriageRule(Strict):
     """A red flag: when its condition holds (and ``unless`` does not), urgency is at least
     ``level``. ``unless`` lets a rule say what its wording excludes ("without back symptoms",
-    "new or worsening"): a companion rule at another level covers the excluded case.
+    "new or worsening"): a companion rule at another level covers the excluded case. A rule
+    that holds on a leg is silenced only by an ``unless`` that holds on that leg (or in the
+    midline): findings on the other leg never silence it.
 
     ``plain`` is for the person (what it may mean and what to do now), ``clinical`` for a
     clinician; ``source`` is the guideline that sets the level, ``see_also`` supporting ones.
