@@ -6,7 +6,9 @@
                  "slump_test_left": "unknown"}}
 
 A yes/no finding takes ``present`` / ``absent`` / ``unknown``; a graded finding one of its
-grades or ``unknown``. ``unknown`` is the same as not answering.
+grades or ``unknown``. ``unknown`` is the same as not answering. Some answers follow from
+others: the patient's age and sex answer the age and sex findings, and symptoms reported in
+one leg only answer "no" to an unanswered question about both legs (``bilateral_leg_symptoms``).
 """
 
 from __future__ import annotations
