@@ -8,6 +8,10 @@ import pytest
 from sites_support import probability as _p
 from sites_support import ranked_sites
 
+import nervepath
+from nervepath.assessment.case import Case, to_evidence
+from nervepath.knowledge.model import KnowledgeBase
+
 MIDLINE = {"multilevel_stenosis", "polyneuropathy", "cauda_equina"}
 ONE_LEG = {"bilateral_leg_symptoms": "absent"}
 SCIATICA_RIGHT = {
@@ -65,9 +69,42 @@ def test_an_answered_normal_other_side_counts_against_stenosis() -> None:
 
 
 def test_one_leg_only_counts_against_stenosis() -> None:
-    assert _p(ranked_sites(SCIATICA_RIGHT | ONE_LEG, 70, "self_check"), "multilevel_stenosis") < _p(
-        ranked_sites(SCIATICA_RIGHT, 70, "self_check"), "multilevel_stenosis"
+    assert _p(ranked_sites(ONE_LEG, 70, "self_check"), "multilevel_stenosis") < _p(
+        ranked_sites({}, 70, "self_check"), "multilevel_stenosis"
     )
+
+
+def test_symptoms_in_one_leg_answer_the_both_legs_question_no(shipped_kb: KnowledgeBase) -> None:
+    def evidence(answers: dict[str, str]) -> dict[str, str]:
+        return to_evidence(shipped_kb, Case(setting="clinician", answers=answers))
+
+    assert evidence(SCIATICA_RIGHT)["bilateral_leg_symptoms"] == "absent"
+    # Symptoms in both legs, an answer given, or only signs examined: nothing is implied.
+    both = SCIATICA_RIGHT | {"numbness_foot_left": "present"}
+    assert "bilateral_leg_symptoms" not in evidence(both)
+    given = SCIATICA_RIGHT | {"bilateral_leg_symptoms": "present"}
+    assert evidence(given)["bilateral_leg_symptoms"] == "present"
+    assert "bilateral_leg_symptoms" not in evidence({"reduced_foot_pulses_left": "present"})
+
+
+@pytest.mark.parametrize("setting", ["self_check", "clinician"])
+@pytest.mark.parametrize("age", [None, 72])
+def test_a_numb_foot_on_one_side_with_the_other_leg_unasked_is_not_polyneuropathy(
+    age: int | None, setting: str
+) -> None:
+    # The tuning half's acute limb ischaemia: a numb left foot, the right leg never mentioned;
+    # a length-dependent polyneuropathy would have numbed both feet.
+    answers = {"numbness_foot_left": "present", "pain_whole_leg_left": "present"}
+    if setting == "clinician":
+        answers["sensory_loss_foot_left"] = "present"
+    sites = ranked_sites(answers, age, setting)
+    assert sites[0].id not in MIDLINE, [(s.id, s.side, round(s.probability, 2)) for s in sites[:3]]
+
+
+def test_the_both_legs_warning_sign_is_still_suggested_when_implied() -> None:
+    # Alternating sciatica may be marked on one leg: the implied "no" is asked all the same.
+    assessment = nervepath.assess({"setting": "clinician", "answers": SCIATICA_RIGHT})
+    assert "bilateral_leg_symptoms" in [q.finding for q in assessment.next_questions]
 
 
 def test_a_weak_unsteady_young_adult_is_read_as_the_cord_not_stenosis() -> None:

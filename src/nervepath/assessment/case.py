@@ -6,7 +6,9 @@
                  "slump_test_left": "unknown"}}
 
 A yes/no finding takes ``present`` / ``absent`` / ``unknown``; a graded finding one of its
-grades or ``unknown``. ``unknown`` is the same as not answering.
+grades or ``unknown``. ``unknown`` is the same as not answering. Some answers follow from
+others: the patient's age and sex answer the age and sex findings, and symptoms reported in
+one leg only answer "no" to an unanswered question about both legs (``bilateral_leg_symptoms``).
 """
 
 from __future__ import annotations
@@ -78,7 +80,29 @@ def to_evidence(kb: KnowledgeBase, case: Case) -> dict[str, str]:
             continue
         evidence[name] = value
     evidence = _one_fact_once(kb, instances, evidence)
+    evidence |= _one_leg_answers(kb, instances, evidence)
     return evidence | _patient_answers(kb, case, evidence)
+
+
+def _one_leg_answers(
+    kb: KnowledgeBase, instances: Mapping[str, FindingInstance], evidence: Mapping[str, str]
+) -> dict[str, str]:
+    """Symptoms reported in one leg only answer "no" to the unanswered questions about both
+    legs (``bilateral_leg_symptoms``), as marking one leg on the self-check body map does: a
+    midline site (polyneuropathy, stenosis) then meets the one-sidedness instead of taking a
+    one-sided symptom's full credit while the other leg goes unasked."""
+    sides = {
+        instances[name].side
+        for name, value in evidence.items()
+        if value == "present"
+        and instances[name].side is not None
+        and kb.findings[instances[name].id].category == "symptom"
+    }
+    if len(sides) != 1:
+        return {}
+    return {
+        f.id: "absent" for f in kb.raw.findings if f.one_leg_answers_no and f.id not in evidence
+    }
 
 
 def _one_fact_once(

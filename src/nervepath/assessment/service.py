@@ -173,6 +173,7 @@ class Assessor:
             for group in ORIGIN_GROUPS
         }
         self._instances = kb.finding_instances_by_name
+        self._one_leg = {f.id for f in kb.raw.findings if f.one_leg_answers_no}
         # Risk factors make a site likelier but are not its effects (module causation).
         self._effects = [
             name
@@ -240,11 +241,21 @@ class Assessor:
         # most informative others, so the test that best separates the top sites is never
         # crowded out by warning signs.
         red = kb.red_flag_findings
-        flagged = [s for s in scores if self._instances[s.finding].id in red]
+        flagged = [(s.finding, s.expected_information_gain) for s in scores]
+        flagged = [q for q in flagged if self._instances[q[0]].id in red]
         others = [s for s in scores if self._instances[s.finding].id not in red]
+        # A warning sign answered only by implication ("both legs?" no, as symptoms were
+        # reported in one leg) is still asked, first: alternating sciatica may be marked on one
+        # leg, and the implied answer carries no information gain to rank it by.
+        implied = [
+            (name, 0.0)
+            for name in d.evidence
+            if name not in case.answers and self._instances[name].id in self._one_leg & red
+        ]
         next_questions = tuple(
-            self._question(s.finding, s.expected_information_gain)
-            for s in (*flagged[:NEXT_QUESTIONS], *others[:NEXT_QUESTIONS])
+            self._question(name, gain) for name, gain in (*implied, *flagged)[:NEXT_QUESTIONS]
+        ) + tuple(
+            self._question(s.finding, s.expected_information_gain) for s in others[:NEXT_QUESTIONS]
         )
         # 6. Guideline recommendations for this urgency and differential.
         advice = recommend(

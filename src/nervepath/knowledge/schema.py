@@ -344,6 +344,12 @@ class Finding(Strict):
         description="no modelled site causes it (a sign of deep vein thrombosis, a risk factor): "
         "it has no links, moves no posterior, and only triage rules read it",
     )
+    one_leg_answers_no: bool = Field(
+        default=False,
+        description="a question about both legs (symptoms in both legs): left unanswered, it is "
+        "answered no when the answers report symptoms in one leg only, as the self-check body "
+        "map answers it when one leg is marked",
+    )
 
     def possible_for(self, sex: str | None) -> bool:
         """False for a finding only the other sex can have (pregnancy for a man); with the sex
@@ -373,6 +379,8 @@ class Finding(Strict):
                 raise ValueError("an age or sex finding is yes/no and not lateral")
         if self.risk_factor and self.category != "history":
             raise ValueError("risk_factor: a symptom or sign is something a site produces")
+        if self.one_leg_answers_no and (self.lateral or self.scale is not None):
+            raise ValueError("one_leg_answers_no: a yes/no question about both legs, not lateral")
         return self
 
     @model_validator(mode="after")
