@@ -145,5 +145,9 @@ def test_explaining_is_what_the_differential_ranks_by() -> None:
     assessor = Assessor(nervepath.load_knowledge_base())
     d = assessor.differential(parse_case(EXAMPLE))
     some = [name for name, _ in d.sites[:4]] + [d.sites[-1][0]]
-    explains = assessor.explaining(d.evidence, some)
-    assert explains == pytest.approx({n: d.explains[n] for n in some}, abs=1e-12)
+    causing = assessor.explaining(d.evidence, some)
+    assert list(causing) == some
+    posterior = dict(d.sites)
+    for name, c in causing.items():
+        assert c.explains == pytest.approx(d.explains[name], abs=1e-12)
+        assert c.present == pytest.approx(posterior[name], abs=1e-12)

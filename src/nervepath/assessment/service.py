@@ -16,7 +16,7 @@ from nervepath.assessment.case import Case, parse_case, to_evidence
 from nervepath.assessment.recommend import Recommendation, recommend
 from nervepath.assessment.triage import RedFlag, Triage, triage
 from nervepath.engine.build import build_network
-from nervepath.engine.causation import probabilities_causing
+from nervepath.engine.causation import Causing, probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.explain import FindingContribution, explain
 from nervepath.engine.inference import infer
@@ -229,14 +229,15 @@ class Assessor:
         triaged = triage(kb, evidence, dict(sites), cause_probabilities=dict(causes))
         return Differential(evidence, origin, origin_explains, sites, explains, causes, triaged)
 
-    def explaining(self, evidence: Mapping[str, str], sites: Sequence[str]) -> dict[str, float]:
-        """Site instance → P(it is affected and it or one of its causes produces a reported
-        finding | ``evidence``), as :meth:`differential` ranks by, for the named ``sites``
-        only (an interview looking ahead at an answer asks for the plausible ones)."""
+    def explaining(self, evidence: Mapping[str, str], sites: Sequence[str]) -> dict[str, Causing]:
+        """Site instance → its ``P(affected | evidence)`` and ``P(affected, and it or one of
+        its causes produces a reported finding | evidence)`` (``explains``, what
+        :meth:`differential` ranks by), for the named ``sites`` only, from one batch (an
+        interview looking ahead at an answer asks for the plausible ones)."""
         causing = probabilities_causing(
             self.compiled, evidence, [[name] for name in sites], effects=self._effects
         )
-        return {name: c.explains for name, c in zip(sites, causing, strict=True)}
+        return dict(zip(sites, causing, strict=True))
 
     def assess(self, case: Case) -> Assessment:
         kb = self.kb

@@ -54,7 +54,7 @@ from pydantic import ValidationError
 from nervepath.assessment.case import Case
 from nervepath.assessment.service import Assessment, Assessor, Differential, rank_sites
 from nervepath.assessment.triage import triage
-from nervepath.engine.inference import ImpossibleEvidenceError, infer
+from nervepath.engine.inference import ImpossibleEvidenceError
 from nervepath.engine.questions import QuestionScore, rank_questions, should_stop
 from nervepath.errors import CaseError
 from nervepath.interview.plan import QUALITIES, body_map_answers, plan
@@ -666,26 +666,34 @@ class Interview:
         name = score.finding
         states = self.kb.findings[self._plan.instances[name].id].states
         out = 0.0
-        answers = sorted(zip(states, score.state_probabilities, strict=True), key=lambda a: -a[1])
-        for value, p in answers:
+        targets = self._plan.targets
+        answers = sorted(
+            zip(states, score.state_probabilities, score.state_posteriors, strict=True),
+            key=lambda a: -a[1],
+        )
+        for value, p, after in answers:
             if out > 0.0 and out >= enough:
                 break
             if p <= 0.0:
                 continue  # an answer that cannot be given changes nothing
             evidence = {**d.evidence, name: value}
+            # A site explains at most its posterior (the score's, after this answer): one under
+            # PLAUSIBLE is in no result, and what it explains is not needed (most sites: the
+            # batch's cost). Those that may be get both numbers from one batch.
+            plausible = [t for t, q in zip(targets, after, strict=True) if q >= PLAUSIBLE - 1e-9]
             try:
-                posterior = infer(self.assessor.compiled, evidence)
+                causing = self.assessor.explaining(evidence, plausible)
             except ImpossibleEvidenceError:
                 continue  # P(answer) rounded above 0
-            after = {t: posterior[t] for t in self._plan.targets}
-            # A site explains at most its posterior: one under PLAUSIBLE is in no result, and
-            # what it explains is not needed (often most of the sites: the batch's cost).
-            plausible = [t for t in self._plan.targets if after[t] >= PLAUSIBLE]
-            explains = self.assessor.explaining(evidence, plausible)
-            changed = _result(rank_sites(plausible, after, explains), explains) != top
+            explains = {t: c.explains for t, c in causing.items()}
+            ranked = rank_sites(plausible, {t: c.present for t, c in causing.items()}, explains)
+            changed = _result(ranked, explains) != top
             if not changed and self._plan.instances[name].id in self.kb.triaged_findings:
                 urgency = triage(
-                    self.kb, evidence, after, cause_probabilities=dict(d.causes)
+                    self.kb,
+                    evidence,
+                    dict(zip(targets, after, strict=True)),
+                    cause_probabilities=dict(d.causes),
                 ).urgency
                 changed = urgency != d.triage.urgency
             out += p if changed else 0.0
