@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import nervepath
 from nervepath.assessment.case import parse_case
-from nervepath.assessment.service import Assessor
+from nervepath.assessment.service import Assessor, rank_sites
 from nervepath.assessment.triage import urgency_rank
 
 EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "l5_radiculopathy.json").read_text())
@@ -127,3 +127,27 @@ def test_an_age_must_be_a_number_of_years() -> None:
     for bad in (True, False, -1, 121, "old"):
         with pytest.raises(CaseError, match=r"patient\.age"):
             parse_case({"patient": {"age": bad}})
+
+
+def test_sites_rank_by_what_they_explain_then_posterior_equal_values_in_order() -> None:
+    """The result's order: ``explains``, ties by the posterior, then as named; values that
+    differ only in their last digits (one batch against another) are equal."""
+    names = ["l5_root_left", "l5_root_right", "knee_left", "s1_root_left"]
+    posterior = {"l5_root_left": 0.3, "l5_root_right": 0.3 + 1e-15, "knee_left": 0.6}
+    posterior["s1_root_left"] = 0.2
+    explains = {"l5_root_left": 0.25, "l5_root_right": 0.25 + 1e-15, "knee_left": 0.0}
+    explains["s1_root_left"] = 0.2
+    ranked = [n for n, _ in rank_sites(names, posterior, explains)]
+    assert ranked == ["l5_root_left", "l5_root_right", "s1_root_left", "knee_left"]
+
+
+def test_explaining_is_what_the_differential_ranks_by() -> None:
+    assessor = Assessor(nervepath.load_knowledge_base())
+    d = assessor.differential(parse_case(EXAMPLE))
+    some = [name for name, _ in d.sites[:4]] + [d.sites[-1][0]]
+    causing = assessor.explaining(d.evidence, some)
+    assert list(causing) == some
+    posterior = dict(d.sites)
+    for name, c in causing.items():
+        assert c.explains == pytest.approx(d.explains[name], abs=1e-12)
+        assert c.present == pytest.approx(posterior[name], abs=1e-12)

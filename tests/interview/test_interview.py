@@ -4,14 +4,19 @@ back undoes, "don't know" changes nothing, the stop rule; and the terminal door'
 from __future__ import annotations
 
 import io
+import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from nervepath.assessment.service import Assessor
+from nervepath.assessment.case import Case
+from nervepath.assessment.service import Assessor, Differential
+from nervepath.engine.questions import rank_questions
 from nervepath.errors import CaseError
+from nervepath.interview import machine
 from nervepath.interview.machine import Interview, Step
 from nervepath.interview.plan import plan
 from nervepath.interview.terminal import parse_reply, run_interview
@@ -635,3 +640,91 @@ def test_pregnancy_is_never_a_question_for_a_man(shipped: Assessor) -> None:
     assert not interview._for_sex(name, "male")
     assert all(interview._for_sex(name, sex) for sex in ("female", "other", None))
     assert interview._for_sex("back_pain", "male")
+
+
+# ── the stop rule reads the result's ranking ────────────────────────────────────────────────
+
+
+def _l5_after_screen(assessor: Assessor, **options: float) -> Interview:
+    interview = Interview(assessor, **options)  # type: ignore[arg-type]
+    _l5_body_map(interview)
+    _screen(interview)
+    return interview
+
+
+def _differential(assessor: Assessor, answers: dict[str, str]) -> Differential:
+    return assessor.differential(Case(setting="self_check", answers=answers))
+
+
+def test_confident_means_a_site_explains_the_answers_not_only_is_likely(
+    shipped: Assessor,
+) -> None:
+    """``confident`` reads what the result ranks by: a site likely to be there but not to
+    explain the answers leaves the interview going."""
+    d = _differential(shipped, _l5_after_screen(shipped).answers)
+    explains, likely = max(d.explains.values()), max(p for _, p in d.sites)
+    assert explains < likely - 1e-3  # here the two readings differ
+    going = _l5_after_screen(shipped, confident=(explains + likely) / 2)
+    assert going.step.kind == "question"
+    done = _l5_after_screen(shipped, confident=explains - 1e-9).step
+    assert done.kind == "done" and done.reason == "confident"
+
+
+def test_the_chance_of_a_change_is_that_the_results_top_three_change(shipped: Assessor) -> None:
+    """The look-ahead's chance of changing the top three is the chance that the answer
+    changes the top three of the result itself (``explains`` order, as ``differential``
+    ranks after that answer), exactly; read by the posteriors it would differ here."""
+    interview = _l5_after_screen(shipped)
+    answers = {k: v for k, v in interview.answers.items() if v != "unknown"}
+    d = _differential(shipped, answers)
+    top = machine._result(d.sites, d.explains)
+    targets = plan(shipped.kb, "self_check").targets
+    scores = rank_questions(
+        shipped.compiled,
+        d.evidence,
+        candidates=[
+            c
+            for c in shipped.candidates("self_check", d.evidence)
+            if shipped.kb.finding_instances_by_name[c].id not in shipped.kb.triaged_findings
+        ],
+        targets=targets,
+    )[: machine.LOOKAHEAD]
+
+    def by_posterior(sites: Iterable[tuple[str, float]]) -> frozenset[str]:
+        ranked = sorted(sites, key=lambda t: -t[1])[:3]
+        return frozenset(n for n, p in ranked if p >= machine.PLAUSIBLE)
+
+    differs = False
+    for score in scores:
+        states = shipped.kb.findings[shipped.kb.finding_instances_by_name[score.finding].id].states
+        result = posterior = 0.0
+        for value, p, after in zip(
+            states, score.state_probabilities, score.state_posteriors, strict=True
+        ):
+            if p <= 0.0:
+                continue  # an answer that cannot be given
+            then = _differential(shipped, {**answers, score.finding: value})
+            result += p * (machine._result(then.sites, then.explains) != top)
+            was = by_posterior(zip(targets, after, strict=True)) != by_posterior(d.sites)
+            posterior += p * was
+        assert interview._change(d, score, enough=math.inf) == pytest.approx(result, abs=1e-12)
+        differs |= abs(result - posterior) > 1e-6
+    assert differs
+
+
+def test_the_change_may_stop_counting_once_it_is_enough(shipped: Assessor) -> None:
+    """``enough`` only cuts the sum short once it is reached: the decisions stay the same."""
+    interview = _l5_after_screen(shipped)
+    d = _differential(shipped, {k: v for k, v in interview.answers.items() if v != "unknown"})
+    scores = rank_questions(
+        shipped.compiled,
+        d.evidence,
+        candidates=shipped.candidates("self_check", d.evidence),
+        targets=plan(shipped.kb, "self_check").targets,
+    )[: machine.LOOKAHEAD]
+    for score in scores:
+        full = interview._change(d, score, enough=math.inf)
+        for enough in (0.0, 0.2, 0.5):
+            cut = interview._change(d, score, enough=enough)
+            assert cut <= full + 1e-15
+            assert (cut >= enough and cut > 0) == (full >= enough and full > 0)

@@ -16,7 +16,7 @@ from nervepath.assessment.case import Case, parse_case, to_evidence
 from nervepath.assessment.recommend import Recommendation, recommend
 from nervepath.assessment.triage import RedFlag, Triage, triage
 from nervepath.engine.build import build_network
-from nervepath.engine.causation import probabilities_causing
+from nervepath.engine.causation import Causing, probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.explain import FindingContribution, explain
 from nervepath.engine.inference import infer
@@ -34,6 +34,7 @@ __all__ = [
     "RankedCause",
     "RankedSite",
     "assess",
+    "rank_sites",
     "ranked_origins",
 ]
 
@@ -126,6 +127,21 @@ def ranked_origins(
     return sorted(rows, key=lambda row: (-(row[2] or 0.0), -row[1]))
 
 
+def rank_sites(
+    names: Sequence[str], posterior: Mapping[str, float], explains: Mapping[str, float]
+) -> tuple[tuple[str, float], ...]:
+    """``(site, P(site affected))``, the likeliest to explain a reported finding first
+    (``explains``), ties by the posterior, then in ``names``' order. Both keys are taken to
+    1e-12: the same value computed in another batch (a left and a right twin, a look-ahead)
+    differs in its last digits, and must not reorder the sites."""
+    return tuple(
+        sorted(
+            ((name, posterior[name]) for name in names),
+            key=lambda item: (-round(explains[item[0]], 12), -round(item[1], 12)),
+        )
+    )
+
+
 def _plain(value: Any) -> Any:
     """``asdict`` for the assessment's frozen dataclasses, tuples and dicts; every other value
     is immutable here (text, numbers, None), so it is shared rather than deep-copied."""
@@ -203,12 +219,7 @@ class Assessor:
         by_group = dict(zip(groups, causing[len(names) :], strict=True))
         origin = {g: c.present for g, c in by_group.items()}
         origin_explains = {g: c.explains for g, c in by_group.items()}
-        sites = tuple(
-            sorted(
-                ((name, posterior[name]) for name in names),
-                key=lambda item: (-explains[item[0]], -item[1]),
-            )
-        )
+        sites = rank_sites(names, {name: posterior[name] for name in names}, explains)
         causes = tuple(
             sorted(
                 ((h.name, posterior[h.name]) for h in kb.hidden if h.kind == "cause"),
@@ -218,6 +229,16 @@ class Assessor:
         # 3. Red-flag rules over the answers; they only ever raise the urgency.
         triaged = triage(kb, evidence, dict(sites), cause_probabilities=dict(causes))
         return Differential(evidence, origin, origin_explains, sites, explains, causes, triaged)
+
+    def explaining(self, evidence: Mapping[str, str], sites: Sequence[str]) -> dict[str, Causing]:
+        """Site instance → its ``P(affected | evidence)`` and ``P(affected, and it or one of
+        its causes produces a reported finding | evidence)`` (``explains``, what
+        :meth:`differential` ranks by), for the named ``sites`` only, from one batch (an
+        interview looking ahead at an answer asks for the plausible ones)."""
+        causing = probabilities_causing(
+            self.compiled, evidence, [[name] for name in sites], effects=self._effects
+        )
+        return dict(zip(sites, causing, strict=True))
 
     def assess(self, case: Case) -> Assessment:
         kb = self.kb

@@ -21,9 +21,13 @@ The flow (design.md, "The reasoning"; issue #16):
    afterwards (``places_asked``: on the published cases a "no" to each unmarked place cost
    top-3 accuracy), so these questions are about the complaint: what brings it on, how it
    behaves. A question about the unmarked leg is asked only if one of its answers would
-   change the top three (sites of at least ``PLAUSIBLE``) or the urgency. It stops when no
-   question among the most informative has a chance of at least ``change_floor`` of changing
-   the top three or the urgency, when none is worth ``min_gain`` nats, after ``unsure_run``
+   change the top three or the urgency. The top three are the result's: the sites ranked by
+   the chance that each explains what was reported, ties by the posterior
+   (:func:`.service.rank_sites`), those of at least ``PLAUSIBLE``; after each answer tried,
+   computed as exactly as the result's. It stops when no question among the most informative
+   has a chance of at least ``change_floor`` of changing the top three or the urgency, when
+   a site explains the answers with a chance over ``confident``, when none is worth
+   ``min_gain`` nats, after ``unsure_run``
    "don't know" answers in a row, at ``max_questions``, or when the person stops (thresholds
    chosen on the tuning half of the published cases only: ``nervepath evaluate
    tests/published/cases --interview``).
@@ -48,7 +52,7 @@ from typing import Any, Final, Literal
 from pydantic import ValidationError
 
 from nervepath.assessment.case import Case
-from nervepath.assessment.service import Assessment, Assessor, Differential
+from nervepath.assessment.service import Assessment, Assessor, Differential, rank_sites
 from nervepath.assessment.triage import triage
 from nervepath.engine.inference import ImpossibleEvidenceError
 from nervepath.engine.questions import QuestionScore, rank_questions, should_stop
@@ -94,8 +98,9 @@ without one question about the complaint reads as careless (no cost on the tunin
 LOOKAHEAD: Final = 6
 """How many of the most informative questions are tried answer by answer for that chance."""
 PLAUSIBLE: Final = 0.05
-"""A site below this is no part of the result a person acts on: reordering such sites is no
-change (with a flat differential every answer would reorder them)."""
+"""A site that explains the answers with a chance below this is no part of the result a person
+acts on: reordering such sites is no change (with a flat differential every answer would
+reorder them)."""
 ESCALATION_BUDGET: Final = 3
 """Most "one answer from an emergency" follow-up questions put ahead of the most useful one."""
 _SIDE_CHOICES: Final = {"left": ("left",), "right": ("right",), "both": SIDES}
@@ -617,50 +622,77 @@ class Interview:
         scores = rank_questions(
             self.assessor.compiled, d.evidence, candidates=candidates, targets=self._plan.targets
         )
-        probabilities = [p for _, p in d.sites]
-        if should_stop(scores, probabilities, min_gain=self.min_gain, confident=self.confident):
-            confident = any(p > self.confident for p in probabilities)
+        # Confident as the result ranks: a site that explains what was reported (``explains``
+        # is at most the posterior, and the ranking's key).
+        explains = list(d.explains.values())
+        if should_stop(scores, explains, min_gain=self.min_gain, confident=self.confident):
+            confident = any(p > self.confident for p in explains)
             return replace(
                 entry, step=replace(entry.step, reason="confident" if confident else "nothing_left")
             )
         # The most informative questions, tried answer by answer: the chance that the answer
         # changes the top three or the urgency. The other leg's only if that chance is > 0.
+        if self.unsure_run and _trailing_unknown(state) >= self.unsure_run:
+            return entry  # "don't know" changes nothing: more of the same would not either
+        # Each answer tried costs the explains batch: stop trying once the question and
+        # whether it is settled are decided.
+        may_settle = state.adaptive >= MIN_QUESTIONS
         best_change, chosen = 0.0, None
         for score in scores[:LOOKAHEAD]:
             if score.expected_information_gain < self.min_gain:
                 break
-            change = self._change(d, score)
+            if chosen is not None and (best_change >= self.change_floor or not may_settle):
+                break
+            change = self._change(d, score, enough=self.change_floor)
             best_change = max(best_change, change)
             marked = self._plan.instances[score.finding].side in (None, *sides)
             if chosen is None and (marked or change > 0):
                 chosen = score.finding
-        settled = best_change < self.change_floor and state.adaptive >= MIN_QUESTIONS
-        if self.unsure_run and _trailing_unknown(state) >= self.unsure_run:
-            settled = True  # "don't know" changes nothing: more of the same would not either
-        if chosen is None or settled:
+        if chosen is None or (best_change < self.change_floor and may_settle):
             return entry
         return replace(entry, step=self._question(state, chosen, "adaptive"))
 
-    def _change(self, d: Differential, score: QuestionScore) -> float:
-        """P(the answer to this question changes the top three sites or the urgency): the
-        sites' posteriors after each answer come with the score; the urgency is triaged
-        again only for a finding some triage rule reads."""
-        # Compared by posterior on both sides: the answers' posteriors come with the score, but
-        # not what each site would then explain (the differential's own order).
-        top = _result(sorted(d.sites, key=lambda t: -t[1]))
+    def _change(self, d: Differential, score: QuestionScore, *, enough: float) -> float:
+        """P(the answer to this question changes the top three sites or the urgency), or,
+        once it has reached ``enough`` (and is above 0), that much: more decides nothing.
+
+        The top three are the result's own (:func:`.service.rank_sites`: what each site
+        explains, ties by the posterior), after each answer computed exactly as the result
+        would be (the score's posteriors alone would rank them otherwise). The urgency is
+        triaged again only for a finding some triage rule reads. Likelier answers first:
+        one often reaches ``enough``, and each costs a propagation of the explains batch.
+        """
+        top = _result(d.sites, d.explains)
         name = score.finding
         states = self.kb.findings[self._plan.instances[name].id].states
         out = 0.0
-        for value, p, after in zip(
-            states, score.state_probabilities, score.state_posteriors, strict=True
-        ):
-            ranked = sorted(zip(self._plan.targets, after, strict=True), key=lambda t: -t[1])
-            changed = _result(ranked) != top
+        targets = self._plan.targets
+        answers = sorted(
+            zip(states, score.state_probabilities, score.state_posteriors, strict=True),
+            key=lambda a: -a[1],
+        )
+        for value, p, after in answers:
+            if out > 0.0 and out >= enough:
+                break
+            if p <= 0.0:
+                continue  # an answer that cannot be given changes nothing
+            evidence = {**d.evidence, name: value}
+            # A site explains at most its posterior (the score's, after this answer): one under
+            # PLAUSIBLE is in no result, and what it explains is not needed (most sites: the
+            # batch's cost). Those that may be get both numbers from one batch.
+            plausible = [t for t, q in zip(targets, after, strict=True) if q >= PLAUSIBLE - 1e-9]
+            try:
+                causing = self.assessor.explaining(evidence, plausible)
+            except ImpossibleEvidenceError:
+                continue  # P(answer) rounded above 0
+            explains = {t: c.explains for t, c in causing.items()}
+            ranked = rank_sites(plausible, {t: c.present for t, c in causing.items()}, explains)
+            changed = _result(ranked, explains) != top
             if not changed and self._plan.instances[name].id in self.kb.triaged_findings:
                 urgency = triage(
                     self.kb,
-                    {**d.evidence, name: value},
-                    dict(ranked),
+                    evidence,
+                    dict(zip(targets, after, strict=True)),
                     cause_probabilities=dict(d.causes),
                 ).urgency
                 changed = urgency != d.triage.urgency
@@ -742,9 +774,10 @@ class Interview:
         return out
 
 
-def _result(sites: Iterable[tuple[str, float]]) -> frozenset[str]:
-    """The top three sites, those at least ``PLAUSIBLE``: what an answer may change."""
-    return frozenset(n for n, p in list(sites)[:3] if p >= PLAUSIBLE)
+def _result(sites: Iterable[tuple[str, float]], explains: Mapping[str, float]) -> frozenset[str]:
+    """The top three of the ranked sites, those that explain the answers with a chance of at
+    least ``PLAUSIBLE``: what an answer may change."""
+    return frozenset(n for n, _ in list(sites)[:3] if explains[n] >= PLAUSIBLE)
 
 
 def _emergencies(d: Differential) -> Iterator[Alert]:
