@@ -30,7 +30,6 @@ from nervepath.engine import (
 )
 from nervepath.engine import split as split_module
 from nervepath.engine.build import build_network
-from nervepath.engine.compiled import CompiledNetwork
 from nervepath.engine.evidence import evidence_indices, planned_size
 from nervepath.engine.inference import _split_posterior
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
@@ -39,23 +38,18 @@ from nervepath.knowledge.model import KnowledgeBase
 
 TOLERANCE = 1e-9
 explain_module = sys.modules["nervepath.engine.explain"]  # the package exports the function
-causation_module = sys.modules["nervepath.engine.causation"]
 VIGNETTES = Path(__file__).parents[1] / "vignettes" / "vignettes.jsonl"
-
-
-def _widest(compiled: CompiledNetwork, evidence: dict[int, int], _: int = 0) -> Terms | None:
-    return split_terms(compiled, evidence)
 
 
 @contextmanager
 def split_everything() -> Iterator[None]:
     """Split every abnormal finding that has a parent (up to the usual three), even where
-    the tables or another subset would be less work (:func:`inference.cheapest_split`)."""
+    the tables would be less work (the ranking's choice)."""
     with (
         patch.object(split_module, "SPLIT_MIN_PARENTS", 1),
-        patch.object(questions, "cheapest_split", _widest),
-        patch.object(explain_module, "cheapest_split", _widest),
-        patch.object(causation_module, "cheapest_split", _widest),
+        patch.object(
+            questions, "cheapest_split", lambda compiled, e, _=0: split_terms(compiled, e)
+        ),
     ):
         yield
 
@@ -127,7 +121,7 @@ def test_split_explanations_equal_table_explanations(case: tuple[Network, dict[i
         return
     compiled = compile_network(network)
     nodes = range(len(network.hidden))
-    with patch.object(explain_module, "cheapest_split", lambda *_: None):
+    with patch.object(explain_module, "split_terms", lambda *_: None):
         tables = explain(compiled, evidence, nodes)
     with split_everything():
         split = explain(compiled, evidence, nodes)
@@ -244,7 +238,7 @@ def test_vignettes_split_equals_tables(shipped_kb: KnowledgeBase) -> None:
         assert np.abs(np.clip(result[0], 0.0, 1.0) - tables.marginals).max() <= 1e-11, labelled.id
         assert result[1] == pytest.approx(tables.log_evidence, abs=1e-11)
         top = np.argsort(-tables.marginals)[:3].tolist()
-        with patch.object(explain_module, "cheapest_split", lambda *_: None):
+        with patch.object(explain_module, "split_terms", lambda *_: None):
             expected = explain(compiled, evidence, top)
         for mine, theirs in zip(explain(compiled, evidence, top), expected, strict=True):
             changes = {c.finding: c.log_odds_change for c in theirs.contributions}

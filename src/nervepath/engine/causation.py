@@ -54,13 +54,12 @@ from nervepath.engine.evidence import (
 from nervepath.engine.inference import (
     ImpossibleEvidenceError,
     absorb_terms,
-    cheapest_split,
     compiled_network,
     infer,
 )
 from nervepath.engine.junction import LOG_ZERO, propagate
 from nervepath.engine.network import Network
-from nervepath.engine.split import MAX_CANCELLATION, Terms, combine
+from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
 from nervepath.engine.threads import one_blas_thread
 from nervepath.engine.triangulation import bits_of
 
@@ -117,7 +116,7 @@ def probabilities_causing(
         log_silent += compiled.log_cumulative[f][0]
     rows, plans, extra = _plan(compiled, members, mask, log_silent)
     if rows:
-        terms = cheapest_split(compiled, checked, extra)
+        terms = split_terms(compiled, checked)
         counts = set(abnormal)
         found = None if terms is None else _split(compiled, checked, rows, extra, terms, counts)
         if found is None:

@@ -37,15 +37,10 @@ from nervepath.engine.evidence import (
     node_indices,
     unary_log_factors,
 )
-from nervepath.engine.inference import (
-    ImpossibleEvidenceError,
-    absorb_terms,
-    cheapest_split,
-    compiled_network,
-)
+from nervepath.engine.inference import ImpossibleEvidenceError, absorb_terms, compiled_network
 from nervepath.engine.junction import Propagation, propagate
 from nervepath.engine.network import Network
-from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, leave_out
+from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, leave_out, split_terms
 from nervepath.engine.threads import one_blas_thread
 
 __all__ = ["Explanation", "FindingContribution", "explain"]
@@ -91,7 +86,7 @@ def explain(
         extra |= 1 << v
     # 1. One tree for the full evidence (it covers every subset of it); the widest
     #    abnormal findings as signed terms when that does not cancel (split.py).
-    terms = cheapest_split(compiled, checked, extra)
+    terms = split_terms(compiled, checked)
     split = None if terms is None else _split_rows(compiled, checked, extra, terms, targets)
     if split is not None:
         observed, column, present, absent = split
