@@ -33,7 +33,7 @@ TESTS = Path(__file__).resolve().parent.parent / "tests"
 
 PARTS = {
     "posterior": ("infer",),
-    "origin_groups": ("probabilities_all_absent",),
+    "origin_groups": ("probabilities_causing",),
     "explanations": ("explain",),
     "ranking": ("rank_questions",),
 }

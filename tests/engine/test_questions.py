@@ -25,6 +25,7 @@ from nervepath.engine import (
 )
 from nervepath.engine import questions as questions_module
 from nervepath.engine import split as split_module
+from nervepath.engine.split import split_terms
 from synthetic import random_network, realistic_cases
 
 
@@ -128,7 +129,11 @@ def test_group_certainly_present() -> None:
     for split in (False, True):
         with (
             patch.object(split_module, "SPLIT_MIN_PARENTS", 1 if split else 99),
-            patch.object(questions_module, "split_pays", lambda *_: True),
+            patch.object(
+                questions_module,
+                "cheapest_split",
+                lambda compiled, e, _=0: split_terms(compiled, e),
+            ),
         ):
             scores = rank_questions(network, evidence, targets=[2], groups=groups)
         for score in scores:

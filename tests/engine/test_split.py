@@ -30,7 +30,7 @@ from nervepath.engine import (
 )
 from nervepath.engine import split as split_module
 from nervepath.engine.build import build_network
-from nervepath.engine.evidence import evidence_indices
+from nervepath.engine.evidence import evidence_indices, planned_size
 from nervepath.engine.inference import _split_posterior
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
 from nervepath.evaluation.labelled import load_labelled_cases
@@ -47,7 +47,9 @@ def split_everything() -> Iterator[None]:
     the tables would be less work (the ranking's choice)."""
     with (
         patch.object(split_module, "SPLIT_MIN_PARENTS", 1),
-        patch.object(questions, "split_pays", lambda *_: True),
+        patch.object(
+            questions, "cheapest_split", lambda compiled, e, _=0: split_terms(compiled, e)
+        ),
     ):
         yield
 
@@ -98,7 +100,7 @@ def test_split_ranking_equals_table_ranking(
     node = st.integers(0, len(network.hidden) - 1)
     groups = data.draw(st.lists(st.lists(node, unique=True, min_size=1, max_size=3), max_size=3))
     compiled = compile_network(network)
-    with patch.object(questions, "split_terms", lambda *_: None):
+    with patch.object(questions, "cheapest_split", lambda *_: None):
         tables = rank_questions(compiled, evidence, groups=groups)
     with split_everything():
         split = rank_questions(compiled, evidence, groups=groups)
@@ -268,8 +270,8 @@ def test_vignettes_origin_group_ranking_split_equals_tables(shipped_kb: Knowledg
             with patch.object(questions, "_rows", side_effect=_FellBack):
                 split = rank_questions(compiled, evidence, **kwargs)
         except _FellBack:
-            continue  # the tables were less work here (split_pays): nothing split to compare
-        with patch.object(questions, "split_terms", lambda *_: None):
+            continue  # the tables were less work here (cheapest_split): nothing split to compare
+        with patch.object(questions, "cheapest_split", lambda *_: None):
             tables = {s.finding: s for s in rank_questions(compiled, evidence, **kwargs)}
         for score in split:
             other = tables[score.finding]
@@ -307,3 +309,63 @@ def test_split_pays_draft_is_reused_by_the_absorb_that_follows() -> None:
     assert reused is not None and fresh is not None
     assert reused.tree.cliques == fresh.tree.cliques
     assert reused.constant == fresh.constant
+
+
+def test_cheapest_split_weighs_subsets_and_narrower_findings() -> None:
+    """Two wide findings on the same twelve parents and a narrow one on six others. The
+    tables join the twelve (a 4096-entry clique); splitting one wide finding leaves the
+    other's table; splitting both leaves twelve 2-entry cliques and the narrow one's
+    64-entry table, four times (352 entries); splitting the narrow one too, eight times
+    eighteen 2-entry cliques (288): the least work of the eight subsets."""
+    hidden = tuple(HiddenNode(f"h{i}", prior=0.2) for i in range(18))
+    first = tuple((i, (0.4, 0.6)) for i in range(12))
+    wide_a = FindingNode("wide_a", ("absent", "present"), (0.9, 0.1), first)
+    wide_b = FindingNode("wide_b", ("absent", "present"), (0.8, 0.2), first)
+    narrow = FindingNode(
+        "narrow", ("absent", "present"), (0.9, 0.1), tuple((i, (0.5, 0.5)) for i in range(12, 18))
+    )
+    compiled = compile_network(Network(hidden, (wide_a, wide_b, narrow)))
+    evidence = {0: 1, 1: 1, 2: 1}
+    chosen = inference.cheapest_split(compiled, evidence)
+    subsets = [tuple(f for f in range(3) if (mask >> f) & 1) for mask in range(1 << 3)]
+
+    def work(findings: tuple[int, ...]) -> int:
+        if not findings:
+            return planned_size(compiled, evidence)
+        rest = {f: k for f, k in evidence.items() if f not in findings}
+        extra = 0
+        for f in findings:
+            extra |= compiled.finding_scopes[f]
+        return planned_size(compiled, rest, extra) << len(findings)
+
+    least = min(work(s) for s in subsets)
+    assert work(() if chosen is None else chosen.findings) == least
+    assert chosen is not None and 2 in chosen.findings  # the narrow one is weighed too
+
+
+def test_cheapest_split_never_more_work_than_the_widest(shipped_kb: KnowledgeBase) -> None:
+    """On the vignettes the chosen split is never more work than the widest findings split
+    or the tables (the two choices :func:`split_pays` had), and it ranks as the tables do."""
+    compiled = compile_network(build_network(shipped_kb))
+    extra = 0
+    for f in range(len(compiled.network.findings)):
+        extra |= compiled.finding_scopes[f]
+
+    def work(evidence: dict[int, int], terms: Terms | None) -> int:
+        if terms is None:
+            return planned_size(compiled, evidence, extra)
+        rest = {f: k for f, k in evidence.items() if f not in terms.findings}
+        wider = extra
+        for f in terms.findings:
+            wider |= compiled.finding_scopes[f]
+        return planned_size(compiled, rest, wider) * len(terms.signs)
+
+    fewer = 0
+    for labelled in load_labelled_cases(VIGNETTES, kb=shipped_kb):
+        evidence = evidence_indices(compiled, to_evidence(shipped_kb, labelled.case))
+        chosen = work(evidence, inference.cheapest_split(compiled, evidence, extra))
+        widest = split_terms(compiled, evidence)
+        before = min(work(evidence, None), work(evidence, widest))
+        assert chosen <= before, labelled.id
+        fewer += chosen < before
+    assert fewer > 0

@@ -56,7 +56,14 @@ from nervepath.engine.evidence import (
 )
 from nervepath.engine.junction import LOG_ZERO, Propagation, propagate
 from nervepath.engine.network import Network, NetworkError
-from nervepath.engine.split import Terms, combine, ratios_to_first, split_terms
+from nervepath.engine.split import (
+    SPLIT_MAX,
+    Terms,
+    combine,
+    ratios_to_first,
+    split_terms,
+    terms_of,
+)
 from nervepath.engine.threads import one_blas_thread
 
 __all__ = [
@@ -68,6 +75,10 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+SPLIT_CANDIDATE_PARENTS = 5
+"""Abnormal findings with at least this many parents are weighed for a split by
+:func:`cheapest_split`."""
 
 
 class ImpossibleEvidenceError(NetworkError):
@@ -235,6 +246,66 @@ def split_pays(
     rest, split_extra = _without_split(compiled, evidence, terms, extra)
     split = planned_size(compiled, rest, split_extra) * len(terms.signs)
     return split <= planned_size(compiled, evidence, split_extra)
+
+
+def cheapest_split(
+    compiled: CompiledNetwork, evidence: dict[int, int], extra: int = 0
+) -> Terms | None:
+    """The abnormal findings to split (at most :data:`.split.SPLIT_MAX`) for the least work
+    pushing rows through the trees: ``2^|W|`` times the table entries of the tree without
+    ``W``, or the entries of the tree with every table when ``W`` is empty (``None``).
+
+    :func:`split_terms` splits the widest findings (12 parents or more) or none, as
+    :func:`split_pays` says; this also weighs any subset of them and findings of
+    :data:`SPLIT_CANDIDATE_PARENTS` parents or more: a local search from each of those two,
+    one finding added, removed or swapped at a time while the work falls, keeps the better
+    end (the work is far from monotone in the subset, and the subsets of ten findings are
+    too many to plan). Trees are only planned (cached drafts, no table built). Any subset
+    is exact: the terms are Quickscore's signed sum, guarded against cancellation by the
+    callers as for :func:`split_terms`.
+    """
+    findings = compiled.network.findings
+    pool = [
+        f
+        for f, k in evidence.items()
+        if k != 0
+        and compiled.finding_scopes[f]
+        and len(findings[f].parents) >= SPLIT_CANDIDATE_PARENTS
+    ]
+    if not pool:
+        return None
+    order = {f: (-len(findings[f].parents), f) for f in pool}
+    known: dict[frozenset[int], int] = {}
+
+    def work(chosen: frozenset[int]) -> int:
+        if chosen not in known:
+            if not chosen:
+                known[chosen] = planned_size(compiled, evidence, extra)
+            else:
+                rest = {f: k for f, k in evidence.items() if f not in chosen}
+                wider = extra
+                for f in chosen:
+                    wider |= compiled.finding_scopes[f]
+                known[chosen] = planned_size(compiled, rest, wider) << len(chosen)
+        return known[chosen]
+
+    def search(best: frozenset[int]) -> frozenset[int]:
+        while True:
+            others = [f for f in pool if f not in best]
+            moves = [best - {f} for f in best] + [best - {f} | {g} for f in best for g in others]
+            if len(best) < SPLIT_MAX:
+                moves += [best | {g} for g in others]
+            step = min(moves, key=lambda c: (work(c), sorted(order[f] for f in c)))
+            if work(step) >= work(best):
+                return best
+            best = step
+
+    widest = split_terms(compiled, evidence)
+    ends = [search(frozenset()), search(frozenset(() if widest is None else widest.findings))]
+    best = min(ends, key=lambda chosen: (work(chosen), len(chosen)))
+    if not best:
+        return None
+    return terms_of(compiled, evidence, tuple(sorted(best, key=order.__getitem__)))
 
 
 def _term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:

@@ -59,15 +59,15 @@ from nervepath.engine.evidence import (
 )
 from nervepath.engine.inference import (
     ImpossibleEvidenceError,
+    cheapest_split,
     compiled_network,
     group_rows,
     propagate_terms,
-    split_pays,
 )
 from nervepath.engine.junction import JunctionTree, Propagation, propagate
 from nervepath.engine.network import Network
 from nervepath.engine.soft_evidence import soft_evidence
-from nervepath.engine.split import Terms, signed_log_sum, split_terms
+from nervepath.engine.split import Terms, signed_log_sum
 from nervepath.engine.threads import one_blas_thread
 
 __all__ = ["QuestionScore", "rank_questions", "should_stop"]
@@ -130,9 +130,9 @@ def rank_questions(
     #      term of the split findings; see :mod:`nervepath.engine.split`).
     # Twin findings and shared parent sets repeat rows: each distinct row is pushed once.
     distinct, inverse = _distinct_rows(rows)
-    terms = split_terms(compiled, checked)
     pushed = None
-    if terms is not None and split_pays(compiled, checked, terms, extra):
+    terms = cheapest_split(compiled, checked, extra)
+    if terms is not None:
         pushed = _split_rows(compiled, checked, extra, terms, distinct, target_list, group_list)
     if pushed is None:
         pushed = _rows(compiled, checked, extra, distinct, target_list, group_list)

@@ -393,7 +393,10 @@ def _collect_distribute(
         p = parents[k]
         if p < 0:
             total = ones(len(pot)) @ pot  # BLAS: see junction.sum_middle
-            log_z[rows_k] += np.log(total)
+            # A row may have no mass in the tree of one split term: log 0 = −inf, and
+            # the terms' signed sum gives that term no weight.
+            with np.errstate(divide="ignore"):
+                log_z[rows_k] += np.log(total)
         else:
             new, old = arriving[k], messages[k]
             assert new is not None and old is not None
