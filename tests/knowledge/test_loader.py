@@ -128,7 +128,8 @@ def test_a_link_given_twice_is_a_problem(kb_copy: Path) -> None:
     path.write_text(
         path.read_text(encoding="utf-8")
         + "  - finding: straight_leg_raise\n    parent: l5_root\n"
-        + '    probability: {value: 0.8, estimate: {rationale: "fixture: the same link, given again"}}\n',
+        + "    probability: {value: 0.8, estimate: "
+        + '{rationale: "fixture: the same link, given again"}}\n',
         encoding="utf-8",
     )
     problems = _problems(kb_copy)
