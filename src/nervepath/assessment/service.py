@@ -262,8 +262,11 @@ class Assessor:
         # most informative others, so the test that best separates the top sites is never
         # crowded out by warning signs.
         red = kb.red_flag_findings
-        flagged = [(s.finding, s.expected_information_gain) for s in scores]
-        flagged = [q for q in flagged if self._instances[q[0]].id in red]
+        flagged = [
+            (s.finding, s.expected_information_gain)
+            for s in scores
+            if self._instances[s.finding].id in red
+        ]
         others = [s for s in scores if self._instances[s.finding].id not in red]
         # A warning sign answered only by implication ("both legs?" no, as symptoms were
         # reported in one leg) is still asked, first: alternating sciatica may be marked on one
