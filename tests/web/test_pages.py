@@ -177,7 +177,7 @@ def test_a_question_about_one_leg_says_which_leg(client: TestClient) -> None:
     html = _self_check_to_first_question(client, ["heel_left"], ["pain"])
     html = _answer(client, html, "none").text  # type: ignore[attr-defined]
     for _ in range(15):  # to the first question about one leg
-        if re.search(r"your (left|right) ", html):
+        if re.search(r"your (left|right) ", html, re.IGNORECASE):
             break
         html = _answer(client, html, "absent").text  # type: ignore[attr-defined]
     assert re.search(r"<legend class=\"question\">[^<]*your left ", html, re.IGNORECASE)

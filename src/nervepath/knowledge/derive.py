@@ -3,6 +3,9 @@ nerves that supply it, a movement's weakness of the roots and nerves of its musc
 
 Adding a region, muscle or movement to the anatomy files changes the network here, with
 no code change. The probabilities come from ``derivation.yaml``, each with its source.
+The module is long on purpose: the derived findings and their links are one reading of the
+anatomy (which regions, nerves and muscles a parent reaches), and split in two each half
+would carry its own copy of that reading.
 """
 
 from __future__ import annotations
