@@ -125,7 +125,11 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
     ),
     (
         "upper_motor_neurone_signs_new",
-        {"upper_motor_neurone_signs_left": "present", "symptoms_getting_worse": "present"},
+        {"upper_motor_neurone_signs_left": "present", "weakness_getting_worse": "present"},
+    ),
+    (
+        "upper_motor_neurone_signs_new",
+        {"upper_motor_neurone_signs_left": "present", "onset_within_2_weeks": "present"},
     ),
     (
         "bilateral_motor_deficit",
@@ -161,6 +165,10 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
             "sudden_onset": "present",
             "onset_within_2_weeks": "present",
         },
+    ),
+    (
+        "progressive_motor_deficit",
+        {"weakness_lower_leg_right": "present", "weakness_getting_worse": "present"},
     ),
 ]
 
@@ -537,6 +545,38 @@ def test_self_limiting_site_on_its_own_is_self_care(shipped_kb: KnowledgeBase) -
     assert contended.urgency == "routine" and contended.baselines[0].id == "default"
 
 
+def test_a_baseline_unless_reads_its_sites_side(shipped_kb: KnowledgeBase) -> None:
+    # A snap at onset keeps self-care off the heel it happened to, not the other one.
+    same = _triage(shipped_kb, {"snap_at_onset_left": "present"}, plantar_fascia_left=0.8)
+    assert same.urgency == "routine"
+    other = _triage(shipped_kb, {"snap_at_onset_right": "present"}, plantar_fascia_left=0.8)
+    assert other.baselines[0].id == "self_limiting_foot_or_hip"
+
+
+def test_worse_pain_is_not_progressing_upper_motor_neurone_signs(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    signs = {"upper_motor_neurone_signs_left": "present", "symptoms_getting_worse": "present"}
+    result = _triage(shipped_kb, signs)
+    assert result.urgency == "urgent"
+    assert [f.id for f in result.red_flags] == ["upper_motor_neurone_signs"]
+    weaker = _triage(shipped_kb, {**signs, "weakness_getting_worse": "present"})
+    assert [f.id for f in weaker.red_flags] == ["upper_motor_neurone_signs_new"]
+
+
+def test_a_weakness_not_getting_worse_is_established(shipped_kb: KnowledgeBase) -> None:
+    # The pain is worse but the weakness is not: a dense drop over 2 weeks old is established.
+    drop = {
+        "strength_ankle_dorsiflexion_right": "2",
+        "onset_within_2_weeks": "absent",
+        "symptoms_getting_worse": "present",
+    }
+    assert _triage(shipped_kb, drop).urgency == "emergency"
+    settled = _triage(shipped_kb, {**drop, "weakness_getting_worse": "absent"})
+    assert settled.urgency == "urgent"
+    assert [f.id for f in settled.red_flags] == ["significant_motor_deficit"]
+
+
 def test_arterial_disease_on_top_is_routine(shipped_kb: KnowledgeBase) -> None:
     result = _triage(shipped_kb, {}, peripheral_arterial_disease_left=0.7)
     assert result.urgency == "routine"
@@ -598,8 +638,9 @@ def test_a_self_care_baseline_never_quietens_a_red_flag(
 ) -> None:
     result = triage(SHIPPED, evidence, {"plantar_fascia_left": heel})
     # Self-care is for a recent problem that mends by itself: over 3 months, or after a snap at
-    # onset (a rupture's story), the default (routine) applies.
-    snap = any(evidence.get(f"snap_at_onset_{side}") == "present" for side in ("left", "right"))
+    # onset on that foot (a rupture's story), the default (routine) applies. A snap on the other
+    # leg says nothing of this heel: the baseline's unless is read on its site's side.
+    snap = evidence.get("snap_at_onset_left") == "present"
     chronic = evidence.get("symptoms_over_3_months") == "present"
     base = "routine" if chronic or snap else "self_care"
     assert urgency_rank(result.urgency) == max(

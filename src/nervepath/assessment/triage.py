@@ -20,7 +20,8 @@ an evening. The asymmetry of harms, not the probability, sets the level. So:
   drop localised to the fibular head only the urgent one); ``excludes`` names such pairs, and a
   test checks that they never both fire on the same leg;
 * a rule that fires on a leg is silenced only by what its ``unless`` finds on that leg (and in
-  the midline): a finding on the other leg never quietens it (``_fires``);
+  the midline): a finding on the other leg never quietens it (``_fires``); a baseline's
+  ``unless`` likewise reads the side of the site it names (``_side_of``);
 * a rule with ``long_standing`` fires one level lower, worded so, when the symptoms are
   long-standing and not getting worse (the CES pathway's flags are for recent onset or
   deterioration). Only tempo answers, localising findings or a more urgent rule make a rule
@@ -170,13 +171,14 @@ def triage(
         fired.append((-urgency_rank(level), order, flag))
     red_flags = tuple(flag for *_, flag in sorted(fired, key=lambda t: (t[0], t[1])))
 
-    # 2. Baselines from the probabilities; the default only when none matches.
+    # 2. Baselines from the probabilities; the default only when none matches. A baseline's
+    #    ``unless`` is read on the side of the site it names, as a rule's is on its leg.
     baselines = [
         _baseline_level(b, hidden, citations)
         for b in book.baselines
         if (b.when is None or _holds(b.when, facts, None) is not None)
-        and (b.unless is None or _holds(b.unless, facts, None) is None)
         and (hidden := _baseline_holds(kb, b, sites, causes)) is not None
+        and (b.unless is None or _holds(b.unless, facts, _side_of(kb, hidden)) is None)
     ]
     if not baselines:
         d = book.default
@@ -357,6 +359,12 @@ def _baseline_holds(
     ):
         return None
     return (top_name,)
+
+
+def _side_of(kb: KnowledgeBase, hidden: tuple[str, ...]) -> str | None:
+    """The one leg the matched sites or causes lie on (None: midline, or both legs)."""
+    sides = {h.side for h in kb.hidden if h.name in hidden}
+    return sides.pop() if len(sides) == 1 else None
 
 
 def _baseline_level(
