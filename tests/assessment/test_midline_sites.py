@@ -204,8 +204,10 @@ def test_back_of_leg_pain_does_not_tell_l5_from_s1() -> None:
 
 def test_numb_feet_add_to_a_sensory_level_for_the_cord() -> None:
     # A cord lesion's numbness starts in the feet and climbs: numb feet on both sides count for
-    # the cord as well as for a polyneuropathy, so with a level on the trunk the cord is second
-    # only to the far commoner polyneuropathy, and well above the level alone.
+    # the cord as much as for a polyneuropathy (sites/spinal_cord.yaml, derived_scale), so with
+    # a level on the trunk, which no polyneuropathy gives, the cord comes first and the far
+    # commoner polyneuropathy second, and the cord is well above the level alone. Numb feet
+    # alone still read as polyneuropathy first.
     feet = {
         f"numbness_{region}_{side}": "present"
         for region in ("great_toe", "middle_toes", "medial_sole")
@@ -213,5 +215,6 @@ def test_numb_feet_add_to_a_sensory_level_for_the_cord() -> None:
     }
     level = {"sensory_level_trunk": "present"}
     both = ranked_sites(feet | level, 60, "clinician")
-    assert [s.id for s in both[:2]] == ["polyneuropathy", "spinal_cord"]
+    assert [s.id for s in both[:2]] == ["spinal_cord", "polyneuropathy"]
+    assert ranked_sites(feet, 60, "clinician")[0].id == "polyneuropathy"
     assert _p(both, "spinal_cord") > 3 * _p(ranked_sites(level, 60, "clinician"), "spinal_cord")
