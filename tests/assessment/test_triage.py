@@ -44,6 +44,9 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
     ("ces_saddle_sensory_change", {"pins_and_needles_saddle": "present"}),
     ("ces_saddle_sensory_change", {"tingling_saddle": "present"}),
     ("ces_saddle_sensory_change", {"sensory_loss_saddle": "present"}),
+    # The CES warning card's "altered feeling when using toilet paper": kind not named, or burning.
+    ("ces_saddle_sensory_change", {"altered_sensation_saddle": "present"}),
+    ("ces_saddle_sensory_change", {"burning_saddle": "present"}),
     ("ces_new_bladder_dysfunction", {"new_bladder_dysfunction": "present"}),
     ("ces_new_bowel_incontinence", {"new_bowel_incontinence": "present"}),
     (
@@ -70,6 +73,18 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
     ("rapidly_worsening_weakness", {"rapidly_worsening_weakness": "present"}),
     ("severe_foot_drop", {"strength_ankle_dorsiflexion_left": "2"}),
     ("foot_drop_not_known_to_be_old", {"foot_drop_left": "present"}),
+    (
+        "reported_weakness_getting_worse",
+        {"weakness_lower_leg_right": "present", "weakness_getting_worse": "present"},
+    ),
+    (
+        "reported_weakness_both_legs_new",
+        {
+            "weakness_thigh_left": "present",
+            "weakness_whole_leg_right": "present",
+            "onset_within_2_weeks": "present",
+        },
+    ),
     ("severe_motor_deficit", {"strength_knee_extension_right": "0"}),
     ("sciatica_spread_to_both_legs", {"symptoms_spread_to_both_legs": "present"}),
     (
@@ -871,3 +886,26 @@ def test_raised_markers_with_buttock_pain_are_an_emergency_unless_long_standing(
     result = _triage(shipped_kb, stable)
     assert _fired(result) == {"suspected_spinal_infection": "urgent"}
     assert result.red_flags[0].long_standing
+
+
+def test_reported_weakness_rules_need_a_weak_leg_not_the_tempo_question_alone(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """``weakness_*`` also matches ``weakness_getting_worse``: the self-check's weakness rules
+    leave it out, so "getting weaker" needs a weak part of a leg (both legs for the bilateral
+    rule), and a long-standing, unchanged weakness of both legs fires neither."""
+    alone = _fired(_triage(shipped_kb, {"weakness_getting_worse": "present"}))
+    assert "reported_weakness_getting_worse" not in alone
+    assert "reported_weakness_both_legs_new" not in alone
+    one_leg = {"weakness_foot_left": "present", "onset_within_2_weeks": "present"}
+    assert "reported_weakness_both_legs_new" not in _fired(_triage(shipped_kb, one_leg))
+    stable = {
+        "weakness_whole_leg_left": "present",
+        "weakness_whole_leg_right": "present",
+        "onset_within_2_weeks": "absent",
+        "symptoms_over_3_months": "present",
+        "weakness_getting_worse": "absent",
+    }
+    fired = _fired(_triage(shipped_kb, stable))
+    assert "reported_weakness_both_legs_new" not in fired
+    assert "reported_weakness_getting_worse" not in fired
