@@ -76,8 +76,9 @@ def test_explains_is_the_engine_quantity_with_risk_factors_left_out() -> None:
 
 
 def test_origin_groups_explain_at_most_their_probability_and_lead_by_it() -> None:
-    # Buttock and posterior-thigh pain with a positive straight leg raise: the spine leads,
-    # though joints (hip, knee) are as likely as ever to be present.
+    # Pain from the buttock down the back of the leg to the sole, with a positive straight leg
+    # raise: the spine leads, though joints (hip, knee) are as likely as ever to be present.
+    # (Buttock and thigh pain alone is nearly even between the spine and the sacroiliac joint.)
     assessor = _shipped_assessor()
     case = parse_case(
         {
@@ -86,6 +87,8 @@ def test_origin_groups_explain_at_most_their_probability_and_lead_by_it() -> Non
             "answers": {
                 "pain_buttock_left": "present",
                 "pain_posterior_thigh_left": "present",
+                "pain_calf_left": "present",
+                "pain_lateral_sole_left": "present",
                 "straight_leg_raise_left": "present",
             },
         }
