@@ -218,7 +218,9 @@ def test_altered_sensation_is_the_or_of_its_qualities(shipped_kb: KnowledgeBase)
 def test_altered_sensation_reaches_the_parts_of_the_leg(shipped_kb: KnowledgeBase) -> None:
     foot = shipped_kb.findings["altered_sensation_foot"]
     assert foot.lateral and not foot.asked
-    assert foot.leak[1] > shipped_kb.findings["numbness_foot"].leak[1]
+    # Never rarer than numbness there; equal while both take the ATLAS figure for any sensory
+    # change in a leg (derivation.yaml, leak_overrides).
+    assert foot.leak[1] >= shipped_kb.findings["numbness_foot"].leak[1]
 
 
 def test_a_group_naming_an_unknown_quality_is_refused(kb_copy: Path) -> None:
