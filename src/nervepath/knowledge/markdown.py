@@ -9,7 +9,14 @@ from nervepath.knowledge import catalogue, schema
 from nervepath.knowledge.derive import LinkDef
 from nervepath.knowledge.model import KnowledgeBase
 
-__all__ = ["RULES_BEGIN", "RULES_END", "render_catalogue", "render_rules", "with_rules"]
+__all__ = [
+    "RULES_BEGIN",
+    "RULES_END",
+    "first_sentence",
+    "render_catalogue",
+    "render_rules",
+    "with_rules",
+]
 
 
 def _cell(text: object) -> str:
@@ -39,6 +46,25 @@ RULES_END = "<!-- end of triage rules -->"
 _STEP_DOWN = {"emergency": "urgent", "urgent": "routine"}
 
 
+def first_sentence(text: str) -> str:
+    """``text`` up to the end of its first sentence: a full stop outside brackets.
+
+    A rule's clinical wording reads "what was found: what it means. What to do." The table
+    shows the first sentence whole, finding and meaning: cutting at the first colon lost the
+    meaning, and a colon inside brackets ("(within 2 weeks: pulselessness …)") left half a
+    bracket.
+    """
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(depth - 1, 0)
+        elif char == "." and depth == 0 and (i + 1 == len(text) or text[i + 1].isspace()):
+            return text[: i + 1]
+    return text
+
+
 def render_rules(kb: KnowledgeBase) -> str:
     """Every triage rule, most urgent first, with its level, tempo step-down and source."""
     book = kb.raw.triage
@@ -49,7 +75,7 @@ def render_rules(kb: KnowledgeBase) -> str:
     order = {"emergency": 0, "urgent": 1, "routine": 2}
     for rule in sorted(book.rules, key=lambda r: order[r.level]):
         lower = _STEP_DOWN[rule.level] if rule.long_standing is not None else "–"
-        meaning = rule.clinical.split(": ", 1)[0] if ": " in rule.clinical else rule.clinical
+        meaning = first_sentence(rule.clinical)
         locator = f", {rule.source.locator}" if rule.source.locator else ""
         also = "".join(f"; [{c.ref}](catalogue.md#{c.ref})" for c in rule.see_also)
         lines.append(
