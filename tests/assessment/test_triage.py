@@ -15,6 +15,7 @@ from triage_support import witnesses
 
 from nervepath.assessment.triage import URGENCY_LEVELS, Triage, most_urgent, triage, urgency_rank
 from nervepath.errors import CaseError, KnowledgeBaseError
+from nervepath.knowledge.checks import condition_leaves
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
 
@@ -909,3 +910,62 @@ def test_reported_weakness_rules_need_a_weak_leg_not_the_tempo_question_alone(
     fired = _fired(_triage(shipped_kb, stable))
     assert "reported_weakness_both_legs_new" not in fired
     assert "reported_weakness_getting_worse" not in fired
+
+
+def test_every_weak_part_pattern_leaves_out_the_course(shipped_kb: KnowledgeBase) -> None:
+    """``weakness_*`` names weak parts of a leg; it also matches ``weakness_getting_worse``, a
+    course. Every rule that reads the pattern leaves the course out, and names it on its own
+    where its wording counts a leg that has become weaker."""
+    book = shipped_kb.raw.triage
+    conditions = list(book.shared)
+    for rule in book.rules:
+        conditions.extend(c for c in (rule.when, rule.unless) if c is not None)
+        if rule.long_standing is not None and rule.long_standing.when is not None:
+            conditions.append(rule.long_standing.when)
+    leaves = [leaf for c in conditions for leaf in condition_leaves(c)]
+    patterns = [leaf for leaf in leaves if leaf.finding == "weakness_*"]
+    assert patterns
+    for leaf in patterns:
+        assert "weakness_getting_worse" in leaf.excluding, leaf
+
+
+def test_a_motor_deficit_steps_down_on_the_weakness_course_not_the_pain(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """A motor deficit is long-standing and stable when the weakness is not getting worse:
+    worse pain over it is not a progressive deficit. Rules whose deterioration may be numbness
+    (bilateral leg symptoms) still need the whole course answered no."""
+    months = {"symptoms_over_3_months": "present", "symptoms_getting_worse": "present"}
+    deficit = {"back_pain": "present", "strength_ankle_dorsiflexion_right": "3", **months}
+    assert _fired(_triage(shipped_kb, deficit)) == {"significant_motor_deficit": "urgent"}
+    steady = _triage(shipped_kb, {**deficit, "weakness_getting_worse": "absent"})
+    assert _fired(steady) == {"significant_motor_deficit": "routine"}
+    assert steady.red_flags[0].long_standing
+    weaker = _triage(shipped_kb, {**deficit, "weakness_getting_worse": "present"})
+    assert weaker.urgency == "emergency"
+    severe = {"strength_knee_extension_left": "2", **months, "weakness_getting_worse": "absent"}
+    assert _fired(_triage(shipped_kb, severe))["severe_motor_deficit"] == "urgent"
+    bilateral = {
+        "bilateral_leg_symptoms": "present",
+        "numbness_whole_leg_left": "present",
+        **months,
+        "weakness_getting_worse": "absent",
+    }
+    assert _fired(_triage(shipped_kb, bilateral))["bilateral_leg_symptoms"] == "urgent"
+
+
+def test_a_rules_own_long_standing_condition_is_checked(kb_copy: Path) -> None:
+    _edit(
+        kb_copy / "triage.yaml",
+        "    clinical: Significant motor deficit.\n",
+        "    clinical: Significant motor deficit.\n"
+        "    long_standing:\n"
+        "      when: {finding: symptoms_over_3_monts, in: [present]}\n"
+        "      plain: Long-standing.\n"
+        "      clinical: Long-standing.\n",
+    )
+    problems = _problems(kb_copy)
+    assert any(
+        p.startswith("triage.yaml › weak_great_toe › long_standing.when.finding: found ")
+        for p in problems
+    ), problems

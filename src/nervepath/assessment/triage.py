@@ -24,8 +24,9 @@ an evening. The asymmetry of harms, not the probability, sets the level. So:
   ``unless`` likewise reads the side of the site it names (``_side_of``);
 * a rule with ``long_standing`` fires one level lower, worded so, when the symptoms are
   long-standing and not getting worse (the CES pathway's flags are for recent onset or
-  deterioration). Only tempo answers, localising findings or a more urgent rule make a rule
-  stand down or step down.
+  deterioration): by the book's ``long_standing`` condition, or by the rule's own where its
+  meaning rests on one course (a motor deficit's, not the pain's). Only tempo answers,
+  localising findings or a more urgent rule make a rule stand down or step down.
 
 Levels, least to most urgent: ``self_care`` < ``routine`` (weeks) < ``urgent`` (days) <
 ``emergency`` (same day, emergency department).
@@ -143,9 +144,7 @@ def triage(
 
     # 1. Red-flag rules: each that holds is a floor on urgency; a rule that reads the tempo is
     #    one level lower when the symptoms are long-standing and not getting worse.
-    stable = (
-        book.long_standing is not None and _holds(book.long_standing.when, facts, None) is not None
-    )
+    book_stable = book.long_standing.when if book.long_standing is not None else None
     fired: list[tuple[int, int, RedFlag]] = []
     for order, rule in enumerate(book.rules):
         hits = _fires(rule, facts)
@@ -153,7 +152,10 @@ def triage(
             continue
         level: str = rule.level
         plain, clinical = rule.plain, rule.clinical
-        step_down = rule.long_standing if stable else None
+        step_down = rule.long_standing
+        stable = book_stable if step_down is None or step_down.when is None else step_down.when
+        if stable is None or _holds(stable, facts, None) is None:
+            step_down = None
         if step_down is not None:
             level = URGENCY_LEVELS[urgency_rank(rule.level) - 1]
             plain, clinical = step_down.plain, step_down.clinical

@@ -478,7 +478,11 @@ def _triage_problems(kb: RawKnowledgeBase, states: Mapping[str, tuple[str, ...]]
         problems.extend(_condition_problems(where, "when", rule.when, states))
         if rule.unless is not None:
             problems.extend(_condition_problems(where, "unless", rule.unless, states))
-        if rule.long_standing is not None and book.long_standing is None:
+        if rule.long_standing is not None and rule.long_standing.when is not None:
+            problems.extend(
+                _condition_problems(where, "long_standing.when", rule.long_standing.when, states)
+            )
+        elif rule.long_standing is not None and book.long_standing is None:
             problems.append(
                 f"{where} › long_standing: found wording for long-standing symptoms, expected "
                 "triage.yaml › long_standing to say when symptoms are long-standing"

@@ -738,8 +738,15 @@ class LongStandingTempo(Strict):
 
 class LongStanding(Strict):
     """How a rule reads when the symptoms are long-standing and not getting worse: one level
-    lower, with wording that says why (the book's ``long_standing`` condition decides)."""
+    lower, with wording that says why. The book's ``long_standing`` condition decides, unless
+    the rule names the course its own meaning depends on (``when``): a motor deficit is stable
+    when the weakness is not getting worse, whatever the pain does."""
 
+    when: Condition | None = Field(
+        default=None,
+        description="when this rule's symptoms count as long-standing and stable, instead of "
+        "the book's long_standing condition",
+    )
     plain: Text
     clinical: Text
 
