@@ -38,6 +38,10 @@ unary factors, one more batch row per group), and the rows are pushed through it
 more, asking only for their mass, so no distribute pass runs. Each group costs about
 one more collect pass of every row: with the service's six origin groups the ranking
 of the clinical vignettes takes about 3.5× as long.
+
+Every candidate is pushed: proven bounds on the gain (``I(t; f) ≤ I(pa(f); f)``; ``KL ≤ χ²``
+with the targets' correlations) left 72–92 % of candidates above the 10th best gain on the
+vignettes, and a tighter one (30 %) costs two collect passes each (measured for issue #18).
 """
 
 from __future__ import annotations
