@@ -289,11 +289,28 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
                         add(fid, site, binary(scale * prob.value), prob, why)
         for movement in kb.anatomy.movements:
             parts = [muscles[m] for m in movement.muscles if m in muscles]
-            primary = lesion_roots & {r for m in parts for r in m.roots_primary}
+            # A lesion of all the primary roots of a muscle, or of its dominant root, can
+            # paralyse it; one that spares another primary root leaves it that root's motor
+            # units (its severe tail is motor_root_primary_shared).
+            whole = lesion_roots & {
+                r
+                for m in parts
+                for r in (
+                    m.roots_primary if set(m.roots_primary) <= lesion_roots else m.roots_dominant
+                )
+            }
+            part = lesion_roots & {r for m in parts for r in m.roots_primary}
             secondary = lesion_roots & {r for m in parts for r in m.roots_secondary}
             nerves = lesion_nerves & {m.nerve for m in parts}
+            shared = d.motor_root_primary_shared or d.motor_root_primary
             for hit, grades, symptom, kind in (
-                (primary, d.motor_root_primary, d.movement_symptom_root_primary, "primary root"),
+                (whole, d.motor_root_primary, d.movement_symptom_root_primary, "primary root"),
+                (
+                    part - whole,
+                    shared,
+                    d.movement_symptom_root_primary,
+                    "primary root (shared with another root)",
+                ),
                 (
                     secondary,
                     d.motor_root_secondary,

@@ -215,8 +215,20 @@ class Muscle(Strict):
     name: Text
     roots_primary: list[Id] = Field(min_length=1)
     roots_secondary: list[Id] = []
+    roots_dominant: list[Id] = Field(
+        default=[],
+        description="primary roots whose lesion alone can paralyse the muscle, where series "
+        "show it; a muscle's only primary root is dominant without being named",
+    )
     nerve: Id
     sources: list[Citation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dominant_is_primary(self) -> Muscle:
+        extra = sorted(set(self.roots_dominant) - set(self.roots_primary))
+        if extra:
+            raise ValueError(f"roots_dominant {extra} not among roots_primary")
+        return self
 
 
 class Movement(Strict):
@@ -583,6 +595,11 @@ class Derivation(Strict):
     motor_scale: Id
     motor_leak: Grades
     motor_root_primary: Grades
+    motor_root_primary_shared: Grades | None = Field(
+        default=None,
+        description="a lesion that spares another primary root of the muscle: the others "
+        "keep the muscle above grade 3 in most; None gives motor_root_primary",
+    )
     motor_root_secondary: Grades
     motor_nerve: Grades
     movement_symptom_leak: Probability
