@@ -75,6 +75,7 @@ def test_the_start_asks_who_age_sex_how_long_and_how_it_started(
     # the sex answers the sex findings.
     assert interview.answers == {
         "age_under_40": "absent",
+        "age_40_or_over": "present",
         "age_over_50": "present",
         "age_over_70": "present",
         "sex_female": "absent",
@@ -209,7 +210,7 @@ def test_bad_answers_are_rejected_and_change_nothing(shipped: Assessor) -> None:
     with pytest.raises(CaseError, match="did you mean lateral_leg"):
         interview.answer("lateral_leggg")
     assert interview.step.kind == "regions" and set(interview.answers) <= {
-        "age_under_40", "age_over_50", "age_over_70", "onset_within_2_weeks",
+        "age_under_40", "age_40_or_over", "age_over_50", "age_over_70", "onset_within_2_weeks",
         "symptoms_over_3_months", "sudden_onset", "sex_female", "sex_male",
     }  # fmt: skip
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from nervepath.assessment.calibration import check_ratios
-from nervepath.assessment.case import Case
+from nervepath.assessment.calibration import _entailed_ages, check_ratios
+from nervepath.assessment.case import Case, Patient
 from nervepath.assessment.service import Assessor
 from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
@@ -139,3 +139,36 @@ def test_the_shipped_base_reproduces_every_published_ratio(shipped_kb: Knowledge
         if not c.ok
     ]
     assert not wrong, "\n".join(wrong)
+
+
+def test_an_age_finding_is_checked_with_the_age_findings_its_band_settles(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """Over 70 is also over 50 and 40 or over, and not under 40; 70 or under leaves the others
+    open. So the implied LR+ of age_over_70 is that of a stated age over 70."""
+    over_70 = _entailed_ages(shipped_kb, "age_over_70", "present")
+    assert over_70 == {
+        "age_under_40": "absent",
+        "age_40_or_over": "present",
+        "age_over_50": "present",
+    }
+    assert _entailed_ages(shipped_kb, "age_over_70", "absent") == {}
+    assert _entailed_ages(shipped_kb, "age_under_40", "present") == {
+        "age_40_or_over": "absent",
+        "age_over_50": "absent",
+        "age_over_70": "absent",
+    }
+    assert _entailed_ages(shipped_kb, "straight_leg_raise", "present") == {}
+    (check,) = (
+        c
+        for c in check_ratios(Assessor(shipped_kb))
+        if c.finding == "age_over_70" and c.target == "multilevel_stenosis"
+    )
+    assessor = Assessor(shipped_kb)
+
+    def odds(age: int | None) -> float:
+        d = assessor.differential(Case(setting="clinician", patient=Patient(age=age), answers={}))
+        p = dict(d.sites)["multilevel_stenosis"]
+        return p / (1 - p)
+
+    assert check.implied == pytest.approx(odds(75) / odds(None), rel=1e-9)

@@ -3,7 +3,11 @@
 For each entry of ``likelihood_ratios.yaml`` the implied LR+ is the posterior odds of the
 target with the finding answered positive, over its odds with nothing answered (the same age
 in both); the implied LR− the same with the finding answered absent (its normal grade, if
-graded). A lateral target is taken on the left. The implied value must fall inside the
+graded). An age finding (``age_over_70``) is answered together with the other age findings
+its band settles (over 70 is also over 50 and not under 40), as a stated age answers them
+all: the bands are nested, so one answered alone would leave the model free to place the
+patient under 40 and over 70 at once. A lateral target is taken on the left. The implied
+value must fall inside the
 published interval, or within 0.67–1.5× the point value where no interval is published
 (the clinical audit's rule, ``shared/docs/clinical-audit.md`` §4).
 """
@@ -85,6 +89,9 @@ def _checks(
         d = assessor.differential(Case(setting="clinician", patient=patient, answers=answers))
         return dict((*d.sites, *d.causes))[target]
 
+    def answered(state: str) -> dict[str, str]:
+        return _entailed_ages(kb, entry.finding, state) | {name: state}
+
     prior = _odds(probability({}))
     kinds: tuple[tuple[Literal["LR+", "LR−"], str, schema.PublishedRatio | None], ...] = (
         ("LR+", entry.state, entry.positive),
@@ -93,5 +100,35 @@ def _checks(
     for kind, state, published in kinds:
         if published is None:
             continue
-        implied = _odds(probability({name: state})) / prior
+        implied = _odds(probability(answered(state))) / prior
         yield RatioCheck(name, state, target, kind, entry.age, published, implied, citation)
+
+
+def _entailed_ages(kb: KnowledgeBase, finding: str, state: str) -> dict[str, str]:
+    """The other age findings an answered age finding settles: present where the ages it
+    leaves lie wholly inside their band, absent where wholly outside (none for a band with two
+    limits answered absent, which leaves two separate ranges)."""
+    bands = {f.id: f.age_band for f in kb.raw.findings if f.age_band is not None}
+    band = bands.get(finding)
+    if band is None:
+        return {}
+    low: int
+    high: int | None
+    if state == "present":
+        low, high = band.at_least or 0, band.below
+    elif band.at_least is None and band.below is not None:
+        low, high = band.below, None
+    elif band.below is None and band.at_least is not None:
+        low, high = 0, band.at_least
+    else:
+        return {}
+    out: dict[str, str] = {}
+    for other, b in bands.items():
+        if other == finding or other not in kb.findings:
+            continue
+        b_low, b_high = b.at_least or 0, b.below
+        if b_low <= low and (b_high is None or (high is not None and high <= b_high)):
+            out[other] = "present"
+        elif (b_high is not None and b_high <= low) or (high is not None and high <= b_low):
+            out[other] = "absent"
+    return out
