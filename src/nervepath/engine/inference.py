@@ -365,7 +365,10 @@ def split_for_rows(
         work = planned_size(compiled, rest, wider) * len(terms.signs)
     if work * rows <= SEARCH_FROM:
         return terms
-    return cheapest_split(compiled, evidence, extra)
+    # Searched for the trees that hold every hidden node: any split is exact whatever the tree,
+    # so the origin groups, the explanations and the question ranking (whose trees hold them
+    # all on dense cases) share one remembered search instead of planning one each.
+    return cheapest_split(compiled, evidence, (1 << compiled.n_hidden) - 1)
 
 
 def _term_rows(log_unary: FloatArray, terms: Terms) -> FloatArray:
