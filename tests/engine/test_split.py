@@ -121,7 +121,7 @@ def test_split_explanations_equal_table_explanations(case: tuple[Network, dict[i
         return
     compiled = compile_network(network)
     nodes = range(len(network.hidden))
-    with patch.object(explain_module, "split_terms", lambda *_: None):
+    with patch.object(explain_module, "split_for_rows", lambda *_: None):
         tables = explain(compiled, evidence, nodes)
     with split_everything():
         split = explain(compiled, evidence, nodes)
@@ -238,7 +238,7 @@ def test_vignettes_split_equals_tables(shipped_kb: KnowledgeBase) -> None:
         assert np.abs(np.clip(result[0], 0.0, 1.0) - tables.marginals).max() <= 1e-11, labelled.id
         assert result[1] == pytest.approx(tables.log_evidence, abs=1e-11)
         top = np.argsort(-tables.marginals)[:3].tolist()
-        with patch.object(explain_module, "split_terms", lambda *_: None):
+        with patch.object(explain_module, "split_for_rows", lambda *_: None):
             expected = explain(compiled, evidence, top)
         for mine, theirs in zip(explain(compiled, evidence, top), expected, strict=True):
             changes = {c.finding: c.log_odds_change for c in theirs.contributions}

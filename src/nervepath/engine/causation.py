@@ -56,10 +56,11 @@ from nervepath.engine.inference import (
     absorb_terms,
     compiled_network,
     infer,
+    split_for_rows,
 )
 from nervepath.engine.junction import LOG_ZERO, propagate
 from nervepath.engine.network import Network
-from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, split_terms
+from nervepath.engine.split import MAX_CANCELLATION, Terms, combine
 from nervepath.engine.threads import one_blas_thread
 from nervepath.engine.triangulation import bits_of
 
@@ -116,11 +117,16 @@ def probabilities_causing(
         log_silent += compiled.log_cumulative[f][0]
     rows, plans, extra = _plan(compiled, members, mask, log_silent)
     if rows:
-        terms = split_terms(compiled, checked)
+        terms = split_for_rows(compiled, checked, extra, 1 + len(rows))
         counts = set(abnormal)
-        found = None if terms is None else _split(compiled, checked, rows, extra, terms, counts)
+        singles = {g[0] for g in members if len(g) == 1}
+        found = (
+            None
+            if terms is None
+            else _split(compiled, checked, rows, extra, terms, counts, singles)
+        )
         if found is None:
-            found = _tables(compiled, checked, rows, extra, counts)
+            found = _tables(compiled, checked, rows, extra, counts, singles)
         marginals, values = found
     else:  # single nodes that explain nothing: their marginals alone
         posterior = infer(compiled, checked).marginals
@@ -188,8 +194,20 @@ class _Row:
 
 
 Found = tuple[dict[int, float], list[float]]
-"""``P(h = 1 | e)`` of every hidden node in the tree, and each row's value: its mass over
-``P(e)``, times ``P(read = 1)`` in the row where it reads a node."""
+"""``P(h = 1 | e)`` of the single nodes asked for that are in the tree, and each row's value:
+its mass over ``P(e)``, times ``P(read = 1)`` in the row where it reads a node."""
+
+
+def _wanted(
+    chunk: Sequence[_Row], first: bool, singles: set[int], column: dict[int, int]
+) -> list[int]:
+    """The variables whose marginals a chunk of rows needs: each row's ``read`` and, in the
+    chunk of row 0, the single nodes (every other row needs its mass alone, which the
+    collect pass gives, see :func:`.junction.propagate`)."""
+    wanted = {row.read for row in chunk if row.read is not None}
+    if first:
+        wanted |= {v for v in singles if v in column}
+    return sorted(wanted)
 
 
 def _tables(
@@ -198,6 +216,7 @@ def _tables(
     rows: list[_Row],
     extra: int,
     counts: set[int],
+    singles: set[int],
 ) -> Found:
     """Every abnormal finding a factor of one tree; batch row 0 is the evidence itself."""
     absorbed = absorb(compiled, evidence, extra)
@@ -214,7 +233,12 @@ def _tables(
         log_unary = np.repeat(absorbed.log_unary, len(chunk), axis=0)
         for i, row in enumerate(chunk):
             row.unary(log_unary[i : i + 1])
-        result = propagate(absorbed.tree, _static(absorbed, chunk, 1, counts), log_unary)
+        result = propagate(
+            absorbed.tree,
+            _static(absorbed, chunk, 1, counts),
+            log_unary,
+            wanted=_wanted(chunk, start == 0, singles, column),
+        )
         log_z[start : start + len(chunk)] = result.log_z
         for i, row in enumerate(chunk):
             if row.read is not None:
@@ -226,7 +250,7 @@ def _tables(
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
     with np.errstate(under="ignore", invalid="ignore"):
         values = np.nan_to_num(np.exp(log_z[1:] - log_z[0]) * read[1:])
-    return _hidden_marginals(compiled, column, first), [float(v) for v in values]
+    return _hidden_marginals(column, first, singles), [float(v) for v in values]
 
 
 def _split(
@@ -236,6 +260,7 @@ def _split(
     extra: int,
     terms: Terms,
     counts: set[int],
+    singles: set[int],
 ) -> Found | None:
     """:func:`_tables` with the widest findings as signed terms (:mod:`nervepath.engine.split`):
     every row once per term, a silenced family's unary factors in the terms left out.
@@ -259,7 +284,12 @@ def _split(
             block = log_unary[i * count : (i + 1) * count]
             block[:, list(row.family)] -= own[list(row.family)].T
             row.unary(block)
-        result = propagate(absorbed.tree, _static(absorbed, chunk, count, counts), log_unary)
+        result = propagate(
+            absorbed.tree,
+            _static(absorbed, chunk, count, counts),
+            log_unary,
+            wanted=_wanted(chunk, start == 0, singles, column),
+        )
         log_z[start : start + len(chunk)] = result.log_z.reshape(len(chunk), count)
         for i, row in enumerate(chunk):
             block_rows = slice(i * count, (i + 1) * count)
@@ -278,14 +308,15 @@ def _split(
     if not (np.nan_to_num(scaled, nan=np.inf).sum(axis=1) <= MAX_CANCELLATION).all():
         return None
     values = (terms.signs * scaled).sum(axis=1)
-    return _hidden_marginals(compiled, column, weights @ first), [float(v) for v in values]
+    return _hidden_marginals(column, weights @ first, singles), [float(v) for v in values]
 
 
 def _hidden_marginals(
-    compiled: CompiledNetwork, column: dict[int, int], present: FloatArray
+    column: dict[int, int], present: FloatArray, singles: set[int]
 ) -> dict[int, float]:
-    """``P(h = 1 | e)`` of the hidden nodes among the tree's variables (row 0)."""
-    return {v: float(present[j]) for v, j in column.items() if v < compiled.n_hidden}
+    """``P(h = 1 | e)`` of the single nodes among the tree's variables, from row 0's
+    ``present`` (NaN for the variables not read)."""
+    return {v: float(present[column[v]]) for v in singles if v in column}
 
 
 def _own_factors(

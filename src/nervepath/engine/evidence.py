@@ -39,6 +39,7 @@ __all__ = [
     "finding_indices",
     "node_indices",
     "planned_size",
+    "relevant_nodes",
     "unary_log_factors",
 ]
 
@@ -223,12 +224,19 @@ def _draft(
 ) -> _Draft:
     # 1. The relevant variables are the closures the findings and ``extra`` need; the
     #    draft depends on ``extra`` through them alone.
+    relevant = relevant_nodes(layout, evidence, extra)
+    return _drafted(compiled, layout, tuple(evidence.items()), relevant)
+
+
+def relevant_nodes(layout: Layout, evidence: Mapping[int, int], extra: int) -> int:
+    """The variables (bitmask) the tree of ``evidence`` holds in ``layout``: the closures the
+    findings and the ``extra`` nodes need. A tree depends on ``extra`` through them alone."""
     relevant = 0
     for f in evidence:
         relevant |= layout.finding_closure[f]
     for v in bits_of(extra):
         relevant |= layout.closure[v]
-    return _drafted(compiled, layout, tuple(evidence.items()), relevant)
+    return relevant
 
 
 @functools.lru_cache(maxsize=DRAFTS_KEPT)

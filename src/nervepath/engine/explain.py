@@ -37,10 +37,15 @@ from nervepath.engine.evidence import (
     node_indices,
     unary_log_factors,
 )
-from nervepath.engine.inference import ImpossibleEvidenceError, absorb_terms, compiled_network
+from nervepath.engine.inference import (
+    ImpossibleEvidenceError,
+    absorb_terms,
+    compiled_network,
+    split_for_rows,
+)
 from nervepath.engine.junction import Propagation, propagate
 from nervepath.engine.network import Network
-from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, leave_out, split_terms
+from nervepath.engine.split import MAX_CANCELLATION, Terms, combine, leave_out
 from nervepath.engine.threads import one_blas_thread
 
 __all__ = ["Explanation", "FindingContribution", "explain"]
@@ -84,14 +89,14 @@ def explain(
     extra = 0
     for v in targets:
         extra |= 1 << v
-    # 1. One tree for the full evidence (it covers every subset of it); the widest
-    #    abnormal findings as signed terms when that does not cancel (split.py).
-    terms = split_terms(compiled, checked)
+    # 1. One tree for the full evidence (it covers every subset of it); abnormal findings
+    #    as signed terms when that does not cancel (split.py), chosen for the row count.
+    terms = split_for_rows(compiled, checked, extra, 1 + len(checked))
     split = None if terms is None else _split_rows(compiled, checked, extra, terms, targets)
     if split is not None:
         observed, column, present, absent = split
     else:
-        observed, column, present, absent = _table_rows(compiled, checked, extra)
+        observed, column, present, absent = _table_rows(compiled, checked, extra, targets)
     batch = 1 + len(observed)
     # 4. Log-odds per row and node; differences with row 0.
     network = compiled.network
@@ -130,8 +135,11 @@ Rows = tuple[list[int], dict[int, int], FloatArray, FloatArray]
 ``P(x = 0)`` per row (row 0: all the evidence; row ``j + 1``: without finding ``j``)."""
 
 
-def _table_rows(compiled: CompiledNetwork, evidence: dict[int, int], extra: int) -> Rows:
-    """The leave-one-out rows through the tree of all the evidence, every finding a factor."""
+def _table_rows(
+    compiled: CompiledNetwork, evidence: dict[int, int], extra: int, targets: list[int]
+) -> Rows:
+    """The leave-one-out rows through the tree of all the evidence, every finding a factor
+    (only the ``targets``' marginals are read)."""
     absorbed = absorb(compiled, evidence, extra)
     if absorbed.constant == -math.inf:
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
@@ -145,7 +153,7 @@ def _table_rows(compiled: CompiledNetwork, evidence: dict[int, int], extra: int)
     for start in range(0, batch, step):
         chunk = range(start, min(start + step, batch))
         log_unary = _leave_out_unary(compiled, absorbed, list(chunk))
-        result = _propagate_rows(absorbed, list(chunk), log_unary)
+        result = _propagate_rows(absorbed, list(chunk), log_unary, targets)
         if start == 0 and not math.isfinite(float(result.log_z[0])):
             raise ImpossibleEvidenceError("the evidence has probability zero under the network")
         parts.append((result.present, result.absent))
@@ -184,7 +192,7 @@ def _split_rows(
         rows = np.repeat(base, count, axis=0)
         for i, r in enumerate(chunk):
             rows[i * count : (i + 1) * count, : compiled.n_hidden] += per_row[r].log_rows
-        result = _propagate_rows(absorbed, rest, rows, count)
+        result = _propagate_rows(absorbed, rest, rows, targets, count)
         for i, r in enumerate(chunk):
             block = slice(i * count, (i + 1) * count)
             combined = combine(result.log_z[block], per_row[r])
@@ -212,11 +220,15 @@ def _leave_out_unary(compiled: CompiledNetwork, absorbed: Absorbed, rows: list[i
 
 
 def _propagate_rows(
-    absorbed: Absorbed, rows: list[int], log_unary: FloatArray, repeat: int = 1
+    absorbed: Absorbed,
+    rows: list[int],
+    log_unary: FloatArray,
+    targets: list[int],
+    repeat: int = 1,
 ) -> Propagation:
     """Propagate ``rows`` (each ``repeat`` times in ``log_unary``), the tables of the abnormal
     finding of each row replaced by ones (the auxiliaries of a chain then sum to a constant,
-    which leaves marginals alone)."""
+    which leaves marginals alone); only the ``targets``' marginals are read."""
     n_normal = len(absorbed.normals)
     factors: list[tuple[int, FloatArray]] = []
     for (scope, table), owner in zip(absorbed.factors, absorbed.owners, strict=True):
@@ -228,7 +240,10 @@ def _propagate_rows(
         for i in mine:
             batched[i * repeat : (i + 1) * repeat] = 1.0
         factors.append((scope, batched))
-    return propagate(absorbed.tree, static_potentials(absorbed.tree, factors), log_unary)
+    wanted = [v for v in targets if v in set(absorbed.tree.variables)]
+    return propagate(
+        absorbed.tree, static_potentials(absorbed.tree, factors), log_unary, wanted=wanted
+    )
 
 
 def _log_odds(present: FloatArray, absent: FloatArray) -> FloatArray:

@@ -23,7 +23,7 @@ leave-one-out explanations and the question ranking need.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -142,8 +142,17 @@ def propagate(
     tree: JunctionTree,
     static: Sequence[FloatArray | None],
     log_unary: FloatArray,
+    *,
+    wanted: Iterable[int] | None = None,
 ) -> Propagation:
     """Batched Hugin propagation; see the module docstring.
+
+    With ``wanted`` (variable ids), only those variables' marginals are read: the
+    distribute pass runs only on the paths from the roots down to their home cliques, the
+    other cliques keep their collect-pass tables (not calibrated) and the columns of
+    ``present`` and ``absent`` of the variables homed there are NaN. ``log_z`` needs the
+    collect pass alone, so rows that want only their mass (``wanted`` empty) cost about
+    half a propagation.
 
     ``static[k]`` is clique ``k``'s product of multi-variable tables, shaped
     ``(*tree.shapes[k], 1)`` or ``(*tree.shapes[k], B)`` (batch axis last; see
@@ -155,9 +164,10 @@ def propagate(
     not finite, the pass is redone with every message rescaled and with 0/0 read as 0.
     """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        result = _propagate(tree, static, log_unary, careful=False)
+        needed = None if wanted is None else _needed(tree, wanted)
+        result = _propagate(tree, static, log_unary, needed, careful=False)
         if result is None:
-            result = _propagate(tree, static, log_unary, careful=True)
+            result = _propagate(tree, static, log_unary, needed, careful=True)
     assert result is not None
     return result
 
@@ -165,10 +175,24 @@ def propagate(
 _TINY = 1e-250
 
 
+def _needed(tree: JunctionTree, wanted: Iterable[int]) -> list[bool]:
+    """Per clique: whether it is the home of a ``wanted`` variable or on the path from one
+    to its root (where the distribute pass must run)."""
+    home = {v: k for k, homes in enumerate(tree.homes) for v in homes}
+    needed = [False] * len(tree.cliques)
+    for v in wanted:
+        k = home[v]
+        while k >= 0 and not needed[k]:
+            needed[k] = True
+            k = tree.parents[k]
+    return needed
+
+
 def _propagate(
     tree: JunctionTree,
     static: Sequence[FloatArray | None],
     log_unary: FloatArray,
+    needed: list[bool] | None,
     *,
     careful: bool,
 ) -> Propagation | None:
@@ -226,7 +250,7 @@ def _propagate(
     # 3. Distribute from the roots: child ← child · P(S | e) / m on its trailing block.
     for k in range(n - 1, -1, -1):
         p = parents[k]
-        if p < 0:
+        if p < 0 or (needed is not None and not needed[k]):
             continue
         edge = indices[k]
         if b == 1 and edge is not None and tree.down_axes[k]:
@@ -249,6 +273,11 @@ def _propagate(
     for k in range(n):
         h = tree.n_homes[k]
         size = sizes[k]
+        if needed is not None and not needed[k]:
+            unread = np.full((h, b), np.nan)
+            present_parts.append(unread)
+            absent_parts.append(unread)
+            continue
         if h <= _BITS_LIMIT and size <= _DIRECT_LIMIT:
             both = direct_marginal_bits(size, h) @ pots[k]
         else:
@@ -257,7 +286,11 @@ def _propagate(
         absent_parts.append(both[h:])
     present = np.concatenate(present_parts, axis=0)[tree.home_order].T
     absent = np.concatenate(absent_parts, axis=0)[tree.home_order].T
-    if not careful and not (np.isfinite(present).all() and np.isfinite(absent).all()):
+    if not careful and not all(
+        np.isfinite(part).all()
+        for k, part in enumerate(present_parts + absent_parts)
+        if needed is None or needed[k % n]
+    ):
         return None
     shaped = tuple(pot.reshape((*tree.shapes[k], b)) for k, pot in enumerate(pots))
     return Propagation(present=present, absent=absent, log_z=log_z, potentials=shaped)
