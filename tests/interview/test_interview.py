@@ -729,3 +729,45 @@ def test_the_change_may_stop_counting_once_it_is_enough(shipped: Assessor) -> No
             cut = interview._change(d, score, enough=enough)
             assert cut <= full + 1e-15
             assert (cut >= enough and cut > 0) == (full >= enough and full > 0)
+
+
+# ── the other leg's twin of a question ──────────────────────────────────────────────────────
+
+
+def test_each_lateral_question_knows_its_other_legs_twin(shipped: Assessor) -> None:
+    mirrors = plan(shipped.kb, "self_check").mirrors
+    assert mirrors["pain_first_steps_morning_left"] == "pain_first_steps_morning_right"
+    assert all(mirrors[twin] == name for name, twin in mirrors.items())
+    assert "back_pain" not in mirrors  # midline: one question
+
+
+def _both_heels(assessor: Assessor) -> Interview:
+    interview = Interview(assessor)
+    _start(interview)
+    interview.mark(["heel_left", "heel_right"], {"heel_left": ["pain"], "heel_right": ["pain"]})
+    _screen(interview)
+    return interview
+
+
+def _asked_answering_no(interview: Interview) -> list[str]:
+    asked = []
+    while interview.step.kind == "question":
+        asked.append(interview.step.finding or "")
+        interview.answer("absent")
+    return asked
+
+
+def test_the_other_legs_twin_is_asked_only_if_it_may_change_the_result(
+    shipped: Assessor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both heels hurt: "do your first steps in the morning hurt your left heel?" — no. The
+    same about the right heel comes next only while its answer may still change the result
+    with a chance of ``MIRROR_CHANGE``; never when nothing could be worth asking it twice."""
+    mirrors = plan(shipped.kb, "self_check").mirrors
+    asked = _asked_answering_no(_both_heels(shipped))
+    first = asked[0]
+    assert first in mirrors and asked[1] == mirrors[first]  # here the right heel may differ
+    monkeypatch.setattr(machine, "MIRROR_CHANGE", math.inf)
+    once = _asked_answering_no(_both_heels(shipped))
+    assert once[0] == first
+    assert not any(mirrors.get(name) in once for name in once)  # no leg asked twice

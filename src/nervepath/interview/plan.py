@@ -50,6 +50,7 @@ class Plan:
     place_words: Mapping[str, str]
     texts: Mapping[str, tuple[str, str]]  # instance → (plain, clinical) words, side named
     twins: Mapping[str, tuple[str, ...]]
+    mirrors: Mapping[str, str]  # a lateral instance → the same finding on the other leg
     warning_order: tuple[str, ...]
 
 
@@ -147,8 +148,21 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         place_words={p: place_words(names[rid], side) for p, (rid, side) in places.items()},
         texts=texts,
         twins={n: tuple(t for t in group if t != n) for group in twins.values() for n in group},
+        mirrors=_mirrors(instances),
         warning_order=warning_order,
     )
+
+
+def _mirrors(instances: Mapping[str, FindingInstance]) -> dict[str, str]:
+    """Each lateral instance (``slr_positive_left``) → its other leg's (``…_right``): one
+    finding, asked once per leg."""
+    by_side = {(inst.id, inst.side): name for name, inst in instances.items() if inst.side}
+    return {
+        name: by_side[(inst.id, other)]
+        for name, inst in instances.items()
+        for other in SIDES
+        if inst.side and other != inst.side and (inst.id, other) in by_side
+    }
 
 
 def _warning_order(
