@@ -45,7 +45,13 @@ def test_trendelenburg_with_lateral_hip_pain_raises_the_greater_trochanter() -> 
     before = _p(_sites(lateral_hip, age=55), "greater_trochanter", "left")
     sites = _sites(lateral_hip | {"trendelenburg_sign_left": "present"}, age=55)
     assert _p(sites, "greater_trochanter", "left") > 1.5 * before
-    assert sites[0].id == "greater_trochanter" and sites[0].side == "left"
+    # The hip joint shares both signs (lateral hip pain in 77 % of primary-care hip OA pain
+    # drawings, Poulsen 2016; Trendelenburg in hip OA) and, at 55, its age (knowledge base
+    # 0.1.10), so the two lateral hip causes lead, in either order.
+    assert {(s.id, s.side) for s in sites[:2]} == {
+        ("greater_trochanter", "left"),
+        ("hip_joint", "left"),
+    }
 
 
 def test_reduced_position_sense_with_stocking_numbness_favours_polyneuropathy_over_a_root() -> None:

@@ -34,6 +34,11 @@ subsets cancels catastrophically in float64 beyond about five abnormal findings
 (2003) has negative terms with the same weakness when its auxiliary variable is
 eliminated late; and pyAgrum or pgmpy moralise the parents of every observed
 finding, normal ones included, so their cliques are several times larger.
+
+The module is over 400 lines on purpose: the posterior and the choice of which abnormal
+findings to split (the search, and its memory shared by the origin groups, explanations and
+question ranking of one assessment) belong together, since each split is priced by the trees
+the posterior would build.
 """
 
 from __future__ import annotations

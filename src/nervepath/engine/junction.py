@@ -18,6 +18,9 @@ noisy-OR / noisy-MAX structure (pyAgrum and pgmpy moralise the parents of every
 observed finding, normal ones included, which the engine absorbs into unary factors),
 and none batches many soft-evidence variants through one tree, which the
 leave-one-out explanations and the question ranking need.
+
+The module is over 400 lines on purpose: one algorithm, the two passes and their careful
+(rescaled) redo, whose parts share the tree's index arrays and make sense only together.
 """
 
 from __future__ import annotations
