@@ -240,7 +240,8 @@ def _propagate_rows(
         for i in mine:
             batched[i * repeat : (i + 1) * repeat] = 1.0
         factors.append((scope, batched))
-    wanted = [v for v in targets if v in set(absorbed.tree.variables)]
+    held = set(absorbed.tree.variables)
+    wanted = [v for v in targets if v in held]
     return propagate(
         absorbed.tree, static_potentials(absorbed.tree, factors), log_unary, wanted=wanted
     )
