@@ -80,7 +80,7 @@ def _as_case(kb: KnowledgeBase, network: Network, evidence: dict[int, int]) -> C
     instances = kb.finding_instances_by_name
     answers: dict[str, str | int] = {}
     for f, k in evidence.items():
-        name = network.findings[f].name
+        name = network.findings[f].answered_as
         state = network.findings[f].states[k]
         finding = instances[name].id
         if finding not in twins and state in allowed_values(kb.findings[finding]):
@@ -124,12 +124,13 @@ def stress_case_set(kb: KnowledgeBase, network: Network, count: int = 20, seed: 
     findings = kb.findings
     # Questions a clinician can answer either way: a place that is only ever marked (never
     # denied) or a same-question twin would drop out of the case when sampled normal.
+    # A risk factor is one question however many copies it has (engine.network): its first.
     asked = [
-        f
-        for f, node in enumerate(network.findings)
-        if "clinician" in (finding := findings[kb.finding_instances_by_name[node.name].id]).settings
+        copies[0]
+        for name, copies in network.answers.items()
+        if "clinician" in (finding := findings[kb.finding_instances_by_name[name].id]).settings
         and finding.id not in kb.same_questions
-        and node.states[0] in allowed_values(finding)
+        and network.findings[copies[0]].states[0] in allowed_values(finding)
     ]
     drawn: list[dict[int, int]] = []
     for i in range(count):

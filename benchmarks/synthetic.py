@@ -273,7 +273,12 @@ def random_case(
             break
         if j not in evidence:
             evidence[j] = 0
-    return evidence
+    # A risk factor's copies are one answer (engine.network): each takes the state drawn first.
+    answered: dict[int, int] = {}
+    for f, k in evidence.items():
+        for copy in network.answers[network.findings[f].answered_as]:
+            answered.setdefault(copy, k)
+    return answered
 
 
 def realistic_cases(network: Network, count: int, seed: int = 0) -> list[dict[int, int]]:

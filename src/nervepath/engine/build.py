@@ -5,14 +5,20 @@ from __future__ import annotations
 from nervepath.engine.network import FindingNode, HiddenNode, Network
 from nervepath.knowledge.model import KnowledgeBase
 
-__all__ = ["build_network"]
+__all__ = ["COPY_MARK", "build_network"]
+
+COPY_MARK = "__"
+"""Joins a risk factor's name to a parent's in the name of its copy for that parent."""
 
 
 def build_network(kb: KnowledgeBase) -> Network:
     """Causes and sites become hidden nodes; every finding instance a noisy-MAX node.
 
     A cause's prior is its probability in the base population; a site's leak is the
-    probability that it is affected by none of the modelled causes.
+    probability that it is affected by none of the modelled causes. A risk factor (age,
+    sex, diabetes…) makes each of its parents likelier on its own: it becomes one copy per
+    parent (``age_over_50__lumbar_spinal_stenosis``), answered together under its own name
+    (``engine.network``), so that two sites of older people do not explain one age away.
     """
     index = {h.name: i for i, h in enumerate(kb.hidden)}
     hidden = tuple(
@@ -25,13 +31,21 @@ def build_network(kb: KnowledgeBase) -> Network:
         )
         for h in kb.hidden
     )
-    findings = tuple(
-        FindingNode(
-            f.name,
-            kb.findings[f.id].states,
-            kb.findings[f.id].leak,
-            tuple((index[p], link.distribution) for p, link in f.parents),
-        )
-        for f in kb.finding_instances
-    )
-    return Network(hidden, findings)
+    findings: list[FindingNode] = []
+    for f in kb.finding_instances:
+        finding = kb.findings[f.id]
+        parents = [(index[p], link.distribution) for p, link in f.parents]
+        if finding.risk_factor and parents:
+            findings.extend(
+                FindingNode(
+                    f"{f.name}{COPY_MARK}{kb.hidden[p].name}",
+                    finding.states,
+                    finding.leak,
+                    ((p, q),),
+                    answer=f.name,
+                )
+                for p, q in parents
+            )
+        else:
+            findings.append(FindingNode(f.name, finding.states, finding.leak, tuple(parents)))
+    return Network(hidden, tuple(findings))

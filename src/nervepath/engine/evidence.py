@@ -140,19 +140,19 @@ class Absorbed:
 
 
 def unary_log_factors(
-    compiled: CompiledNetwork, normals: list[int], *, leave_out: list[int] | None = None
+    compiled: CompiledNetwork, normals: list[int], *, leave_out: list[list[int]] | None = None
 ) -> FloatArray:
     """``log λ_v(1)`` of every hidden node: its prior odds and the normal findings.
 
-    With ``leave_out`` (a list of positions in ``normals``) the result has one row per
-    entry, each without that finding; zeros are counted apart so removal is exact.
+    With ``leave_out`` (lists of positions in ``normals``) the result has one row per
+    entry, each without those findings; zeros are counted apart so removal is exact.
     """
     finite = compiled.root_log_odds + compiled.normal_finite[normals].sum(axis=0)
     zeros = compiled.normal_zero[normals].sum(axis=0)
     if leave_out is not None:
-        rows = [normals[j] for j in leave_out]
-        finite = finite[None, :] - compiled.normal_finite[rows]
-        zeros = zeros[None, :] - compiled.normal_zero[rows]
+        rows = [[normals[j] for j in row] for row in leave_out]
+        finite = finite[None, :] - np.stack([compiled.normal_finite[r].sum(axis=0) for r in rows])
+        zeros = zeros[None, :] - np.stack([compiled.normal_zero[r].sum(axis=0) for r in rows])
     return np.where(zeros > 0.5, LOG_ZERO, finite)
 
 

@@ -13,8 +13,9 @@ from the prior; in general they do not, and they are reported as computed.
 
 All leave-one-out posteriors come from *one* batched propagation over the junction
 tree of the full evidence, which is also valid for every subset of it: batch row 0
-holds all the evidence, row ``j + 1`` the same factors without finding ``j`` (its unary
-factors removed for a normal finding, its table replaced by ones for an abnormal one).
+holds all the evidence, row ``j + 1`` the same factors without answer ``j`` (its unary
+factors removed for a normal finding, its table replaced by ones for an abnormal one;
+every copy of a risk factor at once, ``engine.network``, so it is one answer here too).
 The widest abnormal findings enter as signed terms (:mod:`nervepath.engine.split`): each
 row is then propagated once per term, and a split finding's own row drops its terms.
 """
@@ -109,7 +110,7 @@ def explain(
             log_odds = np.full(batch, _log_odds(np.array([prior]), np.array([1.0 - prior]))[0])
         contributions = [
             FindingContribution(
-                finding=network.findings[f].name,
+                finding=network.findings[f].answered_as,
                 state=network.findings[f].states[checked[f]],
                 log_odds_change=_difference(float(log_odds[0]), float(log_odds[1 + j])),
             )
@@ -131,8 +132,17 @@ def explain(
 
 
 Rows = tuple[list[int], dict[int, int], FloatArray, FloatArray]
-"""The observed findings in row order, each tree variable's column, and ``P(x = 1)``,
-``P(x = 0)`` per row (row 0: all the evidence; row ``j + 1``: without finding ``j``)."""
+"""One observed finding per answer in row order, each tree variable's column, and ``P(x =
+1)``, ``P(x = 0)`` per row (row 0: all the evidence; row ``j + 1``: without answer ``j``)."""
+
+
+def _answers(network: Network, observed: list[int]) -> list[list[int]]:
+    """The positions in ``observed`` of each answer's findings (a risk factor's copies
+    together), in order of first appearance."""
+    out: dict[str, list[int]] = {}
+    for j, f in enumerate(observed):
+        out.setdefault(network.findings[f].answered_as, []).append(j)
+    return list(out.values())
 
 
 def _table_rows(
@@ -144,22 +154,25 @@ def _table_rows(
     if absorbed.constant == -math.inf:
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
     observed = list(absorbed.normals) + list(absorbed.positives) + list(absorbed.detached)
-    batch = 1 + len(observed)
+    answers = _answers(compiled.network, observed)
+    firsts = [observed[group[0]] for group in answers]
+    batch = 1 + len(answers)
     if not absorbed.tree.variables:
-        return observed, {}, np.zeros((batch, 0)), np.zeros((batch, 0))
+        return firsts, {}, np.zeros((batch, 0)), np.zeros((batch, 0))
     # 2–3. Propagate the rows, in chunks when the tree is large (memory).
     step = max(1, _MAX_ENTRIES // max(1, absorbed.tree.size))
     parts = []
+    left = [[], *answers]
     for start in range(0, batch, step):
-        chunk = range(start, min(start + step, batch))
-        log_unary = _leave_out_unary(compiled, absorbed, list(chunk))
-        result = _propagate_rows(absorbed, list(chunk), log_unary, targets)
+        chunk = left[start : start + step]
+        log_unary = _leave_out_unary(compiled, absorbed, chunk)
+        result = _propagate_rows(absorbed, chunk, log_unary, targets)
         if start == 0 and not math.isfinite(float(result.log_z[0])):
             raise ImpossibleEvidenceError("the evidence has probability zero under the network")
         parts.append((result.present, result.absent))
     column = {v: j for j, v in enumerate(absorbed.tree.variables)}
     present = np.concatenate([p for p, _ in parts])
-    return observed, column, present, np.concatenate([a for _, a in parts])
+    return firsts, column, present, np.concatenate([a for _, a in parts])
 
 
 def _split_rows(
@@ -177,9 +190,16 @@ def _split_rows(
         return None
     observed = [*absorbed.normals, *absorbed.positives, *absorbed.detached, *terms.findings]
     own = len(observed) - len(terms.findings)
-    batch, count = 1 + len(observed), len(terms.signs)
-    per_row = [terms] * (1 + own)
-    per_row += [leave_out(compiled, evidence, terms, i) for i in range(len(terms.findings))]
+    answers = _answers(compiled.network, observed)
+    if any(len(group) > 1 and group[-1] >= own for group in answers):
+        return None  # a risk factor's copy split into terms: leave them out by the tables
+    batch, count = 1 + len(answers), len(terms.signs)
+    # A split finding's row keeps every other factor and drops its terms.
+    left = [[], *([] if group[0] >= own else group for group in answers)]
+    per_row = [terms] + [
+        terms if group[0] < own else leave_out(compiled, evidence, terms, group[0] - own)
+        for group in answers
+    ]
     column = {v: j for j, v in enumerate(absorbed.tree.variables)}
     checked = [column[v] for v in targets if v in column]
     step = max(1, _MAX_ENTRIES // max(1, absorbed.tree.size * count))
@@ -187,7 +207,7 @@ def _split_rows(
     absent = np.empty_like(present)
     for start in range(0, batch, step):
         chunk = list(range(start, min(start + step, batch)))
-        rest = [r if r <= own else 0 for r in chunk]  # a split finding's row: all the rest
+        rest = [left[r] for r in chunk]
         base = _leave_out_unary(compiled, absorbed, rest)
         rows = np.repeat(base, count, axis=0)
         for i, r in enumerate(chunk):
@@ -205,34 +225,38 @@ def _split_rows(
                 if not (magnitude[checked] <= MAX_CANCELLATION * signed[checked]).all():
                     return None  # a small probability left inexact by the cancellation
                 out[r] = signed
-    return observed, column, present, absent
+    return [observed[group[0]] for group in answers], column, present, absent
 
 
-def _leave_out_unary(compiled: CompiledNetwork, absorbed: Absorbed, rows: list[int]) -> FloatArray:
-    """Unary factors for each row: the normal finding of row ``j + 1`` left out."""
+def _leave_out_unary(
+    compiled: CompiledNetwork, absorbed: Absorbed, rows: list[list[int]]
+) -> FloatArray:
+    """Unary factors for each row: the normal findings among its positions left out."""
     log_unary = np.repeat(absorbed.log_unary, len(rows), axis=0)
-    dropped = [(i, r - 1) for i, r in enumerate(rows) if 1 <= r <= len(absorbed.normals)]
+    n_normal = len(absorbed.normals)
+    dropped = [(i, [j for j in row if j < n_normal]) for i, row in enumerate(rows)]
+    dropped = [(i, js) for i, js in dropped if js]
     if dropped:
         log_unary[[i for i, _ in dropped], : compiled.n_hidden] = unary_log_factors(
-            compiled, list(absorbed.normals), leave_out=[j for _, j in dropped]
+            compiled, list(absorbed.normals), leave_out=[js for _, js in dropped]
         )
     return log_unary
 
 
 def _propagate_rows(
     absorbed: Absorbed,
-    rows: list[int],
+    rows: list[list[int]],
     log_unary: FloatArray,
     targets: list[int],
     repeat: int = 1,
 ) -> Propagation:
     """Propagate ``rows`` (each ``repeat`` times in ``log_unary``), the tables of the abnormal
-    finding of each row replaced by ones (the auxiliaries of a chain then sum to a constant,
-    which leaves marginals alone); only the ``targets``' marginals are read."""
+    findings among each row's positions replaced by ones (the auxiliaries of a chain then sum
+    to a constant, which leaves marginals alone); only the ``targets``' marginals are read."""
     n_normal = len(absorbed.normals)
     factors: list[tuple[int, FloatArray]] = []
     for (scope, table), owner in zip(absorbed.factors, absorbed.owners, strict=True):
-        mine = [i for i, r in enumerate(rows) if owner >= 0 and r == 1 + n_normal + owner]
+        mine = [i for i, row in enumerate(rows) if owner >= 0 and n_normal + owner in row]
         if not mine:
             factors.append((scope, table))
             continue

@@ -24,6 +24,14 @@ Structure (built from the knowledge base by ``nervepath.knowledge.network``):
   With two states this is exactly noisy-OR. Observing the normal state (k = 0)
   factorises over the parents; any other state gives
   ``P(Y = k) = P(Y <= k) - P(Y <= k - 1)``, a difference of two such products.
+
+* **Copies of one answer.** A finding that is a trait or exposure (age, diabetes) rather
+  than an effect changes each parent's prior on its own: it is not one noisy-OR child
+  (whose abnormal state would let its parents explain each other away, and would join
+  them in one clique) but one single-parent copy per parent, all answered together. The
+  copies share their ``answer`` name; evidence given under it sets every copy. A
+  parent's factor from its copy, relative to the leak's, is the likelihood ratio that
+  parent alone implies, exactly as the noisy-OR child gave it.
 """
 
 from __future__ import annotations
@@ -63,6 +71,11 @@ class FindingNode:
     states: tuple[str, ...]
     leak: tuple[float, ...]
     parents: tuple[tuple[int, tuple[float, ...]], ...]
+    answer: str = ""  # a copy's answer name (module docstring); "" is its own name
+
+    @property
+    def answered_as(self) -> str:
+        return self.answer or self.name
 
     def state_index(self, state: str) -> int:
         try:
@@ -81,10 +94,15 @@ class Network:
     findings: tuple[FindingNode, ...]
     hidden_index: Mapping[str, int] = field(init=False, repr=False, compare=False)
     finding_index: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    answers: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_index", {n.name: i for i, n in enumerate(self.hidden)})
         object.__setattr__(self, "finding_index", {f.name: i for i, f in enumerate(self.findings)})
+        answers: dict[str, list[int]] = {}
+        for i, f in enumerate(self.findings):
+            answers.setdefault(f.answered_as, []).append(i)
+        object.__setattr__(self, "answers", {a: tuple(v) for a, v in answers.items()})
         problems = list(self._problems())
         if problems:
             raise NetworkError("invalid network:\n" + "\n".join(f"- {p}" for p in problems))
@@ -95,8 +113,16 @@ class Network:
             problems.append("hidden node names are not unique")
         if len(self.finding_index) != len(self.findings):
             problems.append("finding names are not unique")
-        if set(self.hidden_index) & set(self.finding_index):
+        if set(self.hidden_index) & (set(self.finding_index) | set(self.answers)):
             problems.append("a name is used for both a hidden node and a finding")
+        for answer, copies in self.answers.items():
+            own = self.finding_index.get(answer)
+            if own is not None and copies != (own,):
+                problems.append(f"{answer}: names a finding and the copies of another answer")
+            if len({(self.findings[i].states, self.findings[i].leak) for i in copies}) > 1:
+                problems.append(f"{answer}: its copies have different states or leaks")
+            if len(copies) > 1 and any(len(self.findings[i].parents) != 1 for i in copies):
+                problems.append(f"{answer}: a copy needs exactly one parent")
         for i, node in enumerate(self.hidden):
             if node.is_root:
                 if node.prior is None or not 0.0 < node.prior < 1.0:
@@ -142,11 +168,16 @@ class Network:
         return problems
 
     def evidence_indices(self, evidence: Mapping[str, str]) -> dict[int, int]:
-        """Translate ``{finding name: state}`` into ``{finding index: state index}``."""
+        """Translate ``{finding or answer name: state}`` into ``{finding index: state index}``
+        (an answer sets each of its copies)."""
         out: dict[int, int] = {}
         for name, state in evidence.items():
-            index = self.finding_index.get(name)
-            if index is None:
-                raise NetworkError(f"unknown finding {name!r}")
-            out[index] = self.findings[index].state_index(state)
+            copies = self.answers.get(name)
+            if copies is None:
+                index = self.finding_index.get(name)
+                if index is None:
+                    raise NetworkError(f"unknown finding {name!r}")
+                copies = (index,)
+            k = self.findings[copies[0]].state_index(state)
+            out.update((index, k) for index in copies)
         return out

@@ -58,7 +58,6 @@ from nervepath.engine.evidence import (
     Evidence,
     absorb,
     evidence_indices,
-    finding_indices,
     node_indices,
 )
 from nervepath.engine.inference import (
@@ -73,6 +72,7 @@ from nervepath.engine.network import Network
 from nervepath.engine.soft_evidence import soft_evidence
 from nervepath.engine.split import Terms, signed_log_sum
 from nervepath.engine.threads import one_blas_thread
+from nervepath.engine.traits import candidate_answers, trait_rows, trait_scores, weighted_entropy
 
 __all__ = ["QuestionScore", "rank_questions", "should_stop"]
 
@@ -113,23 +113,28 @@ def rank_questions(
     network = compiled.network
     target_list = node_indices(compiled, range(compiled.n_hidden) if targets is None else targets)
     group_list = [node_indices(compiled, group) for group in groups]
-    chosen = _candidate_indices(compiled, checked, candidates)
-    if not chosen:
+    answers = candidate_answers(compiled, checked, candidates)
+    if not answers:
         return ()
+    traits = [copies for copies in answers if network.findings[copies[0]].answer]
+    chosen = [copies[0] for copies in answers if not network.findings[copies[0]].answer]
     extra = 0
     for v in target_list + [v for group in group_list for v in group]:
         extra |= 1 << v
-    for f in chosen:
+    for f in (f for copies in answers for f in copies):
         extra |= compiled.finding_scopes[f]
-    # 1. The rows: (candidate, k) for k < K − 1, with F_f(k) as soft evidence.
+    # 1. The rows: (candidate, k) for k < K − 1, with F_f(k) as soft evidence; then a
+    #    risk factor's rows, one per state.
     owners: list[tuple[int, int]] = []
     for f in chosen:
         owners.extend((f, k) for k in range(len(network.findings[f].states) - 1))
+    trait_parts = [trait_rows(compiled, copies) for copies in traits]
     rows = np.zeros((len(owners), compiled.n_hidden))
     leak = np.empty(len(owners))
     for r, (f, k) in enumerate(owners):
         rows[r] = compiled.log_cumulative[f][k]
         leak[r] = compiled.leak_log_cumulative[f][k]
+    rows = np.concatenate([rows, *trait_parts])
     # 2–3. The evidence alone, then every row, through one calibrated tree (or one per
     #      term of the split findings; see :mod:`nervepath.engine.split`).
     # Twin findings and shared parent sets repeat rows: each distinct row is pushed once.
@@ -142,6 +147,13 @@ def rank_questions(
         pushed = _rows(compiled, checked, extra, distinct, target_list, group_list)
     base_present, base_absent, log_mass, conditional = pushed
     log_mass, conditional = log_mass[inverse], conditional[inverse]
+    scores = [
+        QuestionScore(name, gain, tuple(states.tolist()), tuple(map(tuple, given.tolist())))
+        for name, gain, states, given in trait_scores(
+            compiled, traits, log_mass[len(owners) :], conditional[len(owners) :], len(target_list)
+        )
+    ]
+    log_mass, conditional = log_mass[: len(owners)], conditional[: len(owners)]
     log_ratio = log_mass + leak
     upto = np.exp(np.minimum(log_ratio, 0.0))[:, None]
     joint_present = upto * conditional
@@ -151,7 +163,7 @@ def rank_questions(
     n_states = np.array([len(network.findings[f].states) for f in chosen])
     first = np.concatenate([[0], np.cumsum(n_states - 1)[:-1]]).astype(np.intp)
     mass_rows = np.exp(np.minimum(log_ratio, 0.0))
-    base_entropy = float(_weighted_entropy(base_present, base_absent).sum())
+    base_entropy = float(weighted_entropy(base_present, base_absent).sum())
     gains = np.empty(len(chosen))
     probabilities: list[FloatArray] = [np.empty(0)] * len(chosen)
     posteriors: list[FloatArray] = [np.empty(0)] * len(chosen)
@@ -179,7 +191,7 @@ def rank_questions(
         )
         state_present = np.maximum(np.diff(present, axis=1), 0.0)
         state_absent = np.maximum(np.diff(absent, axis=1), 0.0)
-        expected = _weighted_entropy(state_present, state_absent).sum(axis=(1, 2))
+        expected = weighted_entropy(state_present, state_absent).sum(axis=(1, 2))
         gains[members] = np.maximum(base_entropy - expected, 0.0)
         state = np.maximum(np.diff(mass, axis=1), 0.0)
         # P(t = 1 | e, f = k) = P(t = 1, f = k | e) / P(f = k | e); 0 where the state is.
@@ -190,7 +202,7 @@ def rank_questions(
         for i, member in enumerate(members):
             probabilities[member] = state[i]
             posteriors[member] = given[i]
-    scores = [
+    scores += [
         QuestionScore(
             finding=network.findings[f].name,
             expected_information_gain=float(gains[i]),
@@ -372,29 +384,3 @@ def should_stop(
     if not scores or max(s.expected_information_gain for s in scores) < min_gain:
         return True
     return any(p > confident for p in probabilities)
-
-
-def _candidate_indices(
-    compiled: CompiledNetwork,
-    evidence: dict[int, int],
-    candidates: Iterable[int | str] | None,
-) -> list[int]:
-    network = compiled.network
-    if candidates is None:
-        return [f for f in range(len(network.findings)) if f not in evidence]
-    out: list[int] = []
-    seen: set[int] = set()  # a list's `in` made 600 candidates cost ~4 ms
-    for index in finding_indices(compiled, candidates):
-        if index not in evidence and index not in seen:
-            seen.add(index)
-            out.append(index)
-    return out
-
-
-def _weighted_entropy(present: FloatArray, absent: FloatArray) -> FloatArray:
-    """``w · H_b(present / w)`` with ``w = present + absent`` (0 where a term is 0)."""
-    total = present + absent
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(present > 0.0, present * np.log(total / present), 0.0)
-        terms += np.where(absent > 0.0, absent * np.log(total / absent), 0.0)
-    return np.asarray(terms)
