@@ -429,6 +429,33 @@ def test_wells_score_counts_points_on_the_swollen_leg(shipped_kb: KnowledgeBase)
     assert "dvt_likely" not in _fired(_triage(shipped_kb, split))  # 1 point on each leg
 
 
+def test_the_self_check_asks_the_wells_history_items_a_person_knows(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    # NG158's history items (active cancer, a past clot, recent surgery or bed rest) are known
+    # to the person: a swollen calf on chemotherapy scores 2 in the self-check too.
+    findings = {f.id: f for f in shipped_kb.raw.findings}
+    for item in ("active_cancer", "previous_dvt", "immobilised_or_recent_surgery"):
+        assert "self_check" in findings[item].settings, item
+    chemo = {"calf_swollen_left": "present", "active_cancer": "present"}
+    assert _fired(_triage(shipped_kb, chemo))["dvt_likely"] == "emergency"
+
+
+def test_an_infection_risk_with_pain_neither_new_nor_worse_is_routine(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    # NG59 1.1.1: infection is thought of "particularly if they develop new or changed symptoms".
+    risk = {"back_pain": "present", "recent_spinal_procedure_or_bloodstream_infection": "present"}
+    assert _fired(_triage(shipped_kb, risk))["spinal_infection_risk"] == "urgent"  # tempo unknown
+    old = {**risk, "onset_within_2_weeks": "absent"}
+    assert _fired(_triage(shipped_kb, old))["spinal_infection_risk"] == "urgent"  # course unknown
+    stable = {**old, "symptoms_getting_worse": "absent"}
+    assert _fired(_triage(shipped_kb, stable))["spinal_infection_risk"] == "routine"
+    worse = {**old, "symptoms_getting_worse": "present"}
+    assert _fired(_triage(shipped_kb, worse))["spinal_infection_risk"] == "urgent"
+    assert _triage(shipped_kb, {**stable, "fever": "present"}).urgency == "emergency"
+
+
 def test_acute_ischaemia_signs_must_be_on_the_same_leg(shipped_kb: KnowledgeBase) -> None:
     crossed = {
         "cool_skin_foot_left": "present",
