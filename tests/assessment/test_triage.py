@@ -588,6 +588,17 @@ def test_self_limiting_site_on_its_own_is_self_care(shipped_kb: KnowledgeBase) -
     assert contended.urgency == "routine" and contended.baselines[0].id == "default"
 
 
+def test_self_care_rivals_are_weighed_by_what_they_explain(shipped_kb: KnowledgeBase) -> None:
+    """A knee joint likely by age alone (posterior 0.3, explaining nothing reported) does not
+    keep a plain heel pain from self-care; one that explains the answers does."""
+    sites = {"plantar_fascia_left": 0.8, "knee_joint_left": 0.3}
+    by_prior = triage(shipped_kb, {}, sites, site_explains={"knee_joint_left": 0.01})
+    assert by_prior.urgency == "self_care"
+    pointed_to = triage(shipped_kb, {}, sites, site_explains={"knee_joint_left": 0.3})
+    assert pointed_to.urgency == "routine" and pointed_to.baselines[0].id == "default"
+    assert _triage(shipped_kb, {}, **sites).urgency == "routine"  # no explains: the posterior
+
+
 def test_a_baseline_unless_reads_its_sites_side(shipped_kb: KnowledgeBase) -> None:
     # A snap at onset keeps self-care off the heel it happened to, not the other one.
     same = _triage(shipped_kb, {"snap_at_onset_left": "present"}, plantar_fascia_left=0.8)

@@ -227,7 +227,9 @@ class Assessor:
             )
         )
         # 3. Red-flag rules over the answers; they only ever raise the urgency.
-        triaged = triage(kb, evidence, dict(sites), cause_probabilities=dict(causes))
+        triaged = triage(
+            kb, evidence, dict(sites), cause_probabilities=dict(causes), site_explains=explains
+        )
         return Differential(evidence, origin, origin_explains, sites, explains, causes, triaged)
 
     def explaining(self, evidence: Mapping[str, str], sites: Sequence[str]) -> dict[str, Causing]:

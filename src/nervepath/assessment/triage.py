@@ -127,6 +127,7 @@ def triage(
     site_probabilities: Mapping[str, float],
     *,
     cause_probabilities: Mapping[str, float] | None = None,
+    site_explains: Mapping[str, float] | None = None,
 ) -> Triage:
     """Urgency and red flags for answered findings and the posterior probabilities.
 
@@ -139,6 +140,9 @@ def triage(
     facts = _facts(kb, evidence)
     sites = _probabilities(kb, site_probabilities, "site")
     causes = _probabilities(kb, cause_probabilities or {}, "cause")
+    # A baseline's rivals (``others_below``) are weighed by what they explain of the answers
+    # where that is given: a site likely by age alone points to nothing reported.
+    rivals = sites | _probabilities(kb, site_explains or {}, "site")
     book = kb.raw.triage
     citations = {r.id: r.citation for r in kb.raw.references}
 
@@ -179,7 +183,7 @@ def triage(
         _baseline_level(b, hidden, citations)
         for b in book.baselines
         if (b.when is None or _holds(b.when, facts, None) is not None)
-        and (hidden := _baseline_holds(kb, b, sites, causes)) is not None
+        and (hidden := _baseline_holds(kb, b, sites, causes, rivals)) is not None
         and (b.unless is None or _holds(b.unless, facts, _side_of(kb, hidden)) is None)
     ]
     if not baselines:
@@ -336,8 +340,10 @@ def _baseline_holds(
     baseline: schema.Baseline,
     sites: Mapping[str, float],
     causes: Mapping[str, float],
+    rivals: Mapping[str, float],
 ) -> tuple[str, ...] | None:
-    """The instances that make a baseline match, most probable first (None if it does not)."""
+    """The instances that make a baseline match, most probable first (None if it does not);
+    ``rivals`` weigh the other sites against ``others_below``."""
     base = {h.name: h.id for h in kb.hidden}
     if baseline.probability_of is not None and baseline.at_least is not None:
         threshold = baseline.at_least.value
@@ -356,7 +362,7 @@ def _baseline_holds(
         return None
     if baseline.others_below is not None and any(
         p >= baseline.others_below.value
-        for name, p in sites.items()
+        for name, p in rivals.items()
         if base[name] not in baseline.top_site_in
     ):
         return None

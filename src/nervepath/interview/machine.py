@@ -720,6 +720,7 @@ class Interview:
                     evidence,
                     dict(zip(targets, after, strict=True)),
                     cause_probabilities=dict(d.causes),
+                    site_explains=explains,
                 ).urgency
                 changed = urgency != d.triage.urgency
             out += p if changed else 0.0
