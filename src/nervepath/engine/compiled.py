@@ -45,6 +45,7 @@ __all__ = [
     "CompiledNetwork",
     "Layout",
     "compile_network",
+    "placed_factor",
     "static_potentials",
 ]
 
@@ -304,18 +305,23 @@ def static_potentials(
     static: list[FloatArray | None] = [None] * len(tree.cliques)
     for j, (scope, table) in enumerate(factors):
         k = tree.placement[j]
-        permutation, shape = _factor_layout(scope, tree.cliques[k])
-        if table.ndim > scope.bit_count():
-            order = range(table.ndim - 1) if permutation is None else permutation
-            axes = (*(1 + a for a in order), 0)
-            piece = table.transpose(axes).reshape((*shape, table.shape[0]))
-        elif permutation is None:
-            piece = table.reshape((*shape, 1))
-        else:
-            piece = table.transpose(permutation).reshape((*shape, 1))
+        piece = placed_factor(scope, table, tree.cliques[k])
         current = static[k]
         static[k] = piece if current is None else current * piece
     return static
+
+
+def placed_factor(scope: int, table: FloatArray, clique: tuple[int, ...]) -> FloatArray:
+    """A ``(scope, table)`` factor laid out on ``clique``'s axes, batch last, as
+    :func:`static_potentials` multiplies it in."""
+    permutation, shape = _factor_layout(scope, clique)
+    if table.ndim > scope.bit_count():
+        order = range(table.ndim - 1) if permutation is None else permutation
+        axes = (*(1 + a for a in order), 0)
+        return table.transpose(axes).reshape((*shape, table.shape[0]))
+    if permutation is None:
+        return table.reshape((*shape, 1))
+    return table.transpose(permutation).reshape((*shape, 1))
 
 
 @functools.lru_cache(maxsize=8192)
