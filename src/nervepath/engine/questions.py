@@ -103,7 +103,8 @@ def rank_questions(
     ``groups``.
 
     ``targets`` defaults to every hidden node; ``candidates`` (finding indices or
-    names) to every finding not in ``evidence``. Each of ``groups`` (sets of hidden
+    names) to every finding not in ``evidence``; a risk factor's copies are one candidate,
+    scored as a root (:mod:`nervepath.engine.traits`). Each of ``groups`` (sets of hidden
     nodes, such as the sites of one origin) adds the entropy of the event "some member
     present". The result is sorted by decreasing gain (to 1e-9 nats), ties by finding
     name.
