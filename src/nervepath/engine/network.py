@@ -121,7 +121,7 @@ class Network:
                 problems.append(f"{answer}: names a finding and the copies of another answer")
             if len({(self.findings[i].states, self.findings[i].leak) for i in copies}) > 1:
                 problems.append(f"{answer}: its copies have different states or leaks")
-            if len(copies) > 1 and any(len(self.findings[i].parents) != 1 for i in copies):
+            if any(self.findings[i].answer and len(self.findings[i].parents) != 1 for i in copies):
                 problems.append(f"{answer}: a copy needs exactly one parent")
         for i, node in enumerate(self.hidden):
             if node.is_root:
