@@ -441,17 +441,18 @@ def test_the_self_check_asks_the_wells_history_items_a_person_knows(
     assert _fired(_triage(shipped_kb, chemo))["dvt_likely"] == "emergency"
 
 
-def test_an_infection_risk_with_pain_neither_new_nor_worse_is_routine(
+def test_an_infection_risk_steps_down_only_when_long_standing_and_stable(
     shipped_kb: KnowledgeBase,
 ) -> None:
-    # NG59 1.1.1: infection is thought of "particularly if they develop new or changed symptoms".
+    # A spinal infection's fever and deficit often come late: weeks of stable pain with a risk
+    # factor are still assessed within days; over 3 months and not getting worse, routine.
     risk = {"back_pain": "present", "recent_spinal_procedure_or_bloodstream_infection": "present"}
     assert _fired(_triage(shipped_kb, risk))["spinal_infection_risk"] == "urgent"  # tempo unknown
-    old = {**risk, "onset_within_2_weeks": "absent"}
-    assert _fired(_triage(shipped_kb, old))["spinal_infection_risk"] == "urgent"  # course unknown
-    stable = {**old, "symptoms_getting_worse": "absent"}
+    weeks = {**risk, "onset_within_2_weeks": "absent", "symptoms_getting_worse": "absent"}
+    assert _fired(_triage(shipped_kb, weeks))["spinal_infection_risk"] == "urgent"
+    stable = {**weeks, "symptoms_over_3_months": "present"}
     assert _fired(_triage(shipped_kb, stable))["spinal_infection_risk"] == "routine"
-    worse = {**old, "symptoms_getting_worse": "present"}
+    worse = {**stable, "symptoms_getting_worse": "present"}
     assert _fired(_triage(shipped_kb, worse))["spinal_infection_risk"] == "urgent"
     assert _triage(shipped_kb, {**stable, "fever": "present"}).urgency == "emergency"
 
