@@ -303,8 +303,8 @@ def _variants(
     unary: Callable[[Sequence[_Row]], FloatArray],
 ) -> FloatArray:
     """Each row's ``log Z`` per term (``(R, count)``), with its ``read`` node held present, its
-    rows ``unary(rows)``: propagated through the cliques the row changes and their ancestors
-    alone, the rest of the tree's messages the evidence's (:mod:`nervepath.engine.variants`),
+    rows ``unary(rows)``: propagated through the least subtree joining the cliques the row
+    changes, the rest of the tree's messages the evidence's (:mod:`nervepath.engine.variants`),
     in chunks of about :data:`_MAX_ENTRIES` table entries."""
     tree = absorbed.tree
     dirty = _dirty(absorbed, rows, counts)
@@ -345,7 +345,7 @@ def _variants(
 def _dirty(absorbed: Absorbed, rows: list[_Row], counts: set[int]) -> list[tuple[int, ...]]:
     """Per row: the cliques whose factors it changes (its nodes' unary factors, the counted
     findings' factors that hold a member of its family, the home of the node it reads) and
-    their ancestors."""
+    the cliques on the paths between them (:func:`.variants.dirty_cliques`)."""
     tree = absorbed.tree
     homes = homes_of(tree)
     counted = {j for j, f in enumerate(absorbed.positives) if f in counts}

@@ -144,15 +144,17 @@ def unary_log_factors(
 ) -> FloatArray:
     """``log λ_v(1)`` of every hidden node: its prior odds and the normal findings.
 
-    With ``leave_out`` (lists of positions in ``normals``) the result has one row per
-    entry, each without those findings; zeros are counted apart so removal is exact.
+    With ``leave_out`` (non-empty lists of positions in ``normals``) the result has one row
+    per entry, each without those findings; zeros are counted apart so removal is exact.
     """
     finite = compiled.root_log_odds + compiled.normal_finite[normals].sum(axis=0)
     zeros = compiled.normal_zero[normals].sum(axis=0)
     if leave_out is not None:
-        rows = [[normals[j] for j in row] for row in leave_out]
-        finite = finite[None, :] - np.stack([compiled.normal_finite[r].sum(axis=0) for r in rows])
-        zeros = zeros[None, :] - np.stack([compiled.normal_zero[r].sum(axis=0) for r in rows])
+        # One gather and one segmented sum for all rows (most rows leave out one finding).
+        flat = [normals[j] for row in leave_out for j in row]
+        starts = np.cumsum([0, *map(len, leave_out)])[:-1]
+        finite = finite[None, :] - np.add.reduceat(compiled.normal_finite[flat], starts, axis=0)
+        zeros = zeros[None, :] - np.add.reduceat(compiled.normal_zero[flat], starts, axis=0)
     return np.where(zeros > 0.5, LOG_ZERO, finite)
 
 

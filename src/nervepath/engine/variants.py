@@ -158,7 +158,7 @@ def collect_variants(
     variant ``i`` in rows ``i · B0 …``; ``static`` the base's tables and ``changes[k]``
     clique ``k``'s for the variants that change it; ``dirty[i]``, variant ``i``'s dirty
     cliques (:func:`dirty_cliques`: the cliques whose factors it changes, with the home of
-    ``present[i]``, and their ancestors); ``present[i]`` a variable it holds present, or
+    ``present[i]``, and the paths between them); ``present[i]`` a variable it holds present, or
     ``None``. ``None`` where the fast pass fails: redo the variants on a careful base."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         done = _collect(tree, static, changes, log_unary, dirty, present, base, base.careful)
