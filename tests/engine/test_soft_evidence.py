@@ -8,7 +8,7 @@ import pytest
 from nervepath.engine import CompiledNetwork, FindingNode, HiddenNode, Network, compile_network
 from nervepath.engine.evidence import absorb
 from nervepath.engine.junction import LOG_ZERO, propagate
-from nervepath.engine.soft_evidence import soft_evidence
+from nervepath.engine.soft_evidence import soft_evidence, soft_evidence_terms
 from synthetic import realistic_cases
 
 
@@ -101,3 +101,42 @@ def test_home_factors_row_by_row_or_broadcast(
     unanswered = [f for f in range(len(realistic.findings)) if f not in evidence]
     rows = np.stack([realistic_compiled.log_cumulative[f][0] for f in unanswered[:40]])
     _check(realistic_compiled, evidence, rows)
+
+
+def test_several_calibrations_at_once_equal_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, realistic: Network, realistic_compiled: CompiledNetwork
+) -> None:
+    """The rows through several calibrations of one tree (split terms) in one call give, for
+    each, exactly what a call of its own gives, chunked or not, and match propagations."""
+    import nervepath.engine.soft_evidence as module
+
+    rng = np.random.default_rng(5)
+    evidence = realistic_cases(realistic, 3, seed=4)[1]
+    absorbed = absorb(realistic_compiled, evidence, (1 << realistic_compiled.n_hidden) - 1)
+    tree = absorbed.tree
+    targets = [int(v) for v in absorbed.hidden_variables]
+    width = absorbed.log_unary.shape[1]
+    # Three calibrations: the evidence alone, and with random soft evidence on a few nodes.
+    unary = np.repeat(absorbed.log_unary, 3, axis=0)
+    for b in (1, 2):
+        nodes = rng.choice(len(targets), 6, replace=False)
+        unary[b, [targets[j] for j in nodes]] += rng.uniform(-2, 2, 6)
+    base = propagate(tree, absorbed.static, unary)
+    unanswered = [f for f in range(len(realistic.findings)) if f not in evidence]
+    rows = np.zeros((50, width))
+    rows[:, : realistic_compiled.n_hidden] = [
+        realistic_compiled.log_cumulative[f][0] for f in unanswered[:50]
+    ]
+    calibrations = [
+        [np.ascontiguousarray(p[..., b : b + 1]) for p in base.potentials] for b in range(3)
+    ]
+    present = [base.present[b, absorbed.hidden_columns] for b in range(3)]
+    for limit in (1 << 20, 256):
+        monkeypatch.setattr(module, "_MAX_ENTRIES", limit)
+        together = soft_evidence_terms(tree, calibrations, present, rows, targets)
+        for b, (log_z, conditional) in enumerate(together):
+            alone = soft_evidence(tree, calibrations[b], present[b], rows, targets)
+            assert np.array_equal(log_z, alone[0]) and np.array_equal(conditional, alone[1])
+            full = propagate(tree, absorbed.static, unary[b : b + 1] + rows)
+            assert np.abs(log_z - (full.log_z - base.log_z[b])).max() <= 1e-10
+            assert np.abs(conditional - full.present[:, absorbed.hidden_columns]).max() <= 1e-10

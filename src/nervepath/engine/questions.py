@@ -69,7 +69,7 @@ from nervepath.engine.inference import (
 )
 from nervepath.engine.junction import JunctionTree, Propagation, propagate
 from nervepath.engine.network import Network
-from nervepath.engine.soft_evidence import soft_evidence
+from nervepath.engine.soft_evidence import soft_evidence_terms
 from nervepath.engine.split import Terms, signed_log_sum
 from nervepath.engine.threads import one_blas_thread
 from nervepath.engine.traits import candidate_answers, trait_rows, trait_scores, weighted_entropy
@@ -281,16 +281,18 @@ def _pushed(
         picked = base.present[i * count : (i + 1) * count][:, cols]
         present = weights[i] @ picked
         absent = weights[i] @ base.absent[i * count : (i + 1) * count][:, cols]
-        masses = np.empty((rows.shape[0], count))
+        masses = np.full((rows.shape[0], count), -math.inf)
         joints = np.zeros((rows.shape[0], len(targets)))
         conditional = joints
-        for t in range(count):
-            if not math.isfinite(float(log_z[i, t])):
-                masses[:, t] = -math.inf  # this term's tree has no mass: it adds nothing
-                continue
-            b = i * count + t
-            potentials = [np.ascontiguousarray(p[..., b : b + 1]) for p in base.potentials]
-            log_mass, conditional = _soft(tree, potentials, picked[t], rows, targets)
+        # A term whose tree has no mass adds nothing. The others share one pass over the
+        # rows (:func:`soft_evidence_terms`: what depends on the rows alone is made once).
+        live = [t for t in range(count) if math.isfinite(float(log_z[i, t]))]
+        columns = [i * count + t for t in live]
+        potentials = [
+            [np.ascontiguousarray(p[..., b : b + 1]) for p in base.potentials] for b in columns
+        ]
+        pushed = _soft(tree, potentials, [picked[t] for t in live], rows, targets)
+        for t, (log_mass, conditional) in zip(live, pushed, strict=True):
             masses[:, t] = log_mass
             if count > 1:
                 joints += (weights[i, t] * np.exp(log_mass))[:, None] * conditional
@@ -345,16 +347,17 @@ def _with_groups(
 
 def _soft(
     tree: JunctionTree,
-    potentials: Sequence[FloatArray],
-    present: FloatArray,
+    potentials: Sequence[Sequence[FloatArray]],
+    present: Sequence[FloatArray],
     rows: FloatArray,
     targets: list[int],
-) -> tuple[FloatArray, FloatArray]:
-    """:func:`soft_evidence` of ``rows`` (over the hidden nodes; widened to the tree's)."""
+) -> list[tuple[FloatArray, FloatArray]]:
+    """:func:`soft_evidence_terms` of ``rows`` (over the hidden nodes; widened to the
+    tree's) through each calibration of the tree."""
     width = max(tree.variables, default=-1) + 1
     padded = np.zeros((rows.shape[0], max(width, rows.shape[1])))
     padded[:, : rows.shape[1]] = rows
-    return soft_evidence(tree, potentials, present, padded, targets)
+    return soft_evidence_terms(tree, potentials, present, padded, targets)
 
 
 def _distinct_rows(rows: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
