@@ -16,10 +16,9 @@ from nervepath.assessment.case import Case, parse_case, to_evidence
 from nervepath.assessment.recommend import Recommendation, recommend
 from nervepath.assessment.triage import RedFlag, Triage, triage
 from nervepath.engine.build import build_network
-from nervepath.engine.causation import Causing, probabilities_causing
+from nervepath.engine.causation import Causing, causation, probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.explain import FindingContribution, explain
-from nervepath.engine.inference import infer
 from nervepath.engine.questions import rank_questions
 from nervepath.knowledge.catalogue import allowed_values
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
@@ -190,12 +189,18 @@ class Assessor:
         }
         self._instances = kb.finding_instances_by_name
         self._one_leg = {f.id for f in kb.raw.findings if f.one_leg_answers_no}
-        # Risk factors make a site likelier but are not its effects (module causation).
-        self._effects = [
-            name
+        # Risk factors make a site likelier but are not its effects (module causation); as
+        # indices, so that no case converts the 800 names again.
+        index = self.compiled.network.finding_index
+        self._effects = frozenset(
+            index[name]
             for name, inst in self._instances.items()
-            if not kb.findings[inst.id].risk_factor and name in self.compiled.network.finding_index
-        ]
+            if not kb.findings[inst.id].risk_factor and name in index
+        )
+        hidden = self.compiled.network.hidden_index
+        self._site_names = [h.name for h in self._sites]
+        self._site_indices = [[hidden[name]] for name in self._site_names]
+        self._causes = [(h.name, hidden[h.name]) for h in kb.hidden if h.kind == "cause"]
 
     def differential(self, case: Case) -> Differential:
         """Posteriors, origin groups and triage: everything but explanations and questions."""
@@ -206,24 +211,31 @@ class Assessor:
         #    it affected). Sites are ranked by how probably they cause what was reported, not
         #    by how probably they are present: a site likely only by its prior explains none
         #    of it. Likewise the origin groups.
-        posterior = infer(self.compiled, evidence)
+        #    Both come from one propagation of the evidence (engine.causation).
         groups = [g for g in ORIGIN_GROUPS if self._groups[g]]
-        names = [h.name for h in self._sites]
-        causing = probabilities_causing(
+        names = self._site_names
+        found = causation(
             self.compiled,
             evidence,
-            [[name] for name in names] + [self._groups[g] for g in groups],
+            [*self._site_indices, *(self._groups[g] for g in groups)],
             effects=self._effects,
         )
+        causing, marginals = found.groups, found.marginals
         explains = {n: c.explains for n, c in zip(names, causing[: len(names)], strict=True)}
         by_group = dict(zip(groups, causing[len(names) :], strict=True))
         origin = {g: c.present for g, c in by_group.items()}
         origin_explains = {g: c.explains for g, c in by_group.items()}
-        sites = rank_sites(names, {name: posterior[name] for name in names}, explains)
+        sites = rank_sites(
+            names,
+            {n: float(marginals[v]) for n, [v] in zip(names, self._site_indices, strict=True)},
+            explains,
+        )
+        # Likeliest first, to 1e-12 (a left and a right twin computed in one batch differ in
+        # their last digits, and must not swap with the tree), ties in the knowledge base's order.
         causes = tuple(
             sorted(
-                ((h.name, posterior[h.name]) for h in kb.hidden if h.kind == "cause"),
-                key=lambda item: -item[1],
+                ((name, float(marginals[i])) for name, i in self._causes),
+                key=lambda item: -round(item[1], 12),
             )
         )
         # 3. Red-flag rules over the answers; they only ever raise the urgency.
