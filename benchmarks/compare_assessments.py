@@ -145,11 +145,14 @@ def _row(label: str, before: list[float], after: list[float]) -> str:
 
 
 def _same_explanations(mine: list[Any], theirs: list[Any], tolerance: float) -> bool:
-    """Each site's contributions: the same answers in the same order, each change in log-odds
-    within ``tolerance`` (both infinite alike)."""
+    """Each site's contributions: the same answers, each change in log-odds within
+    ``tolerance`` (both infinite alike), in the same order once changes equal to ``tolerance``
+    are taken as ties (by name): the order of twins equal but for rounding is not a result."""
     if len(mine) != len(theirs):
         return False
+    digits = round(-np.log10(tolerance))
     for a, b in zip(mine, theirs, strict=True):
+        a, b = (sorted(x, key=lambda c: (-round(abs(c[2]), digits), c[0])) for x in (a, b))
         if [c[:2] for c in a] != [c[:2] for c in b]:
             return False
         x, y = np.array([c[2] for c in a], dtype=float), np.array([c[2] for c in b], dtype=float)

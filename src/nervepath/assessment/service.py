@@ -8,7 +8,7 @@ explanations, ``next_questions`` and ``recommendations``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from typing import Any, get_args
 
@@ -16,7 +16,7 @@ from nervepath.assessment.case import Case, parse_case, to_evidence
 from nervepath.assessment.recommend import Recommendation, recommend
 from nervepath.assessment.triage import RedFlag, Triage, triage
 from nervepath.engine.build import build_network
-from nervepath.engine.causation import Causing, causation, probabilities_causing
+from nervepath.engine.causation import Causing, SplitTree, causation, probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.explain import FindingContribution, explain
 from nervepath.engine.questions import rank_questions
@@ -172,6 +172,8 @@ class Differential:
     explains: Mapping[str, float]  # site instance name → P(it causes some reported finding)
     causes: tuple[tuple[str, float], ...]
     triage: Triage
+    # The split tree the posteriors were propagated on, which the explanations reuse.
+    split: SplitTree | None = field(default=None, repr=False, compare=False)
 
 
 class Assessor:
@@ -188,6 +190,7 @@ class Assessor:
             for group in ORIGIN_GROUPS
         }
         self._instances = kb.finding_instances_by_name
+        self._askable_in: dict[str, tuple[str, ...]] = {}
         self._one_leg = {f.id for f in kb.raw.findings if f.one_leg_answers_no}
         # Risk factors make a site likelier but are not its effects (module causation); as
         # indices, so that no case converts the 800 names again.
@@ -201,6 +204,11 @@ class Assessor:
         self._site_names = [h.name for h in self._sites]
         self._site_indices = [[hidden[name]] for name in self._site_names]
         self._causes = [(h.name, hidden[h.name]) for h in kb.hidden if h.kind == "cause"]
+        self._cause_fields = {
+            h.name: (h.id, h.side, c.name, c.plain_name, c.red_flag)
+            for h in kb.hidden
+            if h.kind == "cause" and (c := kb.causes[h.id])
+        }
 
     def differential(self, case: Case) -> Differential:
         """Posteriors, origin groups and triage: everything but explanations and questions."""
@@ -242,7 +250,9 @@ class Assessor:
         triaged = triage(
             kb, evidence, dict(sites), cause_probabilities=dict(causes), site_explains=explains
         )
-        return Differential(evidence, origin, origin_explains, sites, explains, causes, triaged)
+        return Differential(
+            evidence, origin, origin_explains, sites, explains, causes, triaged, found.split
+        )
 
     def explaining(self, evidence: Mapping[str, str], sites: Sequence[str]) -> dict[str, Causing]:
         """Site instance → its ``P(affected | evidence)`` and ``P(affected, and it or one of
@@ -259,7 +269,8 @@ class Assessor:
         d = self.differential(case)
         # 4. Explain the top sites by each answer's contribution.
         top = [name for name, _ in d.sites[:TOP_SITES_EXPLAINED]]
-        explanations = {e.node: e.contributions for e in explain(self.compiled, d.evidence, top)}
+        explained = explain(self.compiled, d.evidence, top, tree=d.split)
+        explanations = {e.node: e.contributions for e in explained}
         sites = tuple(
             self._ranked_site(name, p, d.explains[name], explanations.get(name, ()))
             for name, p in d.sites
@@ -322,15 +333,20 @@ class Assessor:
         """Unanswered findings that may be asked in this setting for what they tell (parts of
         the leg without a finer place are recorded, never asked: the regions are; triage-only
         findings tell nothing about the sites)."""
-        findings = self.kb.findings
-        return [
-            name
-            for name, inst in self._instances.items()
-            if name not in evidence
-            and setting in findings[inst.id].settings
-            and findings[inst.id].asked
-            and not findings[inst.id].triage_only
-        ]
+        return [name for name in self._askable(setting) if name not in evidence]
+
+    def _askable(self, setting: str) -> tuple[str, ...]:
+        """The findings :meth:`candidates` may offer in ``setting``, answered or not (once)."""
+        if setting not in self._askable_in:
+            findings = self.kb.findings
+            self._askable_in[setting] = tuple(
+                name
+                for name, inst in self._instances.items()
+                if setting in findings[inst.id].settings
+                and findings[inst.id].asked
+                and not findings[inst.id].triage_only
+            )
+        return self._askable_in[setting]
 
     def _ranked_site(
         self, name: str, p: float, explains: float, contributions: Sequence[FindingContribution]
@@ -346,9 +362,8 @@ class Assessor:
         )
 
     def _ranked_cause(self, name: str, p: float) -> RankedCause:
-        node = self._hidden[name]
-        cause = self.kb.causes[node.id]
-        return RankedCause(node.id, node.side, cause.name, cause.plain_name, p, cause.red_flag)
+        node_id, side, label, plain, red_flag = self._cause_fields[name]
+        return RankedCause(node_id, side, label, plain, p, red_flag)
 
     def _text(self, name: str) -> str:
         return self.kb.findings[self._instances[name].id].question

@@ -79,7 +79,7 @@ from nervepath.engine.variants import (
     tops_of,
 )
 
-__all__ = ["Causation", "Causing", "causation", "probabilities_causing"]
+__all__ = ["Causation", "Causing", "SplitTree", "causation", "probabilities_causing"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -96,12 +96,25 @@ class Causing:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class SplitTree:
+    """The junction tree of ``evidence`` without its split findings (holding every node the
+    origin groups asked about), and those findings' signed terms: what
+    :func:`.explain.explain` would build again for the same evidence (any split is exact)."""
+
+    evidence: dict[int, int]
+    absorbed: Absorbed
+    terms: Terms
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Causation:
     """:func:`causation`'s answer: ``P(h = 1 | e)`` of every hidden node (``marginals``, by
-    index) and each group's :class:`Causing`."""
+    index), each group's :class:`Causing`, and the split tree they were propagated on (None
+    where the tables were used)."""
 
     marginals: FloatArray
     groups: tuple[Causing, ...]
+    split: SplitTree | None = None
 
 
 @one_blas_thread
@@ -155,10 +168,16 @@ def causation(
     for f in abnormal:
         log_silent += compiled.log_cumulative[f][0]
     rows, plans, extra = _plan(compiled, members, mask, log_silent)
+    shared = None
     if rows:
         terms = split_for_rows(compiled, checked, extra, 1 + len(rows))
         counts = set(abnormal)
-        found = None if terms is None else _split(compiled, checked, rows, extra, terms, counts)
+        absorbed = None if terms is None else absorb_terms(compiled, checked, terms, extra)
+        found = None
+        if absorbed is not None and terms is not None:
+            found = _split(compiled, checked, rows, absorbed, terms, counts)
+            if found is not None:
+                shared = SplitTree(checked, absorbed, terms)
         if found is None:
             found = _tables(compiled, checked, rows, extra, counts)
         marginals, values = found
@@ -178,7 +197,7 @@ def causation(
         else:
             p = silent = 0.0
         out.append(Causing(p, min(p, max(0.0, p - silent))))
-    return Causation(marginals, tuple(out))
+    return Causation(marginals, tuple(out), shared)
 
 
 def _effect_set(compiled: CompiledNetwork, effects: Iterable[int | str]) -> frozenset[int]:
@@ -276,16 +295,14 @@ def _split(
     compiled: CompiledNetwork,
     evidence: dict[int, int],
     rows: list[_Row],
-    extra: int,
+    absorbed: Absorbed,
     terms: Terms,
     counts: set[int],
 ) -> Found | None:
-    """:func:`_tables` with the widest findings as signed terms (:mod:`nervepath.engine.split`):
+    """:func:`_tables` with the widest findings as signed terms (:mod:`nervepath.engine.split`)
+    on ``absorbed``, the tree of the rest of the evidence (:func:`.inference.absorb_terms`):
     every row once per term, a silenced family's unary factors in the terms left out.
     ``None`` (use the tables) when a sum cancels too much to be exact to about 1e-12."""
-    absorbed = absorb_terms(compiled, evidence, terms, extra)
-    if absorbed is None:
-        return None
     count = len(terms.signs)
     own = _own_factors(compiled, evidence, terms, counts)
     base = np.repeat(absorbed.log_unary, count, axis=0)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from nervepath.engine.causation import SplitTree
 from nervepath.engine.compiled import CompiledNetwork, static_potentials
 from nervepath.engine.evidence import (
     Absorbed,
@@ -70,7 +71,7 @@ class FindingContribution:
 class Explanation:
     """A hidden node's posterior and every observed finding's contribution to it.
 
-    ``contributions`` are sorted by decreasing ``|log_odds_change|`` (ties by name).
+    ``contributions`` are sorted by decreasing ``|log_odds_change|`` to 1e-12 (ties by name).
     """
 
     node: str
@@ -81,9 +82,16 @@ class Explanation:
 
 @one_blas_thread
 def explain(
-    source: Network | CompiledNetwork, evidence: Evidence, nodes: Iterable[int | str]
+    source: Network | CompiledNetwork,
+    evidence: Evidence,
+    nodes: Iterable[int | str],
+    *,
+    tree: SplitTree | None = None,
 ) -> tuple[Explanation, ...]:
-    """Leave-one-out contributions of every observed finding to each of ``nodes``."""
+    """Leave-one-out contributions of every observed finding to each of ``nodes``.
+
+    ``tree``, the split tree :func:`.causation.causation` propagated for the same evidence, is
+    used where it holds every node asked for, instead of building one (equal to rounding)."""
     compiled = compiled_network(source)
     checked = evidence_indices(compiled, evidence)
     targets = node_indices(compiled, nodes)
@@ -92,8 +100,23 @@ def explain(
         extra |= 1 << v
     # 1. One tree for the full evidence (it covers every subset of it); abnormal findings
     #    as signed terms when that does not cancel (split.py), chosen for the row count.
-    terms = split_for_rows(compiled, checked, extra, 1 + len(checked))
-    split = None if terms is None else _split_rows(compiled, checked, extra, terms, targets)
+    held = None if tree is None else tree.absorbed.tree.variables
+    if (
+        tree is not None
+        and tree.evidence == checked
+        and held is not None
+        and set(targets) <= set(held)
+    ):
+        terms: Terms | None = tree.terms
+        absorbed: Absorbed | None = tree.absorbed
+    else:
+        terms = split_for_rows(compiled, checked, extra, 1 + len(checked))
+        absorbed = None if terms is None else absorb_terms(compiled, checked, terms, extra)
+    split = (
+        None
+        if terms is None or absorbed is None
+        else _split_rows(compiled, checked, absorbed, terms, targets)
+    )
     if split is not None:
         observed, column, present, absent = split
     else:
@@ -116,7 +139,9 @@ def explain(
             )
             for j, f in enumerate(observed)
         ]
-        contributions.sort(key=lambda c: (-abs(c.log_odds_change), c.finding))
+        # To 1e-12, as the sites are ranked: a left and a right twin, or a change that is 0 but
+        # for rounding, differ in their last digits from one tree to another.
+        contributions.sort(key=lambda c: (-round(abs(c.log_odds_change), 12), c.finding))
         probability = (
             float(present[0, column[v]]) if v in column else float(compiled.prior_marginals[v])
         )
@@ -178,16 +203,14 @@ def _table_rows(
 def _split_rows(
     compiled: CompiledNetwork,
     evidence: dict[int, int],
-    extra: int,
+    absorbed: Absorbed,
     terms: Terms,
     targets: list[int],
 ) -> Rows | None:
-    """:func:`_table_rows` with the split findings as terms: every row is propagated once
+    """:func:`_table_rows` with the split findings as terms, on ``absorbed``, the tree of the
+    rest of the evidence (:func:`.inference.absorb_terms`): every row is propagated once
     per term and summed with the row's signed weights (a split finding's own row drops
     its terms). ``None`` when a sum cancels too much for its probabilities to be exact."""
-    absorbed = absorb_terms(compiled, evidence, terms, extra)
-    if absorbed is None:
-        return None
     observed = [*absorbed.normals, *absorbed.positives, *absorbed.detached, *terms.findings]
     own = len(observed) - len(terms.findings)
     answers = _answers(compiled.network, observed)
