@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from nervepath.engine.causation import SplitTree
-from nervepath.engine.compiled import CompiledNetwork, static_potentials
+from nervepath.engine.compiled import CompiledNetwork, placed_factor
 from nervepath.engine.evidence import (
     Absorbed,
     Evidence,
@@ -277,21 +277,35 @@ def _propagate_rows(
     findings among each row's positions replaced by ones (the auxiliaries of a chain then sum
     to a constant, which leaves marginals alone); only the ``targets``' marginals are read."""
     n_normal = len(absorbed.normals)
-    factors: list[tuple[int, FloatArray]] = []
-    for (scope, table), owner in zip(absorbed.factors, absorbed.owners, strict=True):
-        mine = [i for i, row in enumerate(rows) if owner >= 0 and n_normal + owner in row]
-        if not mine:
-            factors.append((scope, table))
+    tree = absorbed.tree
+    # Only the cliques holding a left-out table are multiplied out again, in the order
+    # static_potentials multiplies them; the others keep the evidence's (batch axis 1).
+    left_out = {j for row in rows for j in row if j >= n_normal}  # abnormal answers' positions
+    changed = {
+        tree.placement[j]
+        for j, owner in enumerate(absorbed.owners)
+        if n_normal + owner in left_out and owner >= 0
+    }
+    static = list(absorbed.static)
+    for k in changed:
+        static[k] = None
+    for j, ((scope, table), owner) in enumerate(
+        zip(absorbed.factors, absorbed.owners, strict=True)
+    ):
+        k = tree.placement[j]
+        if k not in changed:
             continue
-        batched = np.broadcast_to(table, (len(rows) * repeat, *table.shape)).copy()
-        for i in mine:
-            batched[i * repeat : (i + 1) * repeat] = 1.0
-        factors.append((scope, batched))
-    held = set(absorbed.tree.variables)
+        mine = [i for i, row in enumerate(rows) if owner >= 0 and n_normal + owner in row]
+        if mine:
+            table = np.broadcast_to(table, (len(rows) * repeat, *table.shape)).copy()
+            for i in mine:
+                table[i * repeat : (i + 1) * repeat] = 1.0
+        piece = placed_factor(scope, table, tree.cliques[k])
+        current = static[k]
+        static[k] = piece if current is None else current * piece
+    held = set(tree.variables)
     wanted = [v for v in targets if v in held]
-    return propagate(
-        absorbed.tree, static_potentials(absorbed.tree, factors), log_unary, wanted=wanted
-    )
+    return propagate(tree, static, log_unary, wanted=wanted)
 
 
 def _log_odds(present: FloatArray, absent: FloatArray) -> FloatArray:
