@@ -2,14 +2,15 @@
 
     python benchmarks/compare_assessments.py --before OLD_SRC [--sets published,vignettes,
         generated,stress] [--generated 200] [--stress 20] [--stress-max-answers N]
-        [--tuning-only] [--tolerance 1e-9]
+        [--tuning-only] [--tolerance 1e-9] [--skip-ranking]
 
 ``OLD_SRC`` is the ``src`` folder of another checkout (``git worktree add /tmp/old main``).
 Two worker processes, one per source tree, load the knowledge base and the case sets (from
 this folder); the driver sends them each case in turn, alternating which goes first, so
 that the machine's drift and other load hit both alike. Each worker times
 ``Assessor.assess`` part by part (:func:`assessment_timing.time_assessments`), and the
-driver checks that both give the same next questions and the same posteriors (1e-9).
+driver checks that both give the same next questions, posteriors, origin groups, sites' order
+and explanations (each change in log-odds, 1e-9).
 It prints p50, p99 and max of the total and of each part per case set, before → after, the
 ranking's share of the time, and each worker's peak memory.
 """
@@ -74,6 +75,10 @@ def worker(args: argparse.Namespace) -> None:
     from nervepath.assessment.service import Assessor
     from nervepath.knowledge.model import load_knowledge_base
 
+    if args.skip_ranking:
+        from nervepath.assessment import service
+
+        service.rank_questions = lambda *_, **__: ()  # type: ignore[assignment]
     kb = load_knowledge_base()
     assessor = Assessor(kb)
     sets = _sets(kb, assessor.compiled.network, args.sets.split(","), args)
@@ -92,6 +97,18 @@ def worker(args: argparse.Namespace) -> None:
                     "questions": [q.finding for q in result.next_questions],
                     "sites": [site.probability for site in result.sites],
                     "origin": list(result.origin.values()),
+                    "explains": [site.explains for site in result.sites],
+                    "origin_explains": list((result.origin_explains or {}).values()),
+                    # By id: twins of equal probability may come in either order.
+                    "causes": [
+                        c.probability
+                        for c in sorted(result.causes, key=lambda c: (c.id, c.side or ""))
+                    ],
+                    "order": [[s.id, s.side] for s in result.sites],
+                    "explanations": [
+                        [[c.finding, c.state, c.log_odds_change] for c in site.explanation]
+                        for site in result.sites
+                    ],
                 }
             ),
             flush=True,
@@ -127,6 +144,23 @@ def _row(label: str, before: list[float], after: list[float]) -> str:
     return f"  {label:14}" + "".join(cells) + f"   ×{np.median(a / np.maximum(b, 1e-9)):.2f}"
 
 
+def _same_explanations(mine: list[Any], theirs: list[Any], tolerance: float) -> bool:
+    """Each site's contributions: the same answers, each change in log-odds within
+    ``tolerance`` (both infinite alike), in the same order once changes equal to ``tolerance``
+    are taken as ties (by name): the order of twins equal but for rounding is not a result."""
+    if len(mine) != len(theirs):
+        return False
+    digits = round(-np.log10(tolerance))
+    for a, b in zip(mine, theirs, strict=True):
+        a, b = (sorted(x, key=lambda c: (-round(abs(c[2]), digits), c[0])) for x in (a, b))
+        if [c[:2] for c in a] != [c[:2] for c in b]:
+            return False
+        x, y = np.array([c[2] for c in a], dtype=float), np.array([c[2] for c in b], dtype=float)
+        if not np.allclose(x, y, atol=tolerance, rtol=0, equal_nan=True):
+            return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="the src folder of the other checkout")
@@ -136,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stress-max-answers", type=int, default=10_000)
     parser.add_argument("--tuning-only", action="store_true", help="published: tuning half")
     parser.add_argument("--tolerance", type=float, default=1e-9, help="largest difference")
+    parser.add_argument(
+        "--skip-ranking", action="store_true", help="no next questions: the rest of the time"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -149,13 +186,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"--stress={args.stress}",
         f"--stress-max-answers={args.stress_max_answers}",
         *(["--tuning-only"] if args.tuning_only else []),
+        *(["--skip-ranking"] if args.skip_ranking else []),
     ]
     old, new = _start(args.before, passed), _start(SRC, passed)
     assert old.stdout is not None and new.stdout is not None
     names = json.loads(old.stdout.readline())
     assert json.loads(new.stdout.readline()) == names
     header = "p50 ms before → after   p90            p99            max             per-case ratio"
-    differences = 0
+    differences = explained = 0
     for s, (name, count) in enumerate(names):
         before: dict[str, list[float]] = {part: [] for part in PARTS}
         after: dict[str, list[float]] = {part: [] for part in PARTS}
@@ -168,11 +206,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 after[part].append(mine["times"][part])
             same = mine["questions"] == theirs["questions"] and all(
                 np.allclose(mine[k], theirs[k], atol=args.tolerance, rtol=0)
-                for k in ("sites", "origin")
+                for k in ("sites", "origin", "explains", "origin_explains", "causes")
             )
+            same = same and mine["order"] == theirs["order"]
             if not same:
                 differences += 1
                 print(f"  differs: {name} case {i}", flush=True)
+            if not _same_explanations(mine["explanations"], theirs["explanations"], args.tolerance):
+                explained += 1
+                print(f"  explanations differ: {name} case {i}", flush=True)
         print(f"{name} ({count} cases)   {header}")
         for part in PARTS:
             print(_row(part, before[part], after[part]))
@@ -186,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         process.wait()
         print(f"peak memory {label}: {peak:.0f} MB (the worker process)")
     print(f"cases whose next questions or posteriors differ: {differences}")
+    print(f"cases whose explanations differ: {explained}")
     return 0
 
 

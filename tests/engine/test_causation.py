@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import pytest
@@ -13,6 +14,7 @@ from nervepath.engine import (
     Network,
     causation,
     compile_network,
+    explain,
     infer,
     inference,
     probabilities_all_absent,
@@ -105,3 +107,41 @@ def test_split_and_tables_agree_on_the_shipped_network(
     for found in (split, searched):
         assert [c.present for c in found] == pytest.approx([c.present for c in tables], abs=1e-10)
         assert [c.explains for c in found] == pytest.approx([c.explains for c in tables], abs=1e-10)
+
+
+def test_posterior_and_split_tree_shared_on_the_shipped_network(
+    shipped_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``causation`` reads every node's posterior from its own propagation, equal to infer's,
+    and the split tree it hands on gives the explanations that explain builds for itself."""
+    shipped_compiled = compile_network(build_network(shipped_kb))
+    evidence = {
+        "back_pain": "present",
+        "symptoms_worse_walking": "present",
+        "age_over_50": "present",
+        "pain_dorsum_of_foot_left": "present",
+        "straight_leg_raise_left": "present",
+        "strength_ankle_dorsiflexion_left": "3",
+        "numbness_saddle": "absent",
+    }
+    index = shipped_compiled.network.hidden_index
+    sites = [[index[h.name]] for h in shipped_kb.hidden if h.kind == "site"]
+    found = causation.causation(shipped_compiled, evidence, sites)
+    assert found.split is not None  # back_pain and symptoms_worse_walking are split
+    posterior = infer(shipped_compiled, evidence).marginals
+    assert found.marginals == pytest.approx(posterior, abs=1e-12)
+    alone = probabilities_causing(shipped_compiled, evidence, sites)
+    assert [c.explains for c in found.groups] == [c.explains for c in alone]
+    held = set(found.split.absorbed.tree.variables)
+    top = [v for [v] in sites if v in held][-5:]  # the sites the tree holds: it is used
+    assert len(top) == 5
+    own = explain(shipped_compiled, evidence, top)
+    module = importlib.import_module("nervepath.engine.explain")  # not the function
+    monkeypatch.setattr(module, "split_for_rows", None)  # the shared tree is used: not called
+    shared = explain(shipped_compiled, evidence, top, tree=found.split)
+    for a, b in zip(shared, own, strict=True):
+        assert a.probability == pytest.approx(b.probability, abs=1e-12)
+        changes = {c.finding: c.log_odds_change for c in b.contributions}
+        assert [c.finding for c in a.contributions] == [c.finding for c in b.contributions]
+        for c in a.contributions:
+            assert c.log_odds_change == pytest.approx(changes[c.finding], abs=1e-9)

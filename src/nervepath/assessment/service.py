@@ -8,7 +8,7 @@ explanations, ``next_questions`` and ``recommendations``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cache
 from typing import Any, get_args
 
@@ -16,10 +16,9 @@ from nervepath.assessment.case import Case, parse_case, to_evidence
 from nervepath.assessment.recommend import Recommendation, recommend
 from nervepath.assessment.triage import RedFlag, Triage, triage
 from nervepath.engine.build import build_network
-from nervepath.engine.causation import Causing, probabilities_causing
+from nervepath.engine.causation import Causing, SplitTree, causation, probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.explain import FindingContribution, explain
-from nervepath.engine.inference import infer
 from nervepath.engine.questions import rank_questions
 from nervepath.knowledge.catalogue import allowed_values
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
@@ -173,6 +172,8 @@ class Differential:
     explains: Mapping[str, float]  # site instance name → P(it causes some reported finding)
     causes: tuple[tuple[str, float], ...]
     triage: Triage
+    # The split tree the posteriors were propagated on, which the explanations reuse.
+    split: SplitTree | None = field(default=None, repr=False, compare=False)
 
 
 class Assessor:
@@ -189,13 +190,25 @@ class Assessor:
             for group in ORIGIN_GROUPS
         }
         self._instances = kb.finding_instances_by_name
+        self._askable_in: dict[str, tuple[str, ...]] = {}
         self._one_leg = {f.id for f in kb.raw.findings if f.one_leg_answers_no}
-        # Risk factors make a site likelier but are not its effects (module causation).
-        self._effects = [
-            name
+        # Risk factors make a site likelier but are not its effects (module causation); as
+        # indices, so that no case converts the 800 names again.
+        index = self.compiled.network.finding_index
+        self._effects = frozenset(
+            index[name]
             for name, inst in self._instances.items()
-            if not kb.findings[inst.id].risk_factor and name in self.compiled.network.finding_index
-        ]
+            if not kb.findings[inst.id].risk_factor and name in index
+        )
+        hidden = self.compiled.network.hidden_index
+        self._site_names = [h.name for h in self._sites]
+        self._site_indices = [[hidden[name]] for name in self._site_names]
+        self._causes = [(h.name, hidden[h.name]) for h in kb.hidden if h.kind == "cause"]
+        self._cause_fields = {
+            h.name: (h.id, h.side, c.name, c.plain_name, c.red_flag)
+            for h in kb.hidden
+            if h.kind == "cause" and (c := kb.causes[h.id])
+        }
 
     def differential(self, case: Case) -> Differential:
         """Posteriors, origin groups and triage: everything but explanations and questions."""
@@ -206,31 +219,40 @@ class Assessor:
         #    it affected). Sites are ranked by how probably they cause what was reported, not
         #    by how probably they are present: a site likely only by its prior explains none
         #    of it. Likewise the origin groups.
-        posterior = infer(self.compiled, evidence)
+        #    Both come from one propagation of the evidence (engine.causation).
         groups = [g for g in ORIGIN_GROUPS if self._groups[g]]
-        names = [h.name for h in self._sites]
-        causing = probabilities_causing(
+        names = self._site_names
+        found = causation(
             self.compiled,
             evidence,
-            [[name] for name in names] + [self._groups[g] for g in groups],
+            [*self._site_indices, *(self._groups[g] for g in groups)],
             effects=self._effects,
         )
+        causing, marginals = found.groups, found.marginals
         explains = {n: c.explains for n, c in zip(names, causing[: len(names)], strict=True)}
         by_group = dict(zip(groups, causing[len(names) :], strict=True))
         origin = {g: c.present for g, c in by_group.items()}
         origin_explains = {g: c.explains for g, c in by_group.items()}
-        sites = rank_sites(names, {name: posterior[name] for name in names}, explains)
+        sites = rank_sites(
+            names,
+            {n: float(marginals[v]) for n, [v] in zip(names, self._site_indices, strict=True)},
+            explains,
+        )
+        # Likeliest first, to 1e-12 (a left and a right twin computed in one batch differ in
+        # their last digits, and must not swap with the tree), ties in the knowledge base's order.
         causes = tuple(
             sorted(
-                ((h.name, posterior[h.name]) for h in kb.hidden if h.kind == "cause"),
-                key=lambda item: -item[1],
+                ((name, float(marginals[i])) for name, i in self._causes),
+                key=lambda item: -round(item[1], 12),
             )
         )
         # 3. Red-flag rules over the answers; they only ever raise the urgency.
         triaged = triage(
             kb, evidence, dict(sites), cause_probabilities=dict(causes), site_explains=explains
         )
-        return Differential(evidence, origin, origin_explains, sites, explains, causes, triaged)
+        return Differential(
+            evidence, origin, origin_explains, sites, explains, causes, triaged, found.split
+        )
 
     def explaining(self, evidence: Mapping[str, str], sites: Sequence[str]) -> dict[str, Causing]:
         """Site instance → its ``P(affected | evidence)`` and ``P(affected, and it or one of
@@ -247,7 +269,8 @@ class Assessor:
         d = self.differential(case)
         # 4. Explain the top sites by each answer's contribution.
         top = [name for name, _ in d.sites[:TOP_SITES_EXPLAINED]]
-        explanations = {e.node: e.contributions for e in explain(self.compiled, d.evidence, top)}
+        explained = explain(self.compiled, d.evidence, top, tree=d.split)
+        explanations = {e.node: e.contributions for e in explained}
         sites = tuple(
             self._ranked_site(name, p, d.explains[name], explanations.get(name, ()))
             for name, p in d.sites
@@ -310,15 +333,20 @@ class Assessor:
         """Unanswered findings that may be asked in this setting for what they tell (parts of
         the leg without a finer place are recorded, never asked: the regions are; triage-only
         findings tell nothing about the sites)."""
-        findings = self.kb.findings
-        return [
-            name
-            for name, inst in self._instances.items()
-            if name not in evidence
-            and setting in findings[inst.id].settings
-            and findings[inst.id].asked
-            and not findings[inst.id].triage_only
-        ]
+        return [name for name in self._askable(setting) if name not in evidence]
+
+    def _askable(self, setting: str) -> tuple[str, ...]:
+        """The findings :meth:`candidates` may offer in ``setting``, answered or not (once)."""
+        if setting not in self._askable_in:
+            findings = self.kb.findings
+            self._askable_in[setting] = tuple(
+                name
+                for name, inst in self._instances.items()
+                if setting in findings[inst.id].settings
+                and findings[inst.id].asked
+                and not findings[inst.id].triage_only
+            )
+        return self._askable_in[setting]
 
     def _ranked_site(
         self, name: str, p: float, explains: float, contributions: Sequence[FindingContribution]
@@ -334,9 +362,8 @@ class Assessor:
         )
 
     def _ranked_cause(self, name: str, p: float) -> RankedCause:
-        node = self._hidden[name]
-        cause = self.kb.causes[node.id]
-        return RankedCause(node.id, node.side, cause.name, cause.plain_name, p, cause.red_flag)
+        node_id, side, label, plain, red_flag = self._cause_fields[name]
+        return RankedCause(node_id, side, label, plain, p, red_flag)
 
     def _text(self, name: str) -> str:
         return self.kb.findings[self._instances[name].id].question

@@ -65,7 +65,7 @@ from nervepath.engine.inference import (
     split_for_rows,
 )
 from nervepath.engine.junction import LOG_ZERO, propagate
-from nervepath.engine.network import Network
+from nervepath.engine.network import Network, NetworkError
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine
 from nervepath.engine.threads import one_blas_thread
 from nervepath.engine.triangulation import bits_of
@@ -79,7 +79,7 @@ from nervepath.engine.variants import (
     tops_of,
 )
 
-__all__ = ["Causing", "probabilities_causing"]
+__all__ = ["Causation", "Causing", "SplitTree", "causation", "probabilities_causing"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -93,6 +93,28 @@ class Causing:
 
     present: float
     explains: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SplitTree:
+    """The junction tree of ``evidence`` without its split findings (holding every node the
+    origin groups asked about), and those findings' signed terms: what
+    :func:`.explain.explain` would build again for the same evidence (any split is exact)."""
+
+    evidence: dict[int, int]
+    absorbed: Absorbed
+    terms: Terms
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Causation:
+    """:func:`causation`'s answer: ``P(h = 1 | e)`` of every hidden node (``marginals``, by
+    index), each group's :class:`Causing`, and the split tree they were propagated on (None
+    where the tables were used)."""
+
+    marginals: FloatArray
+    groups: tuple[Causing, ...]
+    split: SplitTree | None = None
 
 
 @one_blas_thread
@@ -114,10 +136,25 @@ def probabilities_causing(
     ``None`` counts every finding. Raises :class:`ImpossibleEvidenceError` when
     ``P(evidence) = 0``.
     """
+    return causation(source, evidence, groups, effects=effects).groups
+
+
+@one_blas_thread
+def causation(
+    source: Network | CompiledNetwork,
+    evidence: Evidence,
+    groups: Sequence[Iterable[int | str]],
+    *,
+    effects: Iterable[int | str] | None = None,
+) -> Causation:
+    """:func:`probabilities_causing`, with the posterior of every hidden node read from the
+    same propagation of the evidence (its row 0), which :func:`.inference.infer` would
+    otherwise repeat on a tree of its own: equal to it to rounding (the trees differ, the
+    sums do not)."""
     compiled = compiled_network(source)
     checked = evidence_indices(compiled, evidence)
     members = [node_indices(compiled, group) for group in groups]
-    counted = None if effects is None else set(finding_indices(compiled, effects))
+    counted = None if effects is None else _effect_set(compiled, effects)
     abnormal = [
         f
         for f, k in checked.items()
@@ -131,26 +168,28 @@ def probabilities_causing(
     for f in abnormal:
         log_silent += compiled.log_cumulative[f][0]
     rows, plans, extra = _plan(compiled, members, mask, log_silent)
+    shared = None
     if rows:
         terms = split_for_rows(compiled, checked, extra, 1 + len(rows))
         counts = set(abnormal)
-        singles = {g[0] for g in members if len(g) == 1}
-        found = (
-            None
-            if terms is None
-            else _split(compiled, checked, rows, extra, terms, counts, singles)
-        )
+        absorbed = None if terms is None else absorb_terms(compiled, checked, terms, extra)
+        found = None
+        if absorbed is not None and terms is not None:
+            found = _split(compiled, checked, rows, absorbed, terms, counts)
+            if found is not None:
+                shared = SplitTree(checked, absorbed, terms)
         if found is None:
-            found = _tables(compiled, checked, rows, extra, counts, singles)
+            found = _tables(compiled, checked, rows, extra, counts)
         marginals, values = found
-    else:  # single nodes that explain nothing: their marginals alone
-        posterior = infer(compiled, checked).marginals
-        marginals, values = {v: float(posterior[v]) for g in members for v in g}, []
+    else:  # nothing to explain: the posterior alone
+        marginals, values = np.array(infer(compiled, checked).marginals), []
+    np.clip(marginals, 0.0, 1.0, out=marginals)  # rounding can step 1 ulp outside, as infer's
+    marginals.setflags(write=False)
     out: list[Causing] = []
     for group, plan in zip(members, plans, strict=True):
         if len(group) == 1:
             v = group[0]
-            p = marginals.get(v, float(compiled.prior_marginals[v]))
+            p = float(marginals[v])
             silent = values[plan[0]] if plan else p
         elif group:
             p = min(1.0, max(0.0, 1.0 - values[plan[0]]))
@@ -158,7 +197,17 @@ def probabilities_causing(
         else:
             p = silent = 0.0
         out.append(Causing(p, min(p, max(0.0, p - silent))))
-    return tuple(out)
+    return Causation(marginals, tuple(out), shared)
+
+
+def _effect_set(compiled: CompiledNetwork, effects: Iterable[int | str]) -> frozenset[int]:
+    """The findings of ``effects`` as a set of indices (a frozenset of indices as it is: the
+    service passes the same one for every case, about 800 findings)."""
+    if isinstance(effects, frozenset) and all(type(f) is int for f in effects):
+        if effects and not 0 <= min(effects) <= max(effects) < len(compiled.network.findings):
+            raise NetworkError(f"a finding index out of range in {sorted(effects)!r}")
+        return effects
+    return frozenset(finding_indices(compiled, effects))
 
 
 def _plan(
@@ -208,14 +257,9 @@ class _Row:
         log_unary[:, list(self.absent)] = LOG_ZERO
 
 
-Found = tuple[dict[int, float], list[float]]
-"""``P(h = 1 | e)`` of the single nodes asked for that are in the tree, and each row's value:
+Found = tuple[FloatArray, list[float]]
+"""``P(h = 1 | e)`` of every hidden node (the prior outside the tree), and each row's value:
 its mass over ``P(e)``, with ``read`` held present in the row where it reads a node."""
-
-
-def _singles(singles: set[int], column: dict[int, int]) -> list[int]:
-    """The single nodes asked for that are in the tree: row 0 reads their marginals."""
-    return sorted(v for v in singles if v in column)
 
 
 def _tables(
@@ -224,15 +268,13 @@ def _tables(
     rows: list[_Row],
     extra: int,
     counts: set[int],
-    singles: set[int],
 ) -> Found:
     """Every abnormal finding a factor of one tree; row 0 is the evidence itself."""
     absorbed = absorb(compiled, evidence, extra)
     if absorbed.constant == -math.inf:
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-    column = {v: j for j, v in enumerate(absorbed.tree.variables)}
     first = propagate(
-        absorbed.tree, absorbed.static, absorbed.log_unary, wanted=_singles(singles, column)
+        absorbed.tree, absorbed.static, absorbed.log_unary, wanted=absorbed.hidden_variables
     )
     if not math.isfinite(float(first.log_z[0])):
         raise ImpossibleEvidenceError("the evidence has probability zero under the network")
@@ -246,30 +288,26 @@ def _tables(
     log_z = _variants(absorbed, absorbed.log_unary, rows, 1, counts, unary)
     with np.errstate(under="ignore", invalid="ignore"):
         values = np.nan_to_num(np.exp(log_z[:, 0] - first.log_z[0]))
-    return _hidden_marginals(column, first.present[0], singles), [float(v) for v in values]
+    return _hidden_marginals(compiled, absorbed, first.present[0]), [float(v) for v in values]
 
 
 def _split(
     compiled: CompiledNetwork,
     evidence: dict[int, int],
     rows: list[_Row],
-    extra: int,
+    absorbed: Absorbed,
     terms: Terms,
     counts: set[int],
-    singles: set[int],
 ) -> Found | None:
-    """:func:`_tables` with the widest findings as signed terms (:mod:`nervepath.engine.split`):
+    """:func:`_tables` with the widest findings as signed terms (:mod:`nervepath.engine.split`)
+    on ``absorbed``, the tree of the rest of the evidence (:func:`.inference.absorb_terms`):
     every row once per term, a silenced family's unary factors in the terms left out.
     ``None`` (use the tables) when a sum cancels too much to be exact to about 1e-12."""
-    absorbed = absorb_terms(compiled, evidence, terms, extra)
-    if absorbed is None:
-        return None
-    column = {v: j for j, v in enumerate(absorbed.tree.variables)}
     count = len(terms.signs)
     own = _own_factors(compiled, evidence, terms, counts)
     base = np.repeat(absorbed.log_unary, count, axis=0)
     base[:, : compiled.n_hidden] += terms.log_rows
-    first = propagate(absorbed.tree, absorbed.static, base, wanted=_singles(singles, column))
+    first = propagate(absorbed.tree, absorbed.static, base, wanted=absorbed.hidden_variables)
 
     def unary(chunk: Sequence[_Row]) -> FloatArray:
         log_unary = np.tile(base, (len(chunk), 1))
@@ -291,7 +329,8 @@ def _split(
     if not (np.nan_to_num(scaled, nan=np.inf).sum(axis=1) <= MAX_CANCELLATION).all():
         return None
     values = (terms.signs * scaled).sum(axis=1)
-    return _hidden_marginals(column, weights @ first.present, singles), [float(v) for v in values]
+    present = weights @ first.present
+    return _hidden_marginals(compiled, absorbed, present), [float(v) for v in values]
 
 
 def _variants(
@@ -367,11 +406,13 @@ def _dirty(absorbed: Absorbed, rows: list[_Row], counts: set[int]) -> list[tuple
 
 
 def _hidden_marginals(
-    column: dict[int, int], present: FloatArray, singles: set[int]
-) -> dict[int, float]:
-    """``P(h = 1 | e)`` of the single nodes among the tree's variables, from row 0's
-    ``present`` (NaN for the variables not read)."""
-    return {v: float(present[column[v]]) for v in singles if v in column}
+    compiled: CompiledNetwork, absorbed: Absorbed, present: FloatArray
+) -> FloatArray:
+    """``P(h = 1 | e)`` of every hidden node: row 0's ``present`` for the tree's, the prior for
+    the others (no evidence reaches them), as :func:`.inference.infer` reads them."""
+    marginals = np.array(compiled.prior_marginals)
+    marginals[absorbed.hidden_variables] = present[absorbed.hidden_columns]
+    return marginals
 
 
 def _own_factors(

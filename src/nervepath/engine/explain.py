@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from nervepath.engine.compiled import CompiledNetwork, static_potentials
+from nervepath.engine.causation import SplitTree
+from nervepath.engine.compiled import CompiledNetwork, placed_factor
 from nervepath.engine.evidence import (
     Absorbed,
     Evidence,
@@ -70,7 +71,7 @@ class FindingContribution:
 class Explanation:
     """A hidden node's posterior and every observed finding's contribution to it.
 
-    ``contributions`` are sorted by decreasing ``|log_odds_change|`` (ties by name).
+    ``contributions`` are sorted by decreasing ``|log_odds_change|`` to 1e-12 (ties by name).
     """
 
     node: str
@@ -81,9 +82,16 @@ class Explanation:
 
 @one_blas_thread
 def explain(
-    source: Network | CompiledNetwork, evidence: Evidence, nodes: Iterable[int | str]
+    source: Network | CompiledNetwork,
+    evidence: Evidence,
+    nodes: Iterable[int | str],
+    *,
+    tree: SplitTree | None = None,
 ) -> tuple[Explanation, ...]:
-    """Leave-one-out contributions of every observed finding to each of ``nodes``."""
+    """Leave-one-out contributions of every observed finding to each of ``nodes``.
+
+    ``tree``, the split tree :func:`.causation.causation` propagated for the same evidence, is
+    used where it holds every node asked for, instead of building one (equal to rounding)."""
     compiled = compiled_network(source)
     checked = evidence_indices(compiled, evidence)
     targets = node_indices(compiled, nodes)
@@ -92,8 +100,23 @@ def explain(
         extra |= 1 << v
     # 1. One tree for the full evidence (it covers every subset of it); abnormal findings
     #    as signed terms when that does not cancel (split.py), chosen for the row count.
-    terms = split_for_rows(compiled, checked, extra, 1 + len(checked))
-    split = None if terms is None else _split_rows(compiled, checked, extra, terms, targets)
+    held = None if tree is None else tree.absorbed.tree.variables
+    if (
+        tree is not None
+        and tree.evidence == checked
+        and held is not None
+        and set(targets) <= set(held)
+    ):
+        terms: Terms | None = tree.terms
+        absorbed: Absorbed | None = tree.absorbed
+    else:
+        terms = split_for_rows(compiled, checked, extra, 1 + len(checked))
+        absorbed = None if terms is None else absorb_terms(compiled, checked, terms, extra)
+    split = (
+        None
+        if terms is None or absorbed is None
+        else _split_rows(compiled, checked, absorbed, terms, targets)
+    )
     if split is not None:
         observed, column, present, absent = split
     else:
@@ -116,7 +139,9 @@ def explain(
             )
             for j, f in enumerate(observed)
         ]
-        contributions.sort(key=lambda c: (-abs(c.log_odds_change), c.finding))
+        # To 1e-12, as the sites are ranked: a left and a right twin, or a change that is 0 but
+        # for rounding, differ in their last digits from one tree to another.
+        contributions.sort(key=lambda c: (-round(abs(c.log_odds_change), 12), c.finding))
         probability = (
             float(present[0, column[v]]) if v in column else float(compiled.prior_marginals[v])
         )
@@ -178,16 +203,14 @@ def _table_rows(
 def _split_rows(
     compiled: CompiledNetwork,
     evidence: dict[int, int],
-    extra: int,
+    absorbed: Absorbed,
     terms: Terms,
     targets: list[int],
 ) -> Rows | None:
-    """:func:`_table_rows` with the split findings as terms: every row is propagated once
+    """:func:`_table_rows` with the split findings as terms, on ``absorbed``, the tree of the
+    rest of the evidence (:func:`.inference.absorb_terms`): every row is propagated once
     per term and summed with the row's signed weights (a split finding's own row drops
     its terms). ``None`` when a sum cancels too much for its probabilities to be exact."""
-    absorbed = absorb_terms(compiled, evidence, terms, extra)
-    if absorbed is None:
-        return None
     observed = [*absorbed.normals, *absorbed.positives, *absorbed.detached, *terms.findings]
     own = len(observed) - len(terms.findings)
     answers = _answers(compiled.network, observed)
@@ -254,21 +277,35 @@ def _propagate_rows(
     findings among each row's positions replaced by ones (the auxiliaries of a chain then sum
     to a constant, which leaves marginals alone); only the ``targets``' marginals are read."""
     n_normal = len(absorbed.normals)
-    factors: list[tuple[int, FloatArray]] = []
-    for (scope, table), owner in zip(absorbed.factors, absorbed.owners, strict=True):
-        mine = [i for i, row in enumerate(rows) if owner >= 0 and n_normal + owner in row]
-        if not mine:
-            factors.append((scope, table))
+    tree = absorbed.tree
+    # Only the cliques holding a left-out table are multiplied out again, in the order
+    # static_potentials multiplies them; the others keep the evidence's (batch axis 1).
+    left_out = {j for row in rows for j in row if j >= n_normal}  # abnormal answers' positions
+    changed = {
+        tree.placement[j]
+        for j, owner in enumerate(absorbed.owners)
+        if n_normal + owner in left_out and owner >= 0
+    }
+    static = list(absorbed.static)
+    for k in changed:
+        static[k] = None
+    for j, ((scope, table), owner) in enumerate(
+        zip(absorbed.factors, absorbed.owners, strict=True)
+    ):
+        k = tree.placement[j]
+        if k not in changed:
             continue
-        batched = np.broadcast_to(table, (len(rows) * repeat, *table.shape)).copy()
-        for i in mine:
-            batched[i * repeat : (i + 1) * repeat] = 1.0
-        factors.append((scope, batched))
-    held = set(absorbed.tree.variables)
+        mine = [i for i, row in enumerate(rows) if owner >= 0 and n_normal + owner in row]
+        if mine:
+            table = np.broadcast_to(table, (len(rows) * repeat, *table.shape)).copy()
+            for i in mine:
+                table[i * repeat : (i + 1) * repeat] = 1.0
+        piece = placed_factor(scope, table, tree.cliques[k])
+        current = static[k]
+        static[k] = piece if current is None else current * piece
+    held = set(tree.variables)
     wanted = [v for v in targets if v in held]
-    return propagate(
-        absorbed.tree, static_potentials(absorbed.tree, factors), log_unary, wanted=wanted
-    )
+    return propagate(tree, static, log_unary, wanted=wanted)
 
 
 def _log_odds(present: FloatArray, absent: FloatArray) -> FloatArray:
