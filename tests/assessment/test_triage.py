@@ -124,6 +124,24 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
         "compartment_syndrome",
         {"pain_on_passive_muscle_stretch_left": "present", "calf_swollen_left": "present"},
     ),
+    (
+        "compartment_syndrome",
+        {
+            "pain_out_of_proportion_right": "present",
+            "onset_within_2_weeks": "present",
+            "onset_during_sport_or_exercise_right": "present",
+        },
+    ),
+    ("cord_compression_warning_signs", {"numbness_rising_to_trunk": "present"}),
+    (
+        "cord_compression_warning_signs",
+        {
+            "walking_unsteady_or_legs_stiff": "present",
+            "heaviness_calf_left": "present",
+            "heaviness_calf_right": "present",
+            "weakness_getting_worse": "present",
+        },
+    ),
     ("suspected_achilles_rupture", {"calf_squeeze_test_left": "present"}),
     (
         "suspected_achilles_rupture",

@@ -269,9 +269,32 @@ def test_rules_asked_later_add_no_warning_signs(
     interview = Interview(shipped)
     _l5_body_map(interview)
     listed = {o.value for o in interview.step.options}
-    for name in ("pain_out_of_proportion_left", "calf_swollen_left", "thoracic_back_pain"):
+    for name in ("pain_out_of_proportion_left", "thoracic_back_pain"):
         assert name not in listed
     assert "history_of_cancer" in listed  # a red flag itself, listed whatever its rule
+    # A swollen calf is a red flag itself (the NHS's sign of a DVT, urgent alone): listed, so
+    # that the breathlessness that makes it an emergency can follow.
+    assert "calf_swollen_left" in listed
+
+
+def test_a_swollen_calf_brings_the_breathlessness_question(shipped: Assessor) -> None:
+    """NHS: symptoms of a DVT with breathlessness or chest pain → 999 or A&E. Neither answer
+    alone fires the rule, so the swollen calf is on the screen and breathlessness follows it,
+    before the follow-ups of a new leg weakness use up the budget."""
+    interview = Interview(shipped)
+    _start(interview, ("me", "51_to_70", "female", "under_2_weeks", "gradual"))
+    interview.mark(["calf_left"], {"calf_left": ["pain"]})
+    _screen(interview, "calf_swollen_left")
+    asked = []
+    while (
+        interview.step.phase == "follow_up" and interview.step.finding != "breathless_or_chest_pain"
+    ):
+        asked.append(interview.step.finding)
+        interview.answer("absent")
+    assert interview.step.finding == "breathless_or_chest_pain", asked
+    after = interview.answer("present")
+    assert after.kind == "emergency"
+    assert "dvt_with_breathlessness" in {a.id for a in after.alerts}
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ The flow (design.md, "The reasoning"; issue #16):
    (a clinician's MRC grade) is asked on its own after the screen;
 4. then one question at a time about the complaint, each naming its side in words: first,
    on the marked side(s), any finding whose answer alone would fire a further emergency rule
-   (at most ``ESCALATION_BUDGET``), then the question with the highest expected information
+   (at most ``ESCALATION_BUDGET``; one that could fire a rule no earlier follow-up could have,
+   and that reads a sign ticked on the screen, first), then the question with the highest expected information
    gain about the lesion sites. Places are asked on the body map only, never one by one
    afterwards (``places_asked``: on the published cases a "no" to each unmarked place cost
    top-3 accuracy), so these questions are about the complaint: what brings it on, how it
@@ -195,6 +196,10 @@ class _Entry:
     state: State
     differential: Differential
     step: Step
+
+
+# An emergency rule → the findings that would fire it (one follow-up answer away).
+_Fired = dict[str, frozenset[str]]
 
 
 class Interview:
@@ -628,7 +633,7 @@ class Interview:
                 best = rank_questions(
                     self.assessor.compiled,
                     d.evidence,
-                    candidates=escalating,
+                    candidates=self._follow_first(state, d.evidence, escalating),
                     targets=self._plan.targets,
                 )
                 return replace(entry, step=self._question(state, best[0].finding, "follow_up"))
@@ -782,22 +787,58 @@ class Interview:
                     out.append(name)
         return tuple(out)
 
-    def _escalating(self, evidence: Mapping[str, str], candidates: Iterable[str]) -> list[str]:
-        """Unanswered findings one of whose answers alone would fire a new emergency rule."""
+    def _follow_first(
+        self, state: State, evidence: Mapping[str, str], escalating: Mapping[str, _Fired]
+    ) -> list[str]:
+        """The follow-up candidates to rank, the most pressing tier only: first those that
+        could fire an emergency rule no earlier follow-up could have fired AND that reads a
+        warning sign ticked on the screen (a swollen calf ticked: the breathlessness of a clot
+        on the lung, the pain of a compartment syndrome), then any such new rule, then the
+        rest. So the budget is not spent on one rule's many items (each leg movement of a new
+        weakness) while another emergency's single question goes unasked."""
+        probed = self._escalating(evidence, state.followed, answered=True)
+        asked_rules = {rule for fired in probed.values() for rule in fired}
+        ticked = {n for n in state.screen if state.answers.get(n) == "present"}
 
-        def emergency_rules(answers: Mapping[str, str]) -> set[str]:
+        def tier(name: str) -> int:
+            new = {r: f for r, f in escalating[name].items() if r not in asked_rules}
+            if not new:
+                return 2
+            return 0 if any(found & ticked for found in new.values()) else 1
+
+        best = min(tier(n) for n in escalating)
+        return [n for n in escalating if tier(n) == best]
+
+    def _escalating(
+        self, evidence: Mapping[str, str], candidates: Iterable[str], *, answered: bool = False
+    ) -> dict[str, _Fired]:
+        """Unanswered findings one of whose answers alone would fire a new emergency rule,
+        each with the rules it would fire and the findings that would fire them;
+        ``answered``: findings already answered, as if their answer were changed (what an
+        earlier follow-up question could have fired)."""
+
+        def emergency_rules(answers: Mapping[str, str]) -> _Fired:
             found = triage(self.kb, answers, {}).red_flags
-            return {f.id for f in found if f.level == "emergency"}
+            return {f.id: frozenset(f.findings) for f in found if f.level == "emergency"}
 
-        now = emergency_rules(evidence)
-        out = []
+        now = {} if answered else emergency_rules(evidence)
+        out: dict[str, _Fired] = {}
         for name in candidates:
             if self._plan.instances[name].id not in self.kb.triaged_findings:
                 continue
+            base = evidence
+            if answered:
+                base = {k: v for k, v in evidence.items() if k != name}
+                now = emergency_rules(base)
             states = self.kb.findings[self._plan.instances[name].id].states
             # states[0] is the normal state (absent, MRC 5, normal reflex).
-            if any(emergency_rules({**evidence, name: s}) - now for s in states[1:]):
-                out.append(name)
+            rules: dict[str, frozenset[str]] = {}
+            for value in states[1:]:
+                for rule, found in emergency_rules({**base, name: value}).items():
+                    if rule not in now:
+                        rules[rule] = rules.get(rule, frozenset()) | found
+            if rules:
+                out[name] = rules
         return out
 
 
