@@ -14,27 +14,24 @@ The flow (design.md, "The reasoning"; issue #16):
    the rest absent. Warning signs are the catalogue's (``red_flag: true``, or enough alone
    for an urgent or emergency rule of ``triage.yaml``), most urgent rule first; a graded one
    (a clinician's MRC grade) is asked on its own after the screen;
-4. then one question at a time about the complaint, each naming its side in words: first,
-   on the marked side(s), any finding whose answer alone would fire a further emergency rule
-   (at most ``ESCALATION_BUDGET``; one that could fire a rule no earlier follow-up could have,
-   and that reads a sign ticked on the screen, first), then the question with the highest expected information
-   gain about the lesion sites. Places are asked on the body map only, never one by one
-   afterwards (``places_asked``: on the published cases a "no" to each unmarked place cost
-   top-3 accuracy), so these questions are about the complaint: what brings it on, how it
-   behaves. A question about the unmarked leg is asked only if one of its answers would
-   change the top three or the urgency; the other leg's twin of a question already asked
-   ("…your left heel?", then "…your right heel?") only if its answer would change them with
-   a chance of at least ``MIRROR_CHANGE`` (nor does one below it keep the interview going).
-   The top three are the result's: the sites ranked by
-   the chance that each explains what was reported, ties by the posterior
-   (:func:`.service.rank_sites`), those of at least ``PLAUSIBLE``; after each answer tried,
-   computed as exactly as the result's. It stops when no question among the most informative
-   has a chance of at least ``change_floor`` of changing the top three or the urgency, when
-   a site explains the answers with a chance over ``confident``, when none is worth
-   ``min_gain`` nats, after ``unsure_run``
-   "don't know" answers in a row, at ``max_questions``, or when the person stops (thresholds
-   chosen on the tuning half of the published cases only: ``nervepath evaluate
-   tests/published/cases --interview``).
+4. then one question at a time about the complaint, each naming its side in words: first, on the
+   marked side(s), any finding whose answer alone would fire a further emergency rule (at most
+   ``ESCALATION_BUDGET``; one that could fire a rule no earlier follow-up could have, and that reads
+   a sign ticked on the screen, first), then the question with the highest expected information gain
+   about the lesion sites. Places are asked on the body map only, never one by one afterwards
+   (``places_asked``: on the published cases a "no" to each unmarked place cost top-3 accuracy), so
+   these questions are about the complaint: what brings it on, how it behaves. A question about the
+   unmarked leg is asked only if one of its answers would change the top three or the urgency; the
+   other leg's twin of a question already asked ("…your left heel?", then "…your right heel?") only
+   if its answer would change them with a chance of at least ``MIRROR_CHANGE`` (nor does one below
+   it keep the interview going). The top three are the result's: the sites ranked by the chance that
+   each explains what was reported, ties by the posterior (:func:`.service.rank_sites`), those of at
+   least ``PLAUSIBLE``; after each answer tried, computed as exactly as the result's. It stops when
+   no question among the most informative has a chance of at least ``change_floor`` of changing the
+   top three or the urgency, when a site explains the answers with a chance over ``confident``, when
+   none is worth ``min_gain`` nats, after ``unsure_run`` "don't know" answers in a row, at
+   ``max_questions``, or when the person stops (thresholds chosen on the tuning half of the
+   published cases only: ``nervepath evaluate tests/published/cases --interview``).
 
 Whenever an answer makes the urgency ``emergency`` for a new reason, the next step is an
 ``emergency`` step that must be acknowledged (continue or stop) before anything else.
