@@ -141,7 +141,11 @@ def _row(label: str, before: list[float], after: list[float]) -> str:
     cells = []
     for f in (np.median, lambda x: np.percentile(x, 90), lambda x: np.percentile(x, 99), np.max):
         cells.append(f"{f(a):9.1f} → {f(b):8.1f}")
-    return f"  {label:14}" + "".join(cells) + f"   ×{np.median(a / np.maximum(b, 1e-9)):.2f}"
+    # A part that takes no time after (the posterior, now read from the origin groups' pass)
+    # has no ratio: "—" rather than the quotient of a time by the floor.
+    kept = b > 0
+    ratio = f"×{np.median(a[kept] / b[kept]):.2f}" if kept.all() else "— (no time after)"
+    return f"  {label:14}" + "".join(cells) + f"   {ratio}"
 
 
 def _same_explanations(mine: list[Any], theirs: list[Any], tolerance: float) -> bool:

@@ -10,6 +10,7 @@ from nervepath.engine.build import build_network
 from nervepath.engine.evidence import absorb
 from nervepath.engine.junction import JunctionTree, propagate
 from nervepath.engine.variants import (
+    base_of,
     collect_base,
     collect_variants,
     dirty_cliques,
@@ -104,6 +105,31 @@ def test_reused_messages_give_each_variant_its_full_propagation(
         # (Where the two branches are independent given the evidence, a wrong subtree
         # happens to be right: not every variant is off.)
         assert off is None or abs(off[16:, 0] - np.asarray(want[16:])).max() > 1e-4
+
+
+def test_a_propagations_collect_pass_is_the_base(shipped_kb: KnowledgeBase) -> None:
+    """The base read from :func:`propagate`'s own collect pass is the one
+    :func:`collect_base` computes again: the same messages, scales and downward messages."""
+    compiled = compile_network(build_network(shipped_kb))
+    checked = compiled.network.evidence_indices(EVIDENCE)
+    absorbed = absorb(compiled, checked, (1 << compiled.n_hidden) - 1)
+    tree = absorbed.tree
+    tops = tops_of(tree, [(k,) for k in range(len(tree.cliques))])
+    full = propagate(tree, absorbed.static, absorbed.log_unary)
+    assert not full.careful
+    mine = base_of(tree, absorbed.static, absorbed.log_unary, full, tops=tops)
+    again = collect_base(tree, absorbed.static, absorbed.log_unary, careful=False, tops=tops)
+    assert again is not None
+    assert mine.careful == again.careful
+    np.testing.assert_array_equal(mine.log_scales, again.log_scales)
+    for a, b in zip(mine.sent, again.sent, strict=True):
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            np.testing.assert_array_equal(a, b)
+    assert mine.down.keys() == again.down.keys()
+    for k in mine.down:
+        np.testing.assert_array_equal(mine.down[k], again.down[k])
+        np.testing.assert_array_equal(mine.log_down[k], again.log_down[k])
 
 
 def test_origin_groups_equal_a_full_pass_per_row(

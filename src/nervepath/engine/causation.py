@@ -64,7 +64,7 @@ from nervepath.engine.inference import (
     infer,
     split_for_rows,
 )
-from nervepath.engine.junction import LOG_ZERO, propagate
+from nervepath.engine.junction import LOG_ZERO, Propagation, propagate
 from nervepath.engine.network import Network, NetworkError
 from nervepath.engine.split import MAX_CANCELLATION, Terms, combine
 from nervepath.engine.threads import one_blas_thread
@@ -72,6 +72,7 @@ from nervepath.engine.triangulation import bits_of
 from nervepath.engine.variants import (
     Base,
     Change,
+    base_of,
     collect_base,
     collect_variants,
     dirty_cliques,
@@ -285,7 +286,7 @@ def _tables(
             row.unary(log_unary[i : i + 1])
         return log_unary
 
-    log_z = _variants(absorbed, absorbed.log_unary, rows, 1, counts, unary)
+    log_z = _variants(absorbed, absorbed.log_unary, rows, 1, counts, unary, first)
     with np.errstate(under="ignore", invalid="ignore"):
         values = np.nan_to_num(np.exp(log_z[:, 0] - first.log_z[0]))
     return _hidden_marginals(compiled, absorbed, first.present[0]), [float(v) for v in values]
@@ -321,7 +322,7 @@ def _split(
     if combined is None:
         return None
     weights, log_total = combined
-    log_z = _variants(absorbed, base, rows, count, counts, unary)
+    log_z = _variants(absorbed, base, rows, count, counts, unary, first)
     # Each row's value is a signed sum of terms, each rounded to about ε of its magnitude:
     # their magnitudes (over P(e)) must stay small for the value to be exact.
     with np.errstate(under="ignore"):
@@ -340,14 +341,18 @@ def _variants(
     count: int,
     counts: set[int],
     unary: Callable[[Sequence[_Row]], FloatArray],
+    first: Propagation,
 ) -> FloatArray:
     """Each row's ``log Z`` per term (``(R, count)``), with its ``read`` node held present, its
     rows ``unary(rows)``: propagated through the least subtree joining the cliques the row
     changes, the rest of the tree's messages the evidence's (:mod:`nervepath.engine.variants`),
-    in chunks of about :data:`_MAX_ENTRIES` table entries."""
+    in chunks of about :data:`_MAX_ENTRIES` table entries. ``first``, the evidence's own
+    propagation (``base_unary``), lends its collect pass to the base."""
     tree = absorbed.tree
     dirty = _dirty(absorbed, rows, counts)
-    bases: dict[bool, Base | None] = {}
+    bases: dict[bool, Base | None] = {
+        first.careful: base_of(tree, absorbed.static, base_unary, first, tops=tops_of(tree, dirty))
+    }
 
     def based(careful: bool) -> Base | None:
         if careful not in bases:

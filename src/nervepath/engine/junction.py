@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
@@ -133,12 +133,18 @@ class Propagation:
     ``tree.variables[j]`` (both computed directly, so log-odds stay accurate near 0
     and 1); ``log_z[b]`` is the log of the total mass (``-inf`` when it is 0);
     ``potentials[k]`` is clique ``k``'s calibrated table ``P(C_k | ·)``, batch last.
+    ``sent[k]`` is clique ``k``'s collect message as multiplied into its parent (rescaled to
+    sum 1 in the ``careful`` pass; ``None`` at a root) and ``log_scales[k]`` the log of its
+    scale (0 for none): the collect pass that :func:`.variants.collect_base` would repeat.
     """
 
     present: FloatArray
     absent: FloatArray
     log_z: FloatArray
     potentials: tuple[FloatArray, ...]
+    sent: tuple[FloatArray | None, ...] = ()
+    log_scales: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    careful: bool = False
 
 
 def propagate(
@@ -220,7 +226,9 @@ def _propagate(
         offset += h
         pots.append(_initial(static[k], lam, tree.shapes[k], h, b))
     messages: list[FloatArray] = [pots[0]] * n
+    sent: list[FloatArray | None] = [None] * n
     scales: list[FloatArray] = []
+    log_scales = np.zeros((n, b))
     sizes = [len(clique) for clique in tree.cliques]
     # The gather that broadcasts a message onto its parent's configurations is also
     # the count that sums the parent back onto the separator: one index per edge.
@@ -235,6 +243,7 @@ def _propagate(
             if not careful and not (total > _TINY).all():
                 return None
             scales.append(total)
+            log_scales[k] = np.log(total)
             pot /= _safe(total)
             continue
         message = _sum_rows(pot.reshape(1 << tree.n_homes[k], -1)).reshape(-1, b)
@@ -242,7 +251,9 @@ def _propagate(
         if careful:
             total = _sum_rows(message)
             scales.append(total)
+            log_scales[k] = np.log(total)
             message = message / _safe(total)
+        sent[k] = message
         if sizes[p] <= _INDEX_LIMIT:
             index = configuration_index(sizes[p], tree.sep_positions[k])
             indices[k] = index
@@ -296,7 +307,15 @@ def _propagate(
     ):
         return None
     shaped = tuple(pot.reshape((*tree.shapes[k], b)) for k, pot in enumerate(pots))
-    return Propagation(present=present, absent=absent, log_z=log_z, potentials=shaped)
+    return Propagation(
+        present=present,
+        absent=absent,
+        log_z=log_z,
+        potentials=shaped,
+        sent=tuple(sent),
+        log_scales=log_scales,
+        careful=careful,
+    )
 
 
 def sum_middle(table: FloatArray) -> FloatArray:

@@ -38,6 +38,7 @@ from nervepath.engine.junction import (
     _INDEX_LIMIT,
     _TINY,
     JunctionTree,
+    Propagation,
     _initial,
     _safe,
     _scale_trailing,
@@ -49,6 +50,7 @@ from nervepath.engine.junction import (
 __all__ = [
     "Base",
     "Change",
+    "base_of",
     "collect_base",
     "collect_variants",
     "dirty_cliques",
@@ -131,10 +133,41 @@ def collect_base(
         )
         if done is None:
             return None
-        sent, log_scales = done
-        down, log_down, outside = _downward(
-            tree, static, log_unary, sent, log_scales, careful, tops
+    return _based(tree, static, log_unary, done[0], done[1], careful, tops)
+
+
+def base_of(
+    tree: JunctionTree,
+    static: Sequence[FloatArray | None],
+    log_unary: FloatArray,
+    propagation: Propagation,
+    *,
+    tops: Iterable[int] = (),
+) -> Base:
+    """:func:`collect_base` from the collect pass of :func:`.junction.propagate` on the same
+    problem (it computes the same messages, in the same order), instead of a second one."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        return _based(
+            tree,
+            static,
+            log_unary,
+            list(propagation.sent),
+            propagation.log_scales,
+            propagation.careful,
+            tops,
         )
+
+
+def _based(
+    tree: JunctionTree,
+    static: Sequence[FloatArray | None],
+    log_unary: FloatArray,
+    sent: list[FloatArray | None],
+    log_scales: FloatArray,
+    careful: bool,
+    tops: Iterable[int],
+) -> Base:
+    down, log_down, outside = _downward(tree, static, log_unary, sent, log_scales, careful, tops)
     return Base(
         sent=tuple(sent),
         log_scales=log_scales,
