@@ -77,19 +77,23 @@ def test_at_most_the_posterior_and_zero_without_an_abnormal_child(
             assert value == 0.0
 
 
+# A clinical case with wide findings (back pain, walking), which takes the split path.
+LUMBAR_CASE = {
+    "back_pain": "present",
+    "symptoms_worse_walking": "present",
+    "age_over_50": "present",
+    "pain_dorsum_of_foot_left": "present",
+    "straight_leg_raise_left": "present",
+    "strength_ankle_dorsiflexion_left": "3",
+}
+
+
 def test_split_and_tables_agree_on_the_shipped_network(
     shipped_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A clinical case with wide findings takes the split path; the tables give the same."""
     shipped_compiled = compile_network(build_network(shipped_kb))
-    evidence = {
-        "back_pain": "present",
-        "symptoms_worse_walking": "present",
-        "age_over_50": "present",
-        "pain_dorsum_of_foot_left": "present",
-        "straight_leg_raise_left": "present",
-        "strength_ankle_dorsiflexion_left": "3",
-    }
+    evidence = LUMBAR_CASE
     checked = shipped_compiled.network.evidence_indices(evidence)
     assert split_terms(shipped_compiled, checked) is not None
     names = [h.name for h in shipped_compiled.network.hidden]
@@ -115,15 +119,7 @@ def test_posterior_and_split_tree_shared_on_the_shipped_network(
     """``causation`` reads every node's posterior from its own propagation, equal to infer's,
     and the split tree it hands on gives the explanations that explain builds for itself."""
     shipped_compiled = compile_network(build_network(shipped_kb))
-    evidence = {
-        "back_pain": "present",
-        "symptoms_worse_walking": "present",
-        "age_over_50": "present",
-        "pain_dorsum_of_foot_left": "present",
-        "straight_leg_raise_left": "present",
-        "strength_ankle_dorsiflexion_left": "3",
-        "numbness_saddle": "absent",
-    }
+    evidence = {**LUMBAR_CASE, "numbness_saddle": "absent"}
     index = shipped_compiled.network.hidden_index
     sites = [[index[h.name]] for h in shipped_kb.hidden if h.kind == "site"]
     found = causation.causation(shipped_compiled, evidence, sites)
