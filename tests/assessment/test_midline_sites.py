@@ -218,3 +218,29 @@ def test_numb_feet_add_to_a_sensory_level_for_the_cord() -> None:
     assert [s.id for s in both[:2]] == ["spinal_cord", "polyneuropathy"]
     assert ranked_sites(feet, 60, "clinician")[0].id == "polyneuropathy"
     assert _p(both, "spinal_cord") > 3 * _p(ranked_sites(level, 60, "clinician"), "spinal_cord")
+
+
+def test_saddle_sensory_loss_counts_for_the_conus_as_for_the_cauda_equina() -> None:
+    # Numbness around the anus is a hallmark of both (Dawodu, Medscape 1148690, Table 1); the
+    # conus derived it at one sacral root's rate (0.09 against 0.58) until KB 0.2, so saddle
+    # loss read as the cauda equina even when the conus was the lesion.
+    before = ranked_sites({}, 60)
+    after = ranked_sites({"sensory_loss_saddle": "present"}, 60)
+    lr = {
+        site: _odds(_p(after, site)) / _odds(_p(before, site))
+        for site in ("conus_medullaris", "cauda_equina")
+    }
+    assert lr["conus_medullaris"] > 0.5 * lr["cauda_equina"], lr
+
+
+def test_symmetric_weak_legs_with_a_failing_bladder_bring_the_conus_up() -> None:
+    # The conus gives a symmetric paresis of both legs beside early sphincter failure (Dawodu,
+    # Medscape 1148690, Table 1): weak legs now count for it, not for the cord alone.
+    answers = {"new_bladder_dysfunction": "present", "bilateral_leg_symptoms": "present"}
+    weak = answers | {
+        f"strength_{movement}_{side}": "4"
+        for movement in ("ankle_dorsiflexion", "great_toe_extension", "ankle_plantarflexion")
+        for side in ("left", "right")
+    }
+    p_before = _p(ranked_sites(answers, 60), "conus_medullaris")
+    assert _p(ranked_sites(weak, 60), "conus_medullaris") > 2 * p_before
