@@ -244,3 +244,37 @@ def test_symmetric_weak_legs_with_a_failing_bladder_bring_the_conus_up() -> None
     }
     p_before = _p(ranked_sites(answers, 60), "conus_medullaris")
     assert _p(ranked_sites(weak, 60), "conus_medullaris") > 2 * p_before
+
+
+ACUTE_WEAK_LEGS = {
+    "rapidly_worsening_weakness": "present",
+    "onset_within_2_weeks": "present",
+    "back_pain": "present",
+    "bilateral_leg_symptoms": "present",
+    "weakness_whole_leg_left": "present",
+    "weakness_whole_leg_right": "present",
+    "numbness_whole_leg_left": "present",
+    "numbness_whole_leg_right": "present",
+}
+
+
+def test_acute_weakness_of_both_legs_is_not_read_as_the_cauda_equina_alone() -> None:
+    # Guillain–Barré syndrome (causes/guillain_barre.yaml) gives the same picture; until KB 0.2
+    # the model had no acute cause of weak legs but compression, and a published Guillain–Barré
+    # case read as cauda equina compression at 0.74. Without an answer on the bladder or the
+    # saddle, neither is confident.
+    a = nervepath.assess(
+        {"setting": "self_check", "answers": ACUTE_WEAK_LEGS, "patient": {"age": 70}}
+    )
+    sites = {s.id: s.probability for s in a.sites if s.side is None}
+    assert sites["cauda_equina"] < 0.6
+    assert sites["polyneuropathy"] > 0.25
+    assert "guillain_barre_syndrome" in [c.id for c in a.causes[:3]]
+
+
+def test_a_new_bladder_disturbance_puts_the_cauda_equina_back_above_guillain_barre() -> None:
+    # Early sphincter failure makes Guillain–Barré doubtful (left unlinked) and is the cauda
+    # equina's hallmark.
+    answers = ACUTE_WEAK_LEGS | {"new_bladder_dysfunction": "present"}
+    sites = ranked_sites(answers, 70, "self_check")
+    assert _p(sites, "cauda_equina") > 3 * _p(sites, "polyneuropathy")
