@@ -376,3 +376,60 @@ def test_a_roots_own_value_outside_its_zones_is_refused(kb_copy: Path) -> None:
     prov = "probability: {value: 0.1, estimate: {rationale: 'fixture: this root seldom here'}}"
     with pytest.raises(KnowledgeBaseError, match=r"per_root › 0 › regions: heel is not in"):
         _with_per_root(kb_copy, f"{{root: l5, regions: [heel], {prov}}}")
+
+
+# ── A region pattern (derivation.yaml › region_pattern; not set in the shipped base) ─────
+
+
+_PATTERN = """
+region_pattern:
+  tag: stocking
+  given: {value: 0.7, estimate: {rationale: "a fixture value for the test, a judgement"}}
+  background_share: {value: 0.5, estimate: {rationale: "a fixture value for the test, half"}}
+  both_legs:
+    finding: bladder_dysfunction
+    probability: {value: 0.9, estimate: {rationale: "a fixture value for the test, 0.9"}}
+"""
+# (the fixture has no "symptoms in both legs": any midline finding shows the link)
+
+
+def test_a_region_pattern_is_one_node_per_quality_between_its_sites_and_regions(
+    kb_copy: Path, tiny_kb: KnowledgeBase
+) -> None:
+    """The site's region-tag value is its link to the pattern node, whose background root's
+    prior is the pattern's share of the quality's leak; the regions hang from the node at
+    ``given`` and keep their background rate with it."""
+    kb = _load_with(kb_copy, _PATTERN)
+    numbness = next(q for q in kb.raw.derivation.sensory_qualities if q.id == "numbness")
+    node = next(h for h in kb.hidden if h.name == "numbness_stocking_pattern")
+    background = next(h for h in kb.hidden if h.name == "numbness_stocking_background")
+    assert node.kind == "pattern" and node.side is None and node.probability.value == 0.0
+    assert background.kind == "background" and not background.parents
+    assert [(p, link.value) for p, link in node.parents] == [
+        ("polyneuropathy", numbness.region_tag.value),
+        ("numbness_stocking_background", 1.0),
+    ]
+    assert background.probability.value == pytest.approx(0.5 * numbness.leak.value / 0.7)
+    heel = next(i for i in kb.finding_instances if i.name == "numbness_heel_left")
+    parents = {p: link.distribution[1] for p, link in heel.parents}
+    assert parents["numbness_stocking_pattern"] == 0.7 and "polyneuropathy" not in parents
+    own = kb.findings["numbness_heel"].leak[0]
+    prior = background.probability.value
+    assert 1 - own * (1 - prior * 0.7) == pytest.approx(numbness.leak.value)
+    assert [h.name for h in kb.hidden if h.kind in ("cause", "site")] == [
+        h.name for h in tiny_kb.hidden
+    ]
+    both = next(i for i in kb.finding_instances if i.name == "bladder_dysfunction")
+    assert dict((p, x.distribution[1]) for p, x in both.parents)[background.name] == 0.9
+
+
+def test_a_pattern_share_above_a_regions_leak_is_refused(kb_copy: Path) -> None:
+    path = kb_copy / "derivation.yaml"
+    text = path.read_text(encoding="utf-8")
+    leak = '{value: 0.001, estimate: {rationale: "a fixture value below the share"}}'
+    path.write_text(
+        text + f"leak_overrides:\n  - finding: numbness_heel\n    leak: {leak}\n", encoding="utf-8"
+    )
+    refused = r"region_pattern › background_share.*numbness_heel"
+    with pytest.raises(KnowledgeBaseError, match=refused):
+        _load_with(kb_copy, _PATTERN)
