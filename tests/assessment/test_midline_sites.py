@@ -218,3 +218,65 @@ def test_numb_feet_add_to_a_sensory_level_for_the_cord() -> None:
     assert [s.id for s in both[:2]] == ["spinal_cord", "polyneuropathy"]
     assert ranked_sites(feet, 60, "clinician")[0].id == "polyneuropathy"
     assert _p(both, "spinal_cord") > 3 * _p(ranked_sites(level, 60, "clinician"), "spinal_cord")
+
+
+def test_saddle_sensory_loss_counts_for_the_conus_as_for_the_cauda_equina() -> None:
+    # Numbness around the anus is a hallmark of both (Dawodu, Medscape 1148690, Table 1); the
+    # conus derived it at one sacral root's rate (0.09 against 0.58) until KB 0.2, so saddle
+    # loss read as the cauda equina even when the conus was the lesion.
+    before = ranked_sites({}, 60)
+    after = ranked_sites({"sensory_loss_saddle": "present"}, 60)
+    lr = {
+        site: _odds(_p(after, site)) / _odds(_p(before, site))
+        for site in ("conus_medullaris", "cauda_equina")
+    }
+    assert lr["conus_medullaris"] > 0.5 * lr["cauda_equina"], lr
+
+
+def test_symmetric_weak_legs_with_a_failing_bladder_bring_the_conus_up() -> None:
+    # The conus gives a symmetric paresis of both legs beside early sphincter failure (Dawodu,
+    # Medscape 1148690, Table 1): weak legs now count for it, not for the cord alone.
+    answers = {"new_bladder_dysfunction": "present", "bilateral_leg_symptoms": "present"}
+    weak = answers | {
+        f"strength_{movement}_{side}": "4"
+        for movement in ("ankle_dorsiflexion", "great_toe_extension", "ankle_plantarflexion")
+        for side in ("left", "right")
+    }
+    p_before = _p(ranked_sites(answers, 60), "conus_medullaris")
+    assert _p(ranked_sites(weak, 60), "conus_medullaris") > 2 * p_before
+
+
+ACUTE_WEAK_LEGS = {
+    "rapidly_worsening_weakness": "present",
+    "onset_within_2_weeks": "present",
+    "back_pain": "present",
+    "bilateral_leg_symptoms": "present",
+    "weakness_whole_leg_left": "present",
+    "weakness_whole_leg_right": "present",
+    "numbness_whole_leg_left": "present",
+    "numbness_whole_leg_right": "present",
+}
+
+
+def test_acute_weakness_of_both_legs_without_reflexes_reads_as_guillain_barre() -> None:
+    # Guillain–Barré syndrome (causes/guillain_barre.yaml) gives weakness of both legs worsening
+    # over days and loses the knee and ankle jerks; until KB 0.2 the model had no acute cause
+    # of weak legs but compression, and this picture read as cauda equina compression at 0.85.
+    areflexic = {
+        f"reflex_{reflex}_{side}": "absent"
+        for reflex in ("patellar", "achilles")
+        for side in ("left", "right")
+    }
+    case = {"setting": "clinician", "answers": ACUTE_WEAK_LEGS | areflexic, "patient": {"age": 70}}
+    a = nervepath.assess(case)
+    sites = {s.id: s.probability for s in a.sites if s.side is None}
+    assert sites["polyneuropathy"] > sites["cauda_equina"]
+    assert a.causes[0].id == "guillain_barre_syndrome"
+
+
+def test_a_new_bladder_disturbance_puts_the_cauda_equina_back_above_guillain_barre() -> None:
+    # Early sphincter failure makes Guillain–Barré doubtful (left unlinked) and is the cauda
+    # equina's hallmark.
+    answers = ACUTE_WEAK_LEGS | {"new_bladder_dysfunction": "present"}
+    sites = ranked_sites(answers, 70, "self_check")
+    assert _p(sites, "cauda_equina") > 3 * _p(sites, "polyneuropathy")
