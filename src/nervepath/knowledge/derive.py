@@ -147,6 +147,35 @@ def derive_patterns(kb: RawKnowledgeBase) -> list[PatternDef]:
     return out
 
 
+def _lower_both_legs_leak(
+    kb: RawKnowledgeBase, pattern: schema.RegionPattern, out: dict[str, FindingDef]
+) -> list[str]:
+    """The both-legs finding keeps its background rate: the felt patterns' backgrounds give it
+    ``1 − Π(1 − π · b)``, its own leak the rest (as a region's leak keeps the rest of its)."""
+    assert pattern.both_legs is not None
+    fid, b = pattern.both_legs.finding, pattern.both_legs.probability.value
+    through = math.prod(
+        1.0 - p.prior.value * b
+        for p in derive_patterns(kb)
+        if p.quality != kb.derivation.sensory_exam.id
+    )
+    own = out[fid]
+    rest = 1.0 - own.leak[0] / through
+    if rest < 0.0:
+        return [
+            f"derivation.yaml › region_pattern › background_share: the felt patterns' "
+            f"backgrounds give {fid} {1.0 - through:.4g}, above its leak {own.leak[1]}; "
+            "expected at most the leak"
+        ]
+    why = (
+        f"the {fid} leak ({own.leak[1]}) less what the felt {pattern.tag} patterns' "
+        f"backgrounds give it: 1 − {own.leak[0]}/{through:.4g} (calc)"
+    )
+    prov = schema.Probability(value=rest, estimate=schema.Estimate(rationale=why))
+    out[fid] = replace(own, leak=binary(prov.value), leak_provenance=prov)
+    return []
+
+
 def nerve_descendants(nerves: Iterable[schema.Nerve]) -> dict[str, frozenset[str]]:
     """Each nerve with all its branches (itself included)."""
     children: dict[str, list[str]] = {}
@@ -317,6 +346,8 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
                     prov = schema.Probability(value=rest, estimate=schema.Estimate(rationale=why))
                     out[fid] = replace(own, leak=binary(prov.value), leak_provenance=prov)
     given = pattern.given.value if pattern is not None else 0.0
+    if pattern is not None and pattern.both_legs is not None and pattern.both_legs.finding in out:
+        problems += _lower_both_legs_leak(kb, pattern, out)
     overrides = {o.finding: o.leak for o in d.leak_overrides if o.leak is not None}
     for group in or_findings(kb):
         members = [out[m] for m in group.members if m in out]
@@ -411,10 +442,12 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
         for q in (*d.sensory_qualities, d.sensory_exam):
             if q.id not in patterned:
                 continue
-            if pattern.both_legs is not None:
+            if pattern.both_legs is not None and q is not d.sensory_exam:
+                # A felt stocking, whatever produces it, is felt in both feet; a stocking of
+                # examined loss is found, not felt, and says nothing of the symptoms.
                 finding, prob = pattern.both_legs.finding, pattern.both_legs.probability
-                why = f"pattern: the {pattern.tag} of {q.id} felt without a modelled lesion"
-                add(finding, background_id(q.id, pattern.tag), binary(prob.value), prob, why)
+                why = f"pattern: the {pattern.tag} of {q.id} is felt in both legs"
+                add(finding, pattern_id(q.id, pattern.tag), binary(prob.value), prob, why)
             for region in kb.anatomy.regions:
                 if pattern.tag in region.tags and q.applies_to(region):
                     why = f"pattern: the {pattern.tag} of {q.id} reaches {region.id}"
@@ -538,7 +571,41 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
         derived[(link.finding, link.parent)] = LinkDef(
             link.finding, link.parent, link.side, value, prov, f"hand-written: {kb.where(link)}"
         )
+    if pattern is not None and pattern.both_legs is not None:
+        _keep_both_legs_marginal(kb, derived, pattern.both_legs)
     return list(derived.values()) + list(_group_links(kb, derived))
+
+
+def _keep_both_legs_marginal(
+    kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef], both_legs: schema.FindingLink
+) -> None:
+    """A site's own link to ``both_legs.finding`` is its rate per person with the lesion, the
+    symptoms its felt stockings give included. Those stockings now reach the finding through
+    their pattern nodes, so the site's own link keeps only the rest:
+    ``q_own' = q_own / Π (1 − r · b)`` over the felt patterns (site rate ``r``, pattern link
+    ``b``), and the site alone gives the finding at its stated rate, not more."""
+    exam = kb.derivation.sensory_exam.id
+    b = both_legs.probability.value
+    through: dict[str, float] = {}
+    for p in derive_patterns(kb):
+        if p.quality == exam:
+            continue
+        for site, rate in p.parents:
+            through[site] = through.get(site, 1.0) * (1.0 - rate.value * b)
+    for site, miss in through.items():
+        own = links.get((both_legs.finding, site))
+        if own is None or len(own.distribution) != 2:
+            continue
+        normal = min(1.0, own.distribution[0] / miss)
+        links[(both_legs.finding, site)] = LinkDef(
+            own.finding,
+            own.parent,
+            own.side,
+            (normal, 1.0 - normal),
+            own.provenance,
+            f"{own.basis}; less what its felt stockings give through their patterns: normal "
+            f"{own.distribution[0]:.3g} / {miss:.3g} = {normal:.3g} (calc)",
+        )
 
 
 def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) -> Iterator[LinkDef]:
