@@ -77,16 +77,25 @@ def kb_case_sets(kb: KnowledgeBase, network: Network) -> list[CaseSet]:
 def _as_case(kb: KnowledgeBase, network: Network, evidence: dict[int, int]) -> Case:
     """Evidence by index as a clinician case; a same-question finding is answered by its twin
     (as :func:`to_evidence` reads it), so it is left out, and so is a state the catalogue
-    does not offer (a place that is only ever marked, never denied)."""
+    does not offer (a place that is only ever marked, never denied). The network draws each
+    sex finding on its own; a person has one sex, so a second one present is left out (the
+    service refuses both, assessment.case)."""
     twins = kb.same_questions
     instances = kb.finding_instances_by_name
+    sex_of = {f.id: f.sex for f in kb.raw.findings if f.sex is not None}
     answers: dict[str, str | int] = {}
+    sexes: set[str] = set()
     for f, k in evidence.items():
         name = network.findings[f].answered_as
         state = network.findings[f].states[k]
         finding = instances[name].id
+        sex = sex_of.get(finding) if state == "present" else None
+        if sex is not None and sexes - {sex}:
+            continue
         if finding not in twins and state in allowed_values(kb.findings[finding]):
             answers[name] = state
+            if sex is not None:
+                sexes.add(sex)
     return Case(setting="clinician", answers=answers)
 
 

@@ -1,7 +1,10 @@
 """The likelihood ratio the model implies for a pattern of foot regions, site by site.
 
-A region's link is a rate per region, and the model holds the regions independent given the
-sites, so a pattern of several regions carries the product of their ratios. This prints, for
+A root's or nerve's link is a rate per region, and the model holds the regions independent
+given the sites, so a pattern of several regions carries the product of their ratios; a
+stocking's regions hang from pattern nodes instead (a site's, at its rate per person, and a
+background one for the pattern without a modelled lesion; derivation.yaml › region_pattern),
+so a whole stocking weighs about as the pattern does, person for person. This prints, for
 each felt quality, the implied LR (posterior odds over prior odds, exact inference, clinician
 setting, stated age) of a few patterns for polyneuropathy, the spinal cord and the foot's
 nerves and roots, and the three sites ranked first: one toe, the toes of one foot (which also

@@ -62,8 +62,15 @@ def test_explains_is_the_engine_quantity_with_risk_factors_left_out() -> None:
         if inst.id not in risk and name in assessor.compiled.network.finding_index
     ]
     names = [name for name, _ in assessor.differential(case).sites]
+    # A site is credited with what its region patterns produce (assessment.service).
+    hidden = assessor.compiled.network.hidden_index
+    expressions: dict[int, list[int]] = {}
+    for h in assessor.kb.hidden:
+        if h.kind == "pattern":
+            for parent, _ in h.parents:
+                expressions.setdefault(hidden[parent], []).append(hidden[h.name])
     expected = probabilities_causing(
-        assessor.compiled, evidence, [[n] for n in names], effects=effects
+        assessor.compiled, evidence, [[n] for n in names], effects=effects, expressions=expressions
     )
     d = assessor.differential(case)
     assert [d.explains[n] for n in names] == pytest.approx(

@@ -195,10 +195,14 @@ def network_and_evidence(draw: st.DrawFn, max_hidden: int = 7) -> tuple[Network,
 
 
 def brute_explains(
-    network: Network, evidence: Mapping[int, int], group: Iterable[int], counted: Iterable[int]
+    network: Network,
+    evidence: Mapping[int, int],
+    group: Iterable[int],
+    counted: Iterable[int],
+    expressions: Mapping[int, Iterable[int]] | None = None,
 ) -> float:
-    """``P(some node of group present, and the group or a parent of one produces a counted
-    abnormal finding | e)``.
+    """``P(some node of group present, and the group, a parent of one or one's expression
+    produces a counted abnormal finding | e)``.
 
     From the definition: that no member ``g`` of the family produces finding ``f`` has
     probability ``q_g(normal)`` when ``g`` is present, and then ``f`` is as if ``g`` were
@@ -209,6 +213,7 @@ def brute_explains(
     total = float(weights.sum())
     nodes = set(group)
     family = nodes | {p for v in nodes for p, _ in network.hidden[v].parents}
+    family |= {w for v in nodes for w in (expressions or {}).get(v, ())}
     abnormal = [f for f, k in evidence.items() if k != 0 and f in set(counted)]
     findings = list(network.findings)
     silent = np.ones(len(configurations))

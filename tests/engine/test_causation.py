@@ -40,11 +40,20 @@ def test_matches_enumeration(case: tuple[Network, dict[int, int]], data: st.Data
             max_size=3,
         )
     )
-    for effects in (None, sorted(counted)):
-        got = probabilities_causing(network, evidence, groups, effects=effects)
+    # A node's expressions (a site's region pattern) join its family: what they produce, it
+    # produces.
+    expressions = data.draw(
+        st.dictionaries(
+            st.sampled_from(everyone),
+            st.lists(st.sampled_from(everyone), min_size=1, max_size=2, unique=True),
+            max_size=2,
+        )
+    )
+    for effects, own in ((None, None), (sorted(counted), None), (None, expressions)):
+        got = probabilities_causing(network, evidence, groups, effects=effects, expressions=own)
         every = range(len(network.findings)) if effects is None else effects
         for group, value in zip(groups, got, strict=True):
-            want = brute_explains(network, evidence, group, every)
+            want = brute_explains(network, evidence, group, every, own)
             assert value.explains == pytest.approx(want, abs=1e-9)
             anyone = 1.0 - brute_all_absent(network, evidence, group)
             assert value.present == pytest.approx(anyone, abs=1e-9)

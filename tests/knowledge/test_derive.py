@@ -127,10 +127,12 @@ def test_a_stocking_counts_once_in_a_part(kb_copy: Path) -> None:
 
 
 def test_a_hand_written_link_to_a_part_stands(shipped_kb: KnowledgeBase) -> None:
-    """The spinal cord reaches the foot regions through its stocking tag, yet its link to
+    """The spinal cord reaches the foot regions through its stocking pattern, yet its link to
     "numbness of the leg, place not stated" stays the hand-written one, once."""
     links = [(link.finding, link.parent, link.distribution[1]) for link in shipped_kb.links]
-    assert any(f == "numbness_heel" and p == "spinal_cord" for f, p, _ in links)
+    assert any(f == "numbness_heel" and p == "numbness_stocking_pattern" for f, p, _ in links)
+    pattern = next(h for h in shipped_kb.hidden if h.name == "numbness_stocking_pattern")
+    assert "spinal_cord" in {p for p, _ in pattern.parents}
     whole = [v for f, p, v in links if f == "numbness_whole_leg" and p == "spinal_cord"]
     assert whole == [pytest.approx(0.27)]  # links/spinal_cord.yaml (Jellema 2003)
 
@@ -154,7 +156,7 @@ def test_examined_sensory_loss_of_a_part_is_the_or_of_its_regions(
     loss, recorded by a clinician only."""
     members = [f"sensory_loss_{r}" for r in _part_regions(shipped_kb, "foot")]
     assert "sensory_loss_heel" in members and "sensory_loss_shin" not in members
-    parents = ["l5_root", "s1_root", "common_peroneal_nerve", "polyneuropathy"]
+    parents = ["l5_root", "s1_root", "common_peroneal_nerve", "sensory_loss_stocking_pattern"]
     _assert_or_of(shipped_kb, "sensory_loss_foot", members, parents, own_leak=True)
     # Coherent with the whole leg: a part is found numb no more often than the leg.
     foot, leg = (shipped_kb.findings[f"sensory_loss_{p}"].leak[1] for p in ("foot", "whole_leg"))
@@ -181,10 +183,21 @@ def test_a_published_rate_for_a_whole_part_replaces_the_product_of_its_regions(
     shipped_kb: KnowledgeBase,
 ) -> None:
     """Sensory loss anywhere in the leg: Tawa 2017's 1 − spec (0.37), not the 0.93 that the
-    per-region 0.09 would give over 28 regions; the parents' links stay the OR of the regions."""
+    per-region 0.09 would give over 28 regions; the parents' links stay the OR of the regions.
+    The stocking's background pattern reaches the part too: with it, the part's whole
+    background rate is the published one."""
     part = shipped_kb.findings["sensory_loss_whole_leg"]
-    assert part.leak[1] == pytest.approx(0.37)
     members = [f"sensory_loss_{r}" for r in _part_regions(shipped_kb, "whole_leg")]
+    pattern = next(h for h in shipped_kb.hidden if h.name == "sensory_loss_stocking_pattern")
+    through = {
+        (x.finding, x.parent): x.distribution[1]
+        for x in shipped_kb.links
+        if x.parent == pattern.name
+    }[("sensory_loss_whole_leg", pattern.name)]
+    assert 0.9 < through < 1.0 and part.leak[1] < 0.37
+    background = next(h for h in shipped_kb.hidden if h.name == "sensory_loss_stocking_background")
+    reached = background.probability.value * through
+    assert 1 - part.leak[0] * (1 - reached) == pytest.approx(0.37)
     normal = {(link.finding, link.parent): link.distribution[0] for link in shipped_kb.links}
     miss = math.prod(normal.get((m, "l5_root"), 1.0) for m in members)
     assert normal[("sensory_loss_whole_leg", "l5_root")] == pytest.approx(miss)
@@ -376,3 +389,85 @@ def test_a_roots_own_value_outside_its_zones_is_refused(kb_copy: Path) -> None:
     prov = "probability: {value: 0.1, estimate: {rationale: 'fixture: this root seldom here'}}"
     with pytest.raises(KnowledgeBaseError, match=r"per_root › 0 › regions: heel is not in"):
         _with_per_root(kb_copy, f"{{root: l5, regions: [heel], {prov}}}")
+
+
+# ── A region pattern (derivation.yaml › region_pattern) ─────────────────────────────────
+
+
+_PATTERN = """
+region_pattern:
+  tag: stocking
+  given: {value: 0.7, estimate: {rationale: "a fixture value for the test, a judgement"}}
+  background_share: {value: 0.5, estimate: {rationale: "a fixture value for the test, half"}}
+  both_legs:
+    finding: bladder_dysfunction
+    probability: {value: 0.5, estimate: {rationale: "a fixture value for the test, 0.5"}}
+"""
+# (the fixture has no "symptoms in both legs": any midline finding shows the link)
+
+
+def test_a_region_pattern_is_one_node_per_quality_between_its_sites_and_regions(
+    kb_copy: Path, tiny_kb: KnowledgeBase
+) -> None:
+    """The site's region-tag value is its link to the pattern node, whose background root's
+    prior is the pattern's share of the quality's leak; the regions hang from the node at
+    ``given`` and keep their background rate with it."""
+    kb = _load_with(kb_copy, _PATTERN)
+    numbness = next(q for q in kb.raw.derivation.sensory_qualities if q.id == "numbness")
+    node = next(h for h in kb.hidden if h.name == "numbness_stocking_pattern")
+    background = next(h for h in kb.hidden if h.name == "numbness_stocking_background")
+    assert node.kind == "pattern" and node.side is None and node.probability.value == 0.0
+    assert background.kind == "background" and not background.parents
+    assert [(p, link.value) for p, link in node.parents] == [
+        ("polyneuropathy", numbness.region_tag.value),
+        ("numbness_stocking_background", 1.0),
+    ]
+    assert background.probability.value == pytest.approx(0.5 * numbness.leak.value / 0.7)
+    heel = next(i for i in kb.finding_instances if i.name == "numbness_heel_left")
+    parents = {p: link.distribution[1] for p, link in heel.parents}
+    assert parents["numbness_stocking_pattern"] == 0.7 and "polyneuropathy" not in parents
+    own = kb.findings["numbness_heel"].leak[0]
+    prior = background.probability.value
+    assert 1 - own * (1 - prior * 0.7) == pytest.approx(numbness.leak.value)
+    assert [h.name for h in kb.hidden if h.kind in ("cause", "site")] == [
+        h.name for h in tiny_kb.hidden
+    ]
+    both = next(i for i in kb.finding_instances if i.name == "bladder_dysfunction")
+    # A felt stocking, whatever produces it, is felt in both legs; the finding keeps its
+    # background rate, the felt patterns' backgrounds giving part of it.
+    assert dict((p, x.distribution[1]) for p, x in both.parents)[node.name] == 0.5
+    felt = [h for h in kb.hidden if h.kind == "background" and "sensory_loss" not in h.name]
+    through = math.prod(1 - h.probability.value * 0.5 for h in felt)
+    whole = tiny_kb.findings["bladder_dysfunction"].leak[1]
+    assert 1 - kb.findings["bladder_dysfunction"].leak[0] * through == pytest.approx(whole)
+
+
+def test_a_pattern_share_above_a_regions_leak_is_refused(kb_copy: Path) -> None:
+    path = kb_copy / "derivation.yaml"
+    text = path.read_text(encoding="utf-8")
+    leak = '{value: 0.001, estimate: {rationale: "a fixture value below the share"}}'
+    path.write_text(
+        text + f"leak_overrides:\n  - finding: numbness_heel\n    leak: {leak}\n", encoding="utf-8"
+    )
+    refused = r"region_pattern › background_share.*numbness_heel"
+    with pytest.raises(KnowledgeBaseError, match=refused):
+        _load_with(kb_copy, _PATTERN)
+
+
+def test_a_sites_rate_of_symptoms_in_both_legs_stays_its_own(shipped_kb: KnowledgeBase) -> None:
+    """A polyneuropathy's felt stockings give symptoms in both legs through their pattern
+    nodes; its own link keeps only the rest, so the lesion alone gives them at its stated 0.9
+    (links/limb.yaml), not more."""
+    own = {
+        (x.finding, x.parent): x.distribution[0]
+        for x in shipped_kb.links
+        if x.finding == "bilateral_leg_symptoms"
+    }
+    miss = 1.0
+    for h in shipped_kb.hidden:
+        if h.kind == "pattern" and not h.name.startswith("sensory_loss"):
+            rate = dict(h.parents).get("polyneuropathy")
+            if rate is not None:
+                through = 1 - own[("bilateral_leg_symptoms", h.name)]
+                miss *= 1 - rate.value * through
+    assert own[("bilateral_leg_symptoms", "polyneuropathy")] * miss == pytest.approx(0.1)

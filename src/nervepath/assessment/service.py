@@ -204,6 +204,13 @@ class Assessor:
         self._site_names = [h.name for h in self._sites]
         self._site_indices = [[hidden[name]] for name in self._site_names]
         self._causes = [(h.name, hidden[h.name]) for h in kb.hidden if h.kind == "cause"]
+        # A site produces what its region patterns produce (engine.causation, expressions).
+        expressions: dict[int, list[int]] = {}
+        for h in kb.hidden:
+            if h.kind == "pattern":
+                for parent, _ in h.parents:
+                    expressions.setdefault(hidden[parent], []).append(hidden[h.name])
+        self._expressions = {v: tuple(p) for v, p in expressions.items()}
         self._cause_fields = {
             h.name: (h.id, h.side, c.name, c.plain_name, c.red_flag)
             for h in kb.hidden
@@ -227,6 +234,7 @@ class Assessor:
             evidence,
             [*self._site_indices, *(self._groups[g] for g in groups)],
             effects=self._effects,
+            expressions=self._expressions,
         )
         causing, marginals = found.groups, found.marginals
         explains = {n: c.explains for n, c in zip(names, causing[: len(names)], strict=True)}
@@ -260,7 +268,11 @@ class Assessor:
         :meth:`differential` ranks by), for the named ``sites`` only, from one batch (an
         interview looking ahead at an answer asks for the plausible ones)."""
         causing = probabilities_causing(
-            self.compiled, evidence, [[name] for name in sites], effects=self._effects
+            self.compiled,
+            evidence,
+            [[name] for name in sites],
+            effects=self._effects,
+            expressions=self._expressions,
         )
         return dict(zip(sites, causing, strict=True))
 

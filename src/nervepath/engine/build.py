@@ -5,7 +5,10 @@ from __future__ import annotations
 from nervepath.engine.network import FindingNode, HiddenNode, Network
 from nervepath.knowledge.model import KnowledgeBase
 
-__all__ = ["COPY_MARK", "build_network"]
+__all__ = ["COPY_MARK", "ROOT_KINDS", "build_network"]
+
+ROOT_KINDS = ("cause", "background")
+"""Hidden kinds that are roots with a prior: causes, and region patterns' backgrounds."""
 
 COPY_MARK = "__"
 """Joins a risk factor's name to a parent's in the name of its copy for that parent."""
@@ -23,7 +26,7 @@ def build_network(kb: KnowledgeBase) -> Network:
     index = {h.name: i for i, h in enumerate(kb.hidden)}
     hidden = tuple(
         HiddenNode(h.name, prior=h.probability.value)
-        if h.kind == "cause"
+        if h.kind in ROOT_KINDS
         else HiddenNode(
             h.name,
             leak=h.probability.value,

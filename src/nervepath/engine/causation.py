@@ -12,10 +12,18 @@ a finding ``f`` produces a state ``Y_{g,f}``, and ``g`` *produces* ``f`` when th
 is abnormal (its link fires). A node's *family* is the node and its parents: findings
 hang from a lesion site and from the causes of that site (a tendon rupture gives the
 snap at onset, the torn tendon the pain), so a site explains what it or one of its
-causes produces. For a family ``G`` and the observed abnormal findings ``A``, that no
-member produces any of them has probability ``∏_{g ∈ G, f ∈ A} C_{g,f}(0)^{x_g}`` and
-leaves each finding to the other parents and its leak, i.e. its likelihood read at
-``x_g = 0`` for every ``g ∈ G``. So::
+causes produces. A caller may add a node's *expressions* to its family: hidden children
+through which it produces findings (a quality felt over a site's whole region pattern, a
+polyneuropathy's numb stocking). What an expression produces is credited to each of its
+parents that is present: the pattern is one noisy-OR node, so which of its parents (or its
+leak) turned it on is not an event of the model. This counts a present site as explaining a
+pattern that its leak turned on, an upper bound on the mechanism-level quantity; it is
+exact where the expression has one parent and no leak.
+
+For a family ``G`` and the observed abnormal findings ``A``, that no member produces any
+of them has probability ``∏_{g ∈ G, f ∈ A} C_{g,f}(0)^{x_g}`` and leaves each finding
+to the other parents and its leak, i.e. its likelihood read at ``x_g = 0`` for every
+``g ∈ G``. So::
 
     P(h = 1, G produces none | e) = Z_h P_h(h = 1) / Z
 
@@ -42,7 +50,7 @@ The module is over 400 lines on purpose: the rows, their plan and the cliques ea
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -125,6 +133,7 @@ def probabilities_causing(
     groups: Sequence[Iterable[int | str]],
     *,
     effects: Iterable[int | str] | None = None,
+    expressions: Mapping[int, Sequence[int]] | None = None,
 ) -> tuple[Causing, ...]:
     """Per group of hidden nodes: ``P(some node of it is present | e)`` and ``P(some node of
     it is present, and the group's family produces at least one observed abnormal finding |
@@ -134,10 +143,11 @@ def probabilities_causing(
 
     ``effects`` (finding indices or names) limits the findings that count as produced,
     e.g. to leave out risk factors, which a node's links predict but do not cause;
-    ``None`` counts every finding. Raises :class:`ImpossibleEvidenceError` when
-    ``P(evidence) = 0``.
+    ``None`` counts every finding. ``expressions`` (hidden node index → hidden node indices)
+    adds each node's expressions to its family (module docstring). Raises
+    :class:`ImpossibleEvidenceError` when ``P(evidence) = 0``.
     """
-    return causation(source, evidence, groups, effects=effects).groups
+    return causation(source, evidence, groups, effects=effects, expressions=expressions).groups
 
 
 @one_blas_thread
@@ -147,6 +157,7 @@ def causation(
     groups: Sequence[Iterable[int | str]],
     *,
     effects: Iterable[int | str] | None = None,
+    expressions: Mapping[int, Sequence[int]] | None = None,
 ) -> Causation:
     """:func:`probabilities_causing`, with the posterior of every hidden node read from the
     same propagation of the evidence (its row 0), which :func:`.inference.infer` would
@@ -168,7 +179,7 @@ def causation(
     log_silent = np.zeros(compiled.n_hidden)
     for f in abnormal:
         log_silent += compiled.log_cumulative[f][0]
-    rows, plans, extra = _plan(compiled, members, mask, log_silent)
+    rows, plans, extra = _plan(compiled, members, mask, log_silent, expressions or {})
     shared = None
     if rows:
         terms = split_for_rows(compiled, checked, extra, 1 + len(rows))
@@ -212,7 +223,11 @@ def _effect_set(compiled: CompiledNetwork, effects: Iterable[int | str]) -> froz
 
 
 def _plan(
-    compiled: CompiledNetwork, members: list[list[int]], mask: int, log_silent: FloatArray
+    compiled: CompiledNetwork,
+    members: list[list[int]],
+    mask: int,
+    log_silent: FloatArray,
+    own: Mapping[int, Sequence[int]],
 ) -> tuple[list[_Row], list[tuple[int, ...]], int]:
     """The batch rows each group needs, which rows are whose, and the nodes the tree must
     hold. A group of several nodes always has its "none present" row; a family with no
@@ -223,7 +238,12 @@ def _plan(
     extra = 0
     for group in members:
         family = sorted(
-            {g for v in group for g in (v, *(p for p, _ in hidden[v].parents)) if (mask >> g) & 1}
+            {
+                g
+                for v in group
+                for g in (v, *(p for p, _ in hidden[v].parents), *own.get(v, ()))
+                if (mask >> g) & 1
+            }
         )
         start = len(rows)
         silent = _Row(tuple(family), log_silent[family])

@@ -168,10 +168,26 @@ def describe(kb: KnowledgeBase, entry_id: str) -> dict[str, Any]:
         for entry in group:
             if entry.id == base:
                 return {"kind": kind, **entry.model_dump(), **_anatomy_relations(kb, kind, base)}
+    patterns = {h.id: h for h in kb.hidden if h.kind == "pattern"}
     if base in kb.sites:
         site = next(s for s in sites_catalogue(kb) if s["id"] == base)
         causes = [c.id for c in kb.raw.causes if any(x.site == base for x in c.sites)]
-        return {"kind": "site", **site, "causes": causes, "findings": links_from}
+        own = [
+            {"pattern": h.id, **provenance(kb, link)}
+            for h in patterns.values()
+            for parent, link in h.parents
+            if parent.removesuffix("_left").removesuffix("_right") == base
+        ]
+        return {"kind": "site", **site, "causes": causes, "findings": links_from, "patterns": own}
+    if base in patterns:
+        h = patterns[base]
+        return {
+            "kind": "pattern",
+            "id": h.id,
+            "leak": provenance(kb, h.probability),
+            "sites": [{"site": parent, **provenance(kb, link)} for parent, link in h.parents],
+            "findings": links_from,
+        }
     if base in kb.causes:
         cause = next(c for c in causes_catalogue(kb) if c["id"] == base)
         return {"kind": "cause", **cause, "findings": links_from}
@@ -209,6 +225,7 @@ def _all_ids(kb: KnowledgeBase) -> Iterator[str]:
         yield from (e.id for e in group)
     yield from kb.sites
     yield from kb.causes
+    yield from (h.id for h in kb.hidden if h.kind == "pattern")
     yield from kb.findings
     yield from kb.references
 
@@ -280,6 +297,7 @@ def statistics(kb: KnowledgeBase) -> dict[str, Any]:
         "site_instances": sum(1 for h in kb.hidden if h.kind == "site"),
         "causes": len(kb.raw.causes),
         "cause_instances": sum(1 for h in kb.hidden if h.kind == "cause"),
+        "region_patterns": sum(1 for h in kb.hidden if h.kind == "pattern"),
         "findings": len(kb.findings),
         "finding_instances": len(kb.finding_instances),
         "finding_instances_by_category": dict(sorted(categories.items())),

@@ -14,11 +14,20 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
+from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
 
-__all__ = ["FindingDef", "LinkDef", "derive_findings", "derive_links", "nerve_descendants"]
+__all__ = [
+    "FindingDef",
+    "LinkDef",
+    "PatternDef",
+    "derive_findings",
+    "derive_links",
+    "derive_patterns",
+    "nerve_descendants",
+]
 
 Provenance = schema.Probability | schema.Grades
 BOTH_SETTINGS = ("self_check", "clinician")
@@ -58,6 +67,113 @@ class LinkDef:
     distribution: tuple[float, ...]  # P(state | only this parent present)
     provenance: Provenance
     basis: str
+
+
+@dataclass(frozen=True)
+class PatternDef:
+    """A quality's region pattern (derivation.yaml › region_pattern): a hidden noisy-OR of
+    the sites whose lesion has the pattern's tag, each at its region-tag value (a rate per
+    person), and of a background root at link 1 (the pattern felt without a modelled lesion),
+    with no leak of its own."""
+
+    id: str  # numbness_stocking_pattern
+    quality: str
+    parents: tuple[tuple[str, schema.Probability], ...]  # site id, its link to the pattern
+    background: str  # the id of its background root, a parent at link 1
+    prior: schema.Probability  # the background's
+
+
+def _patterned(kb: RawKnowledgeBase) -> list[schema.SensoryQuality]:
+    """The qualities felt in at least two regions of the region pattern's tag."""
+    pattern = kb.derivation.region_pattern
+    if pattern is None:
+        return []
+    tagged = [r for r in kb.anatomy.regions if pattern.tag in r.tags]
+    d = kb.derivation
+    return [
+        q
+        for q in (*d.sensory_qualities, d.sensory_exam)
+        if sum(1 for r in tagged if q.applies_to(r)) >= 2
+    ]
+
+
+def pattern_id(quality: str, tag: str) -> str:
+    return f"{quality}_{tag}_pattern"
+
+
+def background_id(quality: str, tag: str) -> str:
+    return f"{quality}_{tag}_background"
+
+
+def derive_patterns(kb: RawKnowledgeBase) -> list[PatternDef]:
+    """Each patterned quality's pattern node. Its background's prior is its share of the
+    quality's leak over ``given``, ``π = share · leak / given``, so that a region's own
+    background rate is unchanged (``derive_findings`` lowers the region's leak by as much)."""
+    pattern = kb.derivation.region_pattern
+    if pattern is None:
+        return []
+    out: list[PatternDef] = []
+    for q in _patterned(kb):
+        prior = pattern.background_share.value * q.leak.value / pattern.given.value
+        why = (
+            f"{pattern.tag} {q.id} without a modelled lesion: background_share × the {q.id} "
+            f"leak / given = {pattern.background_share.value} × {q.leak.value} / "
+            f"{pattern.given.value} (calc)"
+        )
+        parents: list[tuple[str, schema.Probability]] = []
+        for site in kb.sites:
+            if pattern.tag not in site.lesion.region_tags or q.region_tag.value <= 0.0:
+                continue
+            scale = site.derived_scale.value if site.derived_scale is not None else 1.0
+            link = q.region_tag
+            if scale != 1.0:
+                link = schema.Probability(
+                    value=scale * link.value,
+                    estimate=schema.Estimate(
+                        rationale=f"the {q.id} region-tag value × the site's derived_scale "
+                        f"{scale} (calc)"
+                    ),
+                )
+            parents.append((site.id, link))
+        out.append(
+            PatternDef(
+                pattern_id(q.id, pattern.tag),
+                q.id,
+                tuple(parents),
+                background_id(q.id, pattern.tag),
+                schema.Probability(value=prior, estimate=schema.Estimate(rationale=why)),
+            )
+        )
+    return out
+
+
+def _lower_both_legs_leak(
+    kb: RawKnowledgeBase, pattern: schema.RegionPattern, out: dict[str, FindingDef]
+) -> list[str]:
+    """The both-legs finding keeps its background rate: the felt patterns' backgrounds give it
+    ``1 − Π(1 − π · b)``, its own leak the rest (as a region's leak keeps the rest of its)."""
+    assert pattern.both_legs is not None
+    fid, b = pattern.both_legs.finding, pattern.both_legs.probability.value
+    through = math.prod(
+        1.0 - p.prior.value * b
+        for p in derive_patterns(kb)
+        if p.quality != kb.derivation.sensory_exam.id
+    )
+    own = out[fid]
+    rest = 1.0 - own.leak[0] / through
+    if rest < 0.0:
+        return [
+            f"derivation.yaml › region_pattern › background_share: the felt patterns' "
+            f"backgrounds give {fid} {1.0 - through:.4g}, above its leak {own.leak[1]}; "
+            "expected at most the leak"
+        ]
+    why = (
+        f"the {fid} leak ({own.leak[1]}) less what the felt {pattern.tag} patterns' "
+        f"backgrounds give it: 1 − {own.leak[0]}/{through:.4g} (calc)"
+    )
+    prov = schema.Probability(value=rest, estimate=schema.Estimate(rationale=why))
+    out[fid] = replace(own, leak=binary(prov.value), leak_provenance=prov)
+    return []
 
 
 def nerve_descendants(nerves: Iterable[schema.Nerve]) -> dict[str, frozenset[str]]:
@@ -202,6 +318,36 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
         else:
             continue  # reported by the checks: yes/no leak on a graded finding
         out[override.finding] = replace(derived, leak=leak, leak_provenance=provenance)
+    # A region of the pattern keeps its background rate: the pattern's leak gives it
+    # π · given, its own leak the rest, 1 − (1 − leak)/(1 − π · given).
+    problems: list[str] = []
+    pattern = d.region_pattern
+    shares: dict[str, tuple[str, float]] = {}  # finding → its quality, π · given of its pattern
+    if pattern is not None:
+        for q in _patterned(kb):
+            part = pattern.background_share.value * q.leak.value
+            for region in kb.anatomy.regions:
+                fid = f"{q.id}_{region.id}"
+                if pattern.tag in region.tags and q.applies_to(region) and fid in out:
+                    shares[fid] = (q.id, part)
+                    own = out[fid]
+                    rest = 1.0 - own.leak[0] / (1.0 - part)
+                    why = (
+                        f"the {q.id} leak ({own.leak[1]}) less its {pattern.tag} pattern's "
+                        f"share: 1 − (1 − {own.leak[1]})/(1 − {part:.4g}) (calc)"
+                    )
+                    if rest < 0.0:
+                        problems.append(
+                            f"derivation.yaml › region_pattern › background_share: found "
+                            f"{part:.4g} of {fid}'s background in its pattern, above its leak "
+                            f"{own.leak[1]}; expected at most the leak"
+                        )
+                        continue
+                    prov = schema.Probability(value=rest, estimate=schema.Estimate(rationale=why))
+                    out[fid] = replace(own, leak=binary(prov.value), leak_provenance=prov)
+    given = pattern.given.value if pattern is not None else 0.0
+    if pattern is not None and pattern.both_legs is not None and pattern.both_legs.finding in out:
+        problems += _lower_both_legs_leak(kb, pattern, out)
     overrides = {o.finding: o.leak for o in d.leak_overrides if o.leak is not None}
     for group in or_findings(kb):
         members = [out[m] for m in group.members if m in out]
@@ -216,6 +362,33 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
         # A published rate for the part itself replaces the product: the members' false
         # positives are not independent, so over many regions the product overstates it.
         group_leak = overrides.get(group.id)
+        if group_leak is not None and shares:
+            # The published rate is the part's whole background: the patterns' leaks
+            # reach it too (each at π · (1 − (1 − given)^n) over its n members), its leak the
+            # rest.
+            per_quality: dict[tuple[str, float], int] = {}
+            for m in members:
+                if m.id in shares:
+                    per_quality[shares[m.id]] = per_quality.get(shares[m.id], 0) + 1
+            through = math.prod(
+                1.0 - part / given * (1.0 - (1.0 - given) ** n)
+                for (_, part), n in per_quality.items()
+            )
+            if per_quality and 1.0 - (1.0 - group_leak.value) / through < 0.0:
+                problems.append(
+                    f"derivation.yaml › leak_overrides › {group.id}: found a published leak "
+                    f"{group_leak.value} below what its patterns' leaks give the part; expected "
+                    "at least that"
+                )
+            elif per_quality:
+                value = 1.0 - (1.0 - group_leak.value) / through
+                why = (
+                    f"the published {group_leak.value} less what the patterns' leaks give "
+                    f"the part: 1 − (1 − {group_leak.value})/{through:.4g} (calc)"
+                )
+                group_leak = schema.Probability(
+                    value=value, estimate=schema.Estimate(rationale=why)
+                )
         if group_leak is None:
             group_leak = schema.Probability(
                 value=1.0 - absent, estimate=schema.Estimate(rationale=rationale)
@@ -234,6 +407,8 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
             group.basis,
             asked=False,
         )
+    if problems:
+        raise KnowledgeBaseError(problems)
     return out
 
 
@@ -249,13 +424,40 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
         for region in kb.anatomy.regions
     }
     derived: dict[tuple[str, str], LinkDef] = {}
+    pattern = d.region_pattern
+    patterned = {q.id for q in _patterned(kb)}
 
     def add(
-        fid: str, site: schema.Site, value: tuple[float, ...], prov: Provenance, why: str
+        fid: str, site: schema.Site | str, value: tuple[float, ...], prov: Provenance, why: str
     ) -> None:
-        key = (fid, site.id)
+        """A link from a site (or a pattern node, by id), the stronger of two kept."""
+        key = (fid, site if isinstance(site, str) else site.id)
         if fid in findings and (key not in derived or derived[key].distribution[0] > value[0]):
-            derived[key] = LinkDef(fid, site.id, "same", value, prov, why)
+            derived[key] = LinkDef(fid, key[1], "same", value, prov, why)
+
+    # A region of the pattern is a child of its quality's pattern node at ``given``; a site
+    # with the tag reaches it through that node (derive_patterns), not directly (below). The
+    # background gives symptoms in both legs, as a site gives them by its own link.
+    if pattern is not None:
+        for q in (*d.sensory_qualities, d.sensory_exam):
+            if q.id not in patterned:
+                continue
+            if pattern.both_legs is not None and q is not d.sensory_exam:
+                # A felt stocking, whatever produces it, is felt in both feet; a stocking of
+                # examined loss is found, not felt, and says nothing of the symptoms.
+                finding, prob = pattern.both_legs.finding, pattern.both_legs.probability
+                why = f"pattern: the {pattern.tag} of {q.id} is felt in both legs"
+                add(finding, pattern_id(q.id, pattern.tag), binary(prob.value), prob, why)
+            for region in kb.anatomy.regions:
+                if pattern.tag in region.tags and q.applies_to(region):
+                    why = f"pattern: the {pattern.tag} of {q.id} reaches {region.id}"
+                    add(
+                        f"{q.id}_{region.id}",
+                        pattern_id(q.id, pattern.tag),
+                        binary(pattern.given.value),
+                        pattern.given,
+                        why,
+                    )
 
     for site in kb.sites:
         scale = site.derived_scale.value if site.derived_scale is not None else 1.0
@@ -284,9 +486,17 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
                     (tags & set(region.tags), quality.region_tag, "region tag {} supplies"),
                 ]
                 for hit, prob, kind in rules:
-                    if hit and prob.value > 0.0:
-                        why = f"anatomy: {kind.format(', '.join(sorted(hit)))} {region.id}"
-                        add(fid, site, binary(scale * prob.value), prob, why)
+                    if not hit or prob.value <= 0.0:
+                        continue
+                    why = f"anatomy: {kind.format(', '.join(sorted(hit)))} {region.id}"
+                    if (
+                        prob is quality.region_tag
+                        and pattern is not None
+                        and pattern.tag in hit
+                        and quality.id in patterned
+                    ):
+                        continue  # the site's rate per person goes to the pattern node
+                    add(fid, site, binary(scale * prob.value), prob, why)
         for movement in kb.anatomy.movements:
             parts = [muscles[m] for m in movement.muscles if m in muscles]
             # A lesion of all the primary roots of a muscle, or of its dominant root, can
@@ -361,20 +571,55 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
         derived[(link.finding, link.parent)] = LinkDef(
             link.finding, link.parent, link.side, value, prov, f"hand-written: {kb.where(link)}"
         )
+    if pattern is not None and pattern.both_legs is not None:
+        _keep_both_legs_marginal(kb, derived, pattern.both_legs)
     return list(derived.values()) + list(_group_links(kb, derived))
+
+
+def _keep_both_legs_marginal(
+    kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef], both_legs: schema.FindingLink
+) -> None:
+    """A site's own link to ``both_legs.finding`` is its rate per person with the lesion, the
+    symptoms its felt stockings give included. Those stockings now reach the finding through
+    their pattern nodes, so the site's own link keeps only the rest:
+    ``q_own' = q_own / Π (1 − r · b)`` over the felt patterns (site rate ``r``, pattern link
+    ``b``), and the site alone gives the finding at its stated rate, not more."""
+    exam = kb.derivation.sensory_exam.id
+    b = both_legs.probability.value
+    through: dict[str, float] = {}
+    for p in derive_patterns(kb):
+        if p.quality == exam:
+            continue
+        for site, rate in p.parents:
+            through[site] = through.get(site, 1.0) * (1.0 - rate.value * b)
+    for site, miss in through.items():
+        own = links.get((both_legs.finding, site))
+        if own is None or len(own.distribution) != 2:
+            continue
+        normal = min(1.0, own.distribution[0] / miss)
+        links[(both_legs.finding, site)] = LinkDef(
+            own.finding,
+            own.parent,
+            own.side,
+            (normal, 1.0 - normal),
+            own.provenance,
+            f"{own.basis}; less what its felt stockings give through their patterns: normal "
+            f"{own.distribution[0]:.3g} / {miss:.3g} = {normal:.3g} (calc)",
+        )
 
 
 def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) -> Iterator[LinkDef]:
     """A parent reaches an OR finding when it reaches any of its members: the probability of
     at least one, 1 − Π(1 − p), under the model's own independence of the members.
 
-    Except for a felt quality's region-tag links (a polyneuropathy's stocking): their value is
-    a rate per person, the same in every region of the pattern (derivation.yaml), because the
-    pattern is felt as a whole or not at all. Those members count once, at the largest of
-    their values: 1 − (1 − max p_tag)·Π_other(1 − p). Independence over a stocking's regions
-    made "numbness in the foot" certain (1.000) with a polyneuropathy that numbs half the
-    people who have one. The examination's stocking value (a monofilament sensitivity) is
-    not among them: still the OR, see derivation.yaml."""
+    Except for a felt quality's region-tag links that still go to the regions (weakness of a
+    limb segment): their value is a rate per person, the same in every region of the pattern
+    (derivation.yaml), because the pattern is felt as a whole or not at all. Those members
+    count once, at the largest of their values: 1 − (1 − max p_tag)·Π_other(1 − p).
+    Independence over a stocking's regions made "numbness in the foot" certain (1.000) with a
+    polyneuropathy that numbs half the people who have one; the stocking now reaches its
+    regions through its pattern nodes (derivation.yaml › region_pattern), whose links to the
+    regions are independent given the pattern, so their OR is exact."""
     d = kb.derivation
     whole = [q.region_tag for q in d.sensory_qualities]
     by_finding: dict[str, dict[str, LinkDef]] = {}

@@ -143,6 +143,27 @@ def _lines(kb: KnowledgeBase) -> Iterator[str]:
         )
         prior = f"{_value(c.prior)} | {_prov(kb, c.prior)}"
         yield f"| `{c.id}` {_cell(c.name)}{flag} | {prior} | {sites} |"
+    patterns = [h for h in kb.hidden if h.kind == "pattern"]
+    if patterns:
+        yield ""
+        yield "## Region patterns"
+        yield ""
+        yield (
+            "A quality felt over a whole region pattern by one person (`derivation.yaml` › "
+            "`region_pattern`): a noisy-OR of the sites that give it, each at its rate per "
+            "person, with a leak for the pattern felt without a modelled lesion. Not a "
+            "diagnosis: never ranked or triaged; each region of the pattern is its child "
+            "(Links), and a site present is credited with what it produces."
+        )
+        yield ""
+        yield "| pattern | leak | source | sites (link, source) |"
+        yield "|---|---|---|---|"
+        for h in patterns:
+            sites = "<br>".join(
+                f"`{parent}` {_value(link)} ({_prov(kb, link)})" for parent, link in h.parents
+            )
+            leak = f"{_value(h.probability)} | {_prov(kb, h.probability)}"
+            yield f"| `{h.name}` | {leak} | {sites} |"
     yield ""
     yield "## Findings"
     yield ""

@@ -17,7 +17,14 @@ from nervepath.knowledge.checks import (
     cross_reference_problems,
     matching_findings,
 )
-from nervepath.knowledge.derive import FindingDef, LinkDef, derive_findings, derive_links
+from nervepath.knowledge.derive import (
+    FindingDef,
+    LinkDef,
+    PatternDef,
+    derive_findings,
+    derive_links,
+    derive_patterns,
+)
 from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
 
 __all__ = [
@@ -37,13 +44,17 @@ def instance_name(base: str, side: str | None) -> str:
 
 @dataclass(frozen=True)
 class HiddenInstance:
-    """A cause or site on one side (or midline) with its parents in the network."""
+    """A cause, site or region pattern on one side (or midline) with its parents in the
+    network. Only causes and sites are diagnoses: a ``pattern`` (a quality felt over a whole
+    region pattern, a noisy-OR of the sites that give it and of its ``background``, a root:
+    the pattern felt without a modelled lesion; derivation.yaml › region_pattern) is never
+    ranked, triaged or explained."""
 
     name: str
     id: str
     side: str | None
-    kind: str  # "cause" | "site"
-    probability: schema.Probability  # the prior of a cause, the leak of a site
+    kind: str  # "cause" | "site" | "pattern" | "background"
+    probability: schema.Probability  # the prior of a cause or background, else the leak
     parents: tuple[tuple[str, schema.Probability], ...]
 
 
@@ -158,20 +169,28 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
     problems = cross_reference_problems(raw, derived_ids)
     for override in raw.derivation.leak_overrides:
         applied = findings.get(override.finding)
-        if applied is None or applied.leak_provenance not in (override.leak, override.leak_grades):
+        yes_no = applied is not None and applied.states == ("absent", "present")
+        if applied is None or applied.derived_from is None or (override.leak is not None) != yes_no:
             problems.append(
                 f"derivation.yaml › leak_overrides › {override.finding}: expected a derived "
                 "finding, with 'leak' for a yes/no one and 'leak_grades' for a graded one"
             )
     problems += _same_question_problems(raw, findings)
+    both_legs = raw.derivation.region_pattern and raw.derivation.region_pattern.both_legs
+    if both_legs and both_legs.finding not in findings:
+        problems.append(
+            f"derivation.yaml › region_pattern › both_legs › finding: found {both_legs.finding!r},"
+            " expected a finding of the knowledge base"
+        )
     if problems:
         raise KnowledgeBaseError(problems)
     links = tuple(derive_links(raw, findings))
-    problems = _reachability_problems(raw, findings, links)
+    patterns = derive_patterns(raw)
+    problems = _reachability_problems(raw, findings, links, patterns)
     if problems:
         raise KnowledgeBaseError(problems)
-    hidden = _expand_hidden(raw)
-    instances = _expand_findings(raw, findings, links)
+    hidden = _expand_hidden(raw, patterns)
+    instances = _expand_findings(raw, findings, links, patterns)
     return KnowledgeBase(raw, findings, links, hidden, instances)
 
 
@@ -198,12 +217,18 @@ def _same_question_problems(raw: RawKnowledgeBase, findings: Mapping[str, Findin
 
 
 def _reachability_problems(
-    raw: RawKnowledgeBase, findings: Mapping[str, FindingDef], links: tuple[LinkDef, ...]
+    raw: RawKnowledgeBase,
+    findings: Mapping[str, FindingDef],
+    links: tuple[LinkDef, ...],
+    patterns: list[PatternDef],
 ) -> list[str]:
     problems: list[str] = []
     children: dict[str, set[str]] = {}
     for link in links:
         children.setdefault(link.parent, set()).add(link.finding)
+    for pattern in patterns:  # a site reaches what its region patterns reach
+        for parent, _ in pattern.parents:
+            children.setdefault(parent, set()).update(children.get(pattern.id, ()))
     for site in raw.sites:
         count = len(children.get(site.id, ()))
         if count < MIN_FINDINGS_PER_SITE:
@@ -230,9 +255,23 @@ def _sides(lateral: bool) -> tuple[str | None, ...]:
     return SIDES if lateral else (None,)
 
 
-def _expand_hidden(raw: RawKnowledgeBase) -> tuple[HiddenInstance, ...]:
-    """Causes first (roots of the network), then sites with their cause parents."""
-    out: list[HiddenInstance] = []
+_NO_LEAK = schema.Probability(
+    value=0.0,
+    estimate=schema.Estimate(rationale="A region pattern is felt through a site or background."),
+)
+_CERTAIN = schema.Probability(
+    value=1.0,
+    estimate=schema.Estimate(rationale="The background pattern is the pattern felt (definition)."),
+)
+
+
+def _expand_hidden(raw: RawKnowledgeBase, patterns: list[PatternDef]) -> tuple[HiddenInstance, ...]:
+    """Causes and background patterns first (roots of the network), then sites with their
+    cause parents, then the region patterns with their sites and background as parents."""
+    out: list[HiddenInstance] = [
+        HiddenInstance(p.background, p.background, None, "background", p.prior, ())
+        for p in patterns
+    ]
     for cause in raw.causes:
         for side in _sides(cause.lateral):
             out.append(
@@ -264,6 +303,14 @@ def _expand_hidden(raw: RawKnowledgeBase) -> tuple[HiddenInstance, ...]:
                     name, site.id, side, "site", site.leak, tuple(site_parents.get(name, ()))
                 )
             )
+    for p in patterns:
+        parents = tuple(
+            (instance_name(site, side), link)
+            for site, link in p.parents
+            for side in _sides(sites[site].lateral)
+        )
+        parents += ((p.background, _CERTAIN),)
+        out.append(HiddenInstance(p.id, p.id, None, "pattern", _NO_LEAK, parents))
     return tuple(out)
 
 
@@ -281,9 +328,13 @@ def _parent_sides(
 
 
 def _expand_findings(
-    raw: RawKnowledgeBase, findings: Mapping[str, FindingDef], links: tuple[LinkDef, ...]
+    raw: RawKnowledgeBase,
+    findings: Mapping[str, FindingDef],
+    links: tuple[LinkDef, ...],
+    patterns: list[PatternDef],
 ) -> tuple[FindingInstance, ...]:
     lateral = {s.id: s.lateral for s in raw.sites} | {c.id: c.lateral for c in raw.causes}
+    lateral |= {p.id: False for p in patterns} | {p.background: False for p in patterns}
     by_finding: dict[str, list[LinkDef]] = {}
     for link in links:
         by_finding.setdefault(link.finding, []).append(link)

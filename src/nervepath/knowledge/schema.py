@@ -586,6 +586,40 @@ class SameQuestion(Strict):
     rationale: Annotated[str, StringConstraints(min_length=20, strip_whitespace=True)]
 
 
+class FindingLink(Strict):
+    """A finding and the probability that a derived node produces it."""
+
+    finding: Id
+    probability: Probability
+
+
+class RegionPattern(Strict):
+    """A region tag felt as a whole by a person: a polyneuropathy's ``stocking``.
+
+    A site's region-tag value is a rate per person (half of people with a polyneuropathy have
+    numb feet), not per region. Given to each region as an independent link it multiplied
+    over the pattern (numb toes of both feet: LR 302 for a polyneuropathy), and the regions'
+    independent leaks made the same pattern without a modelled lesion rarer still. So each
+    quality gets one hidden *pattern* node: a noisy-OR of the sites with the tag, each at its
+    region-tag value, and of a *background* root, the pattern felt without a modelled lesion
+    (which also gives ``both_legs``); each region of the tag is the pattern's child at
+    ``given``, and the region's own leak keeps the rest of its rate, so one region alone reads
+    as before."""
+
+    tag: Id
+    given: Probability = Field(
+        description="P(a region of the pattern has the quality | the pattern is felt)"
+    )
+    background_share: Probability = Field(
+        description="the share of a pattern region's leak that is the background pattern"
+    )
+    both_legs: FindingLink | None = Field(
+        default=None,
+        description="a finding the background pattern gives (symptoms in both legs), as a "
+        "site's pattern gives it through the site's own link",
+    )
+
+
 class Derivation(Strict):
     """The probabilities that turn anatomy into links (see ``knowledge/network.py``)."""
 
@@ -615,6 +649,7 @@ class Derivation(Strict):
     motor_part: MotorPart | None = None
     quality_groups: list[QualityGroup] = []
     same_questions: list[SameQuestion] = []
+    region_pattern: RegionPattern | None = None
 
 
 # --- triage and recommendations ------------------------------------------------------
