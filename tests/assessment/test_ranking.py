@@ -45,6 +45,33 @@ def test_risk_factors_explain_nothing_so_the_ranking_falls_back_to_the_posterior
     assert probabilities == sorted(probabilities, reverse=True)
 
 
+@pytest.mark.parametrize(
+    "course",
+    ["sudden_onset", "onset_within_2_weeks", "symptoms_over_3_months", "symptoms_getting_worse"],
+)
+def test_the_course_of_the_complaint_explains_nothing_so_the_ranking_falls_back(
+    course: str,
+) -> None:
+    # How long the symptoms have lasted, how they began, whether they are worsening: it moves
+    # the posteriors, but it describes the reported symptoms, not one a site produces at a
+    # place. Counted, a site on the other side "explained" three months of symptoms through a
+    # cause linked to chronicity (the left sacroiliac joint, by axial spondyloarthritis, in a
+    # right-heel tendinopathy) and won a top-3 place by default.
+    sites = ranked_sites({course: "present"}, age=45)
+    assert all(s.explains == 0.0 for s in sites)
+    probabilities = [round(s.probability, 12) for s in sites]
+    assert probabilities == sorted(probabilities, reverse=True)
+
+
+def test_a_site_on_the_other_side_is_not_credited_with_the_chronicity() -> None:
+    sites = ranked_sites(
+        {"pain_heel_right": "present", "symptoms_over_3_months": "present"}, age=40, sex="male"
+    )
+    left = next(s for s in sites if s.id == "sacroiliac_joint" and s.side == "left")
+    assert left.explains == 0.0
+    assert left.probability > 0.0
+
+
 def test_explains_is_the_engine_quantity_with_risk_factors_left_out() -> None:
     assessor = _shipped_assessor()
     case = parse_case(
@@ -55,11 +82,13 @@ def test_explains_is_the_engine_quantity_with_risk_factors_left_out() -> None:
         }
     )
     evidence = to_evidence(assessor.kb, case)
-    risk = {f.id for f in assessor.kb.findings.values() if f.risk_factor}
+    # Left out: the risk factors and the course of the complaint (neither is a site's effect).
+    left_out = {f.id for f in assessor.kb.findings.values() if f.risk_factor or f.course}
+    assert {"diabetes", "symptoms_over_3_months", "sudden_onset"} <= left_out
     effects = [
         name
         for name, inst in assessor.kb.finding_instances_by_name.items()
-        if inst.id not in risk and name in assessor.compiled.network.finding_index
+        if inst.id not in left_out and name in assessor.compiled.network.finding_index
     ]
     names = [name for name, _ in assessor.differential(case).sites]
     # A site is credited with what its region patterns produce (assessment.service).

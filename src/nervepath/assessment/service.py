@@ -192,13 +192,21 @@ class Assessor:
         self._instances = kb.finding_instances_by_name
         self._askable_in: dict[str, tuple[str, ...]] = {}
         self._one_leg = {f.id for f in kb.raw.findings if f.one_leg_answers_no}
-        # Risk factors make a site likelier but are not its effects (module causation); as
-        # indices, so that no case converts the 800 names again.
+        # What a site can be credited with explaining (module causation; the ranking's
+        # ``explains``): the symptoms, signs and test results it produces (Finding.effect). Not
+        # the risk factors (age, sex, diabetes, a past illness), which make a site likelier but
+        # are not produced by it; and not the course of the whole complaint (`course: true`:
+        # when it began, how long it has lasted, whether it is getting worse), which says how
+        # the reported symptoms behave, not a symptom a site produces at a place: counted, a
+        # site on the other side that the case's symptoms do not fit (the left sacroiliac joint
+        # in a right-heel tendinopathy) "explained" three months of symptoms through a cause
+        # linked to chronicity, and won a top-3 place by default. Both still move the
+        # posteriors. As indices, so that no case converts the 800 names again.
         index = self.compiled.network.finding_index
         self._effects = frozenset(
             index[name]
             for name, inst in self._instances.items()
-            if not kb.findings[inst.id].risk_factor and name in index
+            if kb.findings[inst.id].effect and name in index
         )
         hidden = self.compiled.network.hidden_index
         self._site_names = [h.name for h in self._sites]

@@ -51,10 +51,17 @@ class FindingDef:
     asked: bool = True  # False: entered from a case or form, never asked by the interview
     triage_only: bool = False  # no links: read by triage rules, moves no posterior
     risk_factor: bool = False  # makes a site likelier; no site is credited with explaining it
+    course: bool = False  # the whole complaint's time course; no site is credited with it
 
     @property
     def graded(self) -> bool:
         return self.states != ("absent", "present")
+
+    @property
+    def effect(self) -> bool:
+        """Something a site can be credited with explaining (module causation): a symptom, a
+        sign or a test result, not a risk factor nor the course of the whole complaint."""
+        return not (self.risk_factor or self.course)
 
 
 @dataclass(frozen=True)
@@ -234,6 +241,7 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
             None,
             triage_only=f.triage_only,
             risk_factor=f.risk_factor,
+            course=f.course,
         )
     for quality in (*d.sensory_qualities, d.sensory_exam):
         exam = quality is d.sensory_exam

@@ -351,6 +351,12 @@ class Finding(Strict):
         description="a trait or exposure that makes a site likelier (age, sex, diabetes, a past "
         "illness), not something a site produces: no site is credited with explaining it",
     )
+    course: bool = Field(
+        default=False,
+        description="the time course of the whole complaint (when it began, how long it has "
+        "lasted, whether it is getting worse), not a symptom or sign a site produces at a place: "
+        "it moves the posteriors, but no site is credited with explaining it",
+    )
     triage_only: bool = Field(
         default=False,
         description="no modelled site causes it (a sign of deep vein thrombosis, a risk factor): "
@@ -391,6 +397,8 @@ class Finding(Strict):
                 raise ValueError("an age or sex finding is yes/no and not lateral")
         if self.risk_factor and self.category != "history":
             raise ValueError("risk_factor: a symptom or sign is something a site produces")
+        if self.course and (self.category != "history" or self.lateral or self.risk_factor):
+            raise ValueError("course: a yes/no history item about the whole complaint, not lateral")
         if self.one_leg_answers_no and (self.lateral or self.scale is not None):
             raise ValueError("one_leg_answers_no: a yes/no question about both legs, not lateral")
         return self
