@@ -208,8 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for part in PARTS:
                 before[part].append(theirs["times"][part])
                 after[part].append(mine["times"][part])
+            # Two knowledge bases may differ in their sites or causes: then the case differs.
             same = mine["questions"] == theirs["questions"] and all(
-                np.allclose(mine[k], theirs[k], atol=args.tolerance, rtol=0)
+                np.shape(mine[k]) == np.shape(theirs[k])
+                and np.allclose(mine[k], theirs[k], atol=args.tolerance, rtol=0)
                 for k in ("sites", "origin", "explains", "origin_explains", "causes")
             )
             same = same and mine["order"] == theirs["order"]

@@ -1,20 +1,23 @@
-"""Use cases shared by every door (Python API, CLI, web): assess a case.
-
-The assessment contract (design.md): ``kb_version``, ``urgency``, ``red_flags``, ``origin``
-(probability per origin group), ranked ``sites`` and ``causes`` with probabilities and
-explanations, ``next_questions`` and ``recommendations``.
-"""
+"""Use cases shared by every door (Python API, CLI, web): assess a case, returning the
+assessment contract (``assessment.contract``, design.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, get_args
 
 from nervepath.assessment.case import Case, parse_case, to_evidence
-from nervepath.assessment.recommend import Recommendation, recommend
-from nervepath.assessment.triage import RedFlag, Triage, triage
+from nervepath.assessment.contract import (
+    Assessment,
+    Contribution,
+    NextQuestion,
+    RankedCause,
+    RankedSite,
+)
+from nervepath.assessment.recommend import recommend
+from nervepath.assessment.triage import Triage, triage
 from nervepath.engine.build import build_network
 from nervepath.engine.causation import Causing, SplitTree, causation, probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
@@ -43,79 +46,6 @@ NEXT_QUESTIONS = 5
 ORIGIN_GROUPS: tuple[str, ...] = get_args(OriginGroup)  # in the knowledge base's order
 
 
-@dataclass(frozen=True)
-class Contribution:
-    """How much one answer moved a site: the change in log-odds when it is left out."""
-
-    finding: str
-    state: str
-    log_odds_change: float
-    question: str
-
-
-@dataclass(frozen=True)
-class RankedSite:
-    id: str
-    side: str | None
-    name: str
-    plain_name: str
-    origin: str
-    probability: float  # P(the site is affected | answers)
-    explanation: tuple[Contribution, ...]
-    # P(it is affected and causes at least one reported finding | answers), the ranking's key;
-    # None in assessments stored before it existed (ranked by ``probability`` then).
-    explains: float | None = None
-
-
-@dataclass(frozen=True)
-class RankedCause:
-    id: str
-    side: str | None
-    name: str
-    plain_name: str
-    probability: float
-    red_flag: bool
-
-
-@dataclass(frozen=True)
-class NextQuestion:
-    finding: str
-    question: str
-    kind: str
-    values: tuple[str, ...]
-    expected_information_gain: float
-    red_flag: bool
-
-
-@dataclass(frozen=True)
-class Assessment:
-    kb_version: str
-    kb_hash: str
-    setting: str
-    answers: Mapping[str, str]
-    urgency: str
-    red_flags: tuple[RedFlag, ...]
-    origin: Mapping[str, float]
-    sites: tuple[RankedSite, ...]
-    causes: tuple[RankedCause, ...]
-    next_questions: tuple[NextQuestion, ...]
-    recommendations: tuple[Recommendation, ...]
-    # origin group → P(some site of it is affected and explains a reported finding); None in
-    # assessments stored before it existed.
-    origin_explains: Mapping[str, float] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document of the assessment contract: what ``dataclasses.asdict`` gives
-        (tuples stay tuples), built in half its time, on every door's path."""
-        out: dict[str, Any] = _plain(self)
-        out["answers"] = dict(self.answers)
-        out["origin"] = dict(self.origin)
-        out["origin_explains"] = (
-            None if self.origin_explains is None else dict(self.origin_explains)
-        )
-        return out
-
-
 def ranked_origins(
     origin: Mapping[str, float], origin_explains: Mapping[str, float] | None
 ) -> list[tuple[str, float, float | None]]:
@@ -139,26 +69,6 @@ def rank_sites(
             key=lambda item: (-round(explains[item[0]], 12), -round(item[1], 12)),
         )
     )
-
-
-def _plain(value: Any) -> Any:
-    """``asdict`` for the assessment's frozen dataclasses, tuples and dicts; every other value
-    is immutable here (text, numbers, None), so it is shared rather than deep-copied."""
-    cls = type(value)
-    if cls is tuple:
-        return tuple([_plain(v) for v in value])
-    if cls is list:
-        return [_plain(v) for v in value]
-    if cls is dict:
-        return {k: _plain(v) for k, v in value.items()}
-    if is_dataclass(cls):
-        return {name: _plain(getattr(value, name)) for name in _field_names(cls)}
-    return value
-
-
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
 
 
 @dataclass(frozen=True)
@@ -193,15 +103,9 @@ class Assessor:
         self._askable_in: dict[str, tuple[str, ...]] = {}
         self._one_leg = {f.id for f in kb.raw.findings if f.one_leg_answers_no}
         # What a site can be credited with explaining (module causation; the ranking's
-        # ``explains``): the symptoms, signs and test results it produces (Finding.effect). Not
-        # the risk factors (age, sex, diabetes, a past illness), which make a site likelier but
-        # are not produced by it; and not the course of the whole complaint (`course: true`:
-        # when it began, how long it has lasted, whether it is getting worse), which says how
-        # the reported symptoms behave, not a symptom a site produces at a place: counted, a
-        # site on the other side that the case's symptoms do not fit (the left sacroiliac joint
-        # in a right-heel tendinopathy) "explained" three months of symptoms through a cause
-        # linked to chronicity, and won a top-3 place by default. Both still move the
-        # posteriors. As indices, so that no case converts the 800 names again.
+        # ``explains``): the symptoms, signs and results it produces (FindingDef.effect), not
+        # risk factors nor the course of the whole complaint, which move the posteriors but
+        # are not produced at a place (docs/engine.md). As indices: no case converts names.
         index = self.compiled.network.finding_index
         self._effects = frozenset(
             index[name]
@@ -213,12 +117,11 @@ class Assessor:
         self._site_indices = [[hidden[name]] for name in self._site_names]
         self._causes = [(h.name, hidden[h.name]) for h in kb.hidden if h.kind == "cause"]
         # A site produces what its region patterns produce (engine.causation, expressions).
-        expressions: dict[int, list[int]] = {}
-        for h in kb.hidden:
-            if h.kind == "pattern":
-                for parent, _ in h.parents:
-                    expressions.setdefault(hidden[parent], []).append(hidden[h.name])
-        self._expressions = {v: tuple(p) for v, p in expressions.items()}
+        patterns = [h for h in kb.hidden if h.kind == "pattern"]
+        self._expressions = {
+            hidden[site]: tuple(hidden[h.name] for h in patterns if site in dict(h.parents))
+            for site in {parent for h in patterns for parent, _ in h.parents}
+        }
         self._cause_fields = {
             h.name: (h.id, h.side, c.name, c.plain_name, c.red_flag)
             for h in kb.hidden
