@@ -610,9 +610,10 @@ class RegionPattern(Strict):
     independent leaks made the same pattern without a modelled lesion rarer still. So each
     quality gets one hidden *pattern* node: a noisy-OR of the sites with the tag, each at its
     region-tag value, and of a *background* root, the pattern felt without a modelled lesion
-    (which also gives ``both_legs``); each region of the tag is the pattern's child at
-    ``given``, and the region's own leak keeps the rest of its rate, so one region alone reads
-    as before."""
+    (``both_legs``: a felt pattern, whatever turns it on, gives symptoms in both legs, and a
+    site's own link to that finding keeps only the rest); each region of the tag is the
+    pattern's child at ``given``, and the region's own leak keeps the rest of its rate, so one
+    region alone reads as before."""
 
     tag: Id
     given: Probability = Field(
@@ -623,8 +624,8 @@ class RegionPattern(Strict):
     )
     both_legs: FindingLink | None = Field(
         default=None,
-        description="a finding the background pattern gives (symptoms in both legs), as a "
-        "site's pattern gives it through the site's own link",
+        description="a finding every felt pattern gives (symptoms in both legs), whatever turns "
+        "it on; a site's own link to it keeps only what its patterns do not give",
     )
 
 
