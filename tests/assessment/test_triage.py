@@ -71,6 +71,15 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
         "ces_bilateral_leg_symptoms_with_deficit",
         {"bilateral_leg_symptoms": "present", "new_bladder_dysfunction": "present"},
     ),
+    (
+        "bilateral_numbness_with_back_pain",
+        {
+            "bilateral_leg_symptoms": "present",
+            "back_pain": "present",
+            "numbness_foot_left": "present",
+            "numbness_foot_right": "present",
+        },
+    ),
     ("rapidly_worsening_weakness", {"rapidly_worsening_weakness": "present"}),
     ("severe_foot_drop", {"strength_ankle_dorsiflexion_left": "2"}),
     ("foot_drop_not_known_to_be_old", {"foot_drop_left": "present"}),
@@ -246,6 +255,14 @@ URGENT_CASES: list[tuple[str, dict[str, str]]] = [
     ("significant_motor_deficit", {"strength_toe_spreading_left": "1"}),
     ("bilateral_leg_symptoms", {"bilateral_leg_symptoms": "present", "back_pain": "present"}),
     (
+        "bilateral_claudication_with_deficit_or_worsening",
+        {
+            "bilateral_leg_symptoms": "present",
+            "symptoms_worse_walking": "present",
+            "symptoms_getting_worse": "present",
+        },
+    ),
+    (
         "bilateral_leg_symptoms",
         {"bilateral_leg_symptoms": "present", "pins_and_needles_foot_left": "present"},
     ),
@@ -323,6 +340,34 @@ def test_the_bilateral_pair_rule_fires_only_for_the_pair(shipped_kb: KnowledgeBa
     assert _fired(both)[pair] == "emergency" and both.urgency == "emergency"
     flag = next(f for f in both.red_flags if f.id == pair)
     assert set(flag.findings) == {"bilateral_leg_symptoms", *back_and_deficit}
+
+
+def test_bilateral_claudication_is_not_the_bilateral_radicular_flag(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """Symptoms in both legs brought on by walking or standing are neurogenic (or vascular)
+    claudication (etg_spinal_stenosis): routine, urgent with a deficit or a worsening course;
+    numbness of both legs is the CES flag unless it comes with walking, or when it worsens."""
+    claudication = {
+        "bilateral_leg_symptoms": "present",
+        "back_pain": "present",
+        "symptoms_worse_walking": "present",
+    }
+    assert _fired(_triage(shipped_kb, claudication)) == {"bilateral_claudication": "routine"}
+    numb = {"numbness_foot_left": "present", "numbness_foot_right": "present"}
+    walking_numb = _triage(shipped_kb, {**claudication, **numb})
+    assert walking_numb.urgency == "routine", _fired(walking_numb)
+    still_numb = {k: v for k, v in claudication.items() if k != "symptoms_worse_walking"}
+    assert (
+        _fired(_triage(shipped_kb, {**still_numb, **numb}))["bilateral_numbness_with_back_pain"]
+        == "emergency"
+    )
+    worse = _triage(shipped_kb, {**claudication, **numb, "symptoms_getting_worse": "present"})
+    assert _fired(worse)["ces_bilateral_leg_symptoms_with_deficit"] == "emergency"
+    # A deficit on either leg: within days (the routine rule reads its unless on both legs).
+    weak_hip = {"back_pain": "absent", "strength_hip_flexion_right": "4"}
+    weak = _fired(_triage(shipped_kb, {**claudication, **weak_hip}))
+    assert weak == {"bilateral_claudication_with_deficit_or_worsening": "urgent"}
 
 
 def test_sexual_dysfunction_needs_leg_symptoms_for_emergency(shipped_kb: KnowledgeBase) -> None:
