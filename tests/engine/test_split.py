@@ -115,6 +115,68 @@ def test_split_ranking_equals_table_ranking(
 
 @settings(max_examples=100, deadline=None)
 @given(network_and_evidence())
+def test_searched_split_of_four_equals_brute_force_and_tables(
+    case: tuple[Network, dict[int, int]],
+) -> None:
+    """The search's fourth finding (``inference.WIDER_SPLIT``, 16 terms), forced here for
+    every finding with a parent: posteriors as brute force, ranking as the tables."""
+    network, evidence = case
+    expected, log_evidence = brute_force(network, evidence)
+    if log_evidence == -math.inf:
+        return
+    compiled = compile_network(network)
+    with (
+        patch.object(inference, "SPLIT_CANDIDATE_PARENTS", 1),
+        patch.object(inference, "WIDER_FROM", 0),
+    ):
+        terms = inference._cheapest_split(compiled, evidence, (1 << len(network.hidden)) - 1)
+        split = rank_questions(compiled, evidence)
+    assert terms is None or len(terms.findings) <= inference.WIDER_SPLIT
+    if terms is not None:
+        result = _split_posterior(compiled, evidence, terms)
+        if result is not None:  # else cancelled too much: the tables answer
+            assert np.abs(np.clip(result[0], 0.0, 1.0) - expected).max() <= TOLERANCE
+            assert result[1] == pytest.approx(log_evidence, abs=TOLERANCE)
+    with patch.object(questions, "cheapest_split", lambda *_: None):
+        tables = {s.finding: s for s in rank_questions(compiled, evidence)}
+    for score in split:
+        other = tables[score.finding]
+        assert score.expected_information_gain == pytest.approx(
+            other.expected_information_gain, abs=TOLERANCE
+        )
+        assert np.allclose(score.state_probabilities, other.state_probabilities, atol=TOLERANCE)
+
+
+def test_a_fourth_finding_is_split_where_three_leave_a_large_tree() -> None:
+    """Four findings over all 14 roots and a narrow one: split three, one wide finding is left
+    joining them all; allowed a fourth (``inference.WIDER_FROM`` reached), the search splits
+    all four wide ones (16 terms), exactly."""
+    hidden = tuple(HiddenNode(f"h{i}", prior=0.1 + 0.02 * i) for i in range(14))
+    wide = [tuple((i, (0.3 + 0.01 * j, 0.7 - 0.01 * j)) for i in range(14)) for j in range(4)]
+    narrow = tuple((i, (0.4, 0.6)) for i in range(5))
+    findings = tuple(
+        FindingNode(f"f{j}", ("absent", "present"), (0.9, 0.1), parents)
+        for j, parents in enumerate([*wide, narrow])
+    )
+    network = Network(hidden, findings)
+    compiled = compile_network(network)
+    evidence = {j: 1 for j in range(5)}
+    everything = (1 << len(hidden)) - 1
+    with patch.object(inference, "WIDER_FROM", 1 << 60):
+        three = inference._cheapest_split(compiled, evidence, everything)
+    with patch.object(inference, "WIDER_FROM", 0):
+        four = inference._cheapest_split(compiled, evidence, everything)
+    assert three is not None and len(three.findings) == split_module.SPLIT_MAX
+    assert four is not None and sorted(four.findings) == [0, 1, 2, 3]
+    got = _split_posterior(compiled, evidence, four)
+    assert got is not None
+    expected, log_evidence = brute_force(network, evidence)
+    assert np.abs(got[0] - expected).max() <= TOLERANCE
+    assert got[1] == pytest.approx(log_evidence, abs=TOLERANCE)
+
+
+@settings(max_examples=100, deadline=None)
+@given(network_and_evidence())
 def test_split_explanations_equal_table_explanations(case: tuple[Network, dict[int, int]]) -> None:
     network, evidence = case
     if brute_force(network, evidence)[1] == -math.inf:

@@ -98,6 +98,22 @@ SEARCHES_KEPT = 8
 """Searched splits remembered by :func:`cheapest_split` (a few kilobytes each)."""
 
 
+WIDER_SPLIT = SPLIT_MAX + 1
+"""Findings :func:`cheapest_split` may split (``2^4`` terms) where the best split of
+:data:`.split.SPLIT_MAX` still leaves :data:`WIDER_FROM` entries × terms or more."""
+
+
+WIDER_FROM = 1 << 21
+"""Entries × terms above which :func:`cheapest_split` also tries a fourth split finding.
+
+Knowledge base 0.1.13's region patterns join the left and right whole-leg findings through
+one more shared node per felt quality, so where both legs report them the best split of three
+can leave a large tree: on the slowest published clinician case (an achondroplasia stenosis)
+633k entries × 8 terms, where a fourth finding split gives 153k × 16 (its assessment 40 → 17
+CPU s, docs/engine.md). Below this the extra plans (0.1–0.2 s there) are not repaid; the
+terms' sums are guarded against cancellation as for three."""
+
+
 class ImpossibleEvidenceError(NetworkError):
     """The evidence has probability zero under the network."""
 
@@ -295,8 +311,9 @@ def _searched_split(search: _Search) -> Terms | None:
 def _cheapest_split(
     compiled: CompiledNetwork, evidence: dict[int, int], extra: int
 ) -> Terms | None:
-    """The abnormal findings to split (at most :data:`.split.SPLIT_MAX`) for the least work
-    pushing rows through the trees: ``2^|W|`` times the table entries of the tree without
+    """The abnormal findings to split (at most :data:`.split.SPLIT_MAX`, or :data:`WIDER_SPLIT`
+    where that many still leave :data:`WIDER_FROM` entries × terms) for the least work pushing
+    rows through the trees: ``2^|W|`` times the table entries of the tree without
     ``W``, or the entries of the tree with every table when ``W`` is empty (``None``).
 
     :func:`split_terms` splits the widest findings (12 parents or more) or none, as
@@ -333,11 +350,11 @@ def _cheapest_split(
                 known[chosen] = planned_size(compiled, rest, wider) << len(chosen)
         return known[chosen]
 
-    def search(best: frozenset[int]) -> frozenset[int]:
+    def search(best: frozenset[int], most: int = SPLIT_MAX) -> frozenset[int]:
         while True:
             others = [f for f in pool if f not in best]
             moves = [best - {f} for f in best] + [best - {f} | {g} for f in best for g in others]
-            if len(best) < SPLIT_MAX:
+            if len(best) < most:
                 moves += [best | {g} for g in others]
             step = min(moves, key=lambda c: (work(c), sorted(order[f] for f in c)))
             if work(step) >= work(best):
@@ -346,6 +363,8 @@ def _cheapest_split(
 
     widest = split_terms(compiled, evidence)
     ends = [search(frozenset()), search(frozenset(() if widest is None else widest.findings))]
+    if min(map(work, ends)) >= WIDER_FROM:
+        ends = [search(end, WIDER_SPLIT) for end in ends]
     best = min(ends, key=lambda chosen: (work(chosen), len(chosen)))
     if not best:
         return None
