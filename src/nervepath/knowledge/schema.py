@@ -643,6 +643,9 @@ class TerritoryPattern(Strict):
     background_share: Probability = Field(
         description="the share of a territory region's leak that is this territory's background"
     )
+    min_regions: int = Field(
+        default=2, ge=2, description="the fewest regions a territory node is made for"
+    )
 
 
 class Derivation(Strict):

@@ -3,9 +3,9 @@
 A nerve's link to a region of its territory is a rate per region, and the model holds the
 regions independent given the site: numbness over a tarsal tunnel's whole territory
 multiplied eight links of 0.60 against eight leaks of 0.03 (the toes of one foot alone: an
-implied LR of about 350). Here each lateral site and quality whose nerve rule reaches two
-regions or more get one hidden node, the territory felt: the site its only parent, at
-``scale × nerve / given`` (a rate per person), with a leak ``background_share × leak /
+implied LR of about 350). Here each lateral site and quality whose nerve rule reaches
+``min_regions`` regions or more get one hidden node, the territory felt: the site its only
+parent, at ``scale × nerve / given`` (a rate per person), with a leak ``background_share × leak /
 given`` (the territory felt without that site), and each region of the territory its child at
 ``given``. One region alone reads as before (``rate × given`` = the old link); a whole
 territory weighs about ``(rate + leak) / leak``, one person's pattern. The region's own leak
@@ -66,8 +66,11 @@ def _region_nerves(
 
 def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
     """Each lateral nerve site's territory per quality, where its nerve rule reaches at least
-    two regions that no hand-written link of the site names. Sites that also lesion roots or
-    carry region tags keep their per-region links (their regions are not one nerve's)."""
+    ``min_regions`` regions that no hand-written link of the site names. Sites that also
+    lesion roots or carry region tags keep their per-region links (their regions are not one
+    nerve's), and so does a site with a ``derived_scale`` (the sciatic nerve: its territory is
+    the whole leg below the knee, and a background for it explained a Guillain-Barré case's
+    sensory loss of both legs better than any lesion)."""
     pattern = kb.derivation.territory_pattern
     if pattern is None:
         return []
@@ -98,7 +101,7 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
                 and nerves & _region_nerves(r, q.supply, muscles)
                 and (f"{q.id}_{r.id}", site.id) not in hand
             )
-            if len(findings) < 2:
+            if len(findings) < pattern.min_regions:
                 continue
             rate = scale * q.nerve.value / given
             leak = pattern.background_share.value * q.leak.value / given
