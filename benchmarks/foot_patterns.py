@@ -8,8 +8,10 @@ so a whole stocking weighs about as the pattern does, person for person. This pr
 each felt quality, the implied LR (posterior odds over prior odds, exact inference, clinician
 setting, stated age) of a few patterns for polyneuropathy, the spinal cord and the foot's
 nerves and roots, and the three sites ranked first: one toe, the toes of one foot (which also
-answers "both legs" no, as a one-sided report does), the toes of both feet, the stocking of
-both feet, each with and without "symptoms in both legs" answered.
+answers "both legs" no, as a one-sided report does), the tarsal tunnel's whole territory of
+one foot (its regions hang from a territory node: derivation.yaml › territory_pattern), the
+toes of both feet, the stocking of both feet, each with and without "symptoms in both legs"
+answered.
 
     PYTHONPATH=src python benchmarks/foot_patterns.py            # age 60, every quality
     PYTHONPATH=src python benchmarks/foot_patterns.py --age 70 --quality numbness
@@ -32,6 +34,7 @@ TARGETS = (
 )
 TOES = ("great_toe", "middle_toes", "little_toe")
 SOLE = ("ball_of_foot", "medial_sole", "lateral_sole")
+TARSAL = (*TOES, *SOLE, "heel", "medial_border_of_foot")  # the tarsal tunnel's territory
 BOTH = ("left", "right")
 
 
@@ -64,6 +67,7 @@ def main() -> None:
         patterns = {
             "one toe, one foot": _regions(q, TOES[:1], BOTH[:1]),
             "toes of one foot": _regions(q, TOES, BOTH[:1]),
+            "tarsal tunnel territory, one foot": _regions(q, TARSAL, BOTH[:1]),
             "toes of both feet": _regions(q, TOES, BOTH),
             "toes of both feet, both legs": _regions(q, TOES, BOTH) | bilateral,
             "toes and sole of both feet, both legs": _regions(q, TOES + SOLE, BOTH) | bilateral,

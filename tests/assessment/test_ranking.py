@@ -91,11 +91,12 @@ def test_explains_is_the_engine_quantity_with_risk_factors_left_out() -> None:
         if inst.id not in left_out and name in assessor.compiled.network.finding_index
     ]
     names = [name for name, _ in assessor.differential(case).sites]
-    # A site is credited with what its region patterns produce (assessment.service).
+    # A site is credited with what its region patterns and nerve territories produce
+    # (assessment.service).
     hidden = assessor.compiled.network.hidden_index
     expressions: dict[int, list[int]] = {}
     for h in assessor.kb.hidden:
-        if h.kind == "pattern":
+        if h.kind in ("pattern", "territory"):
             for parent, _ in h.parents:
                 expressions.setdefault(hidden[parent], []).append(hidden[h.name])
     expected = probabilities_causing(

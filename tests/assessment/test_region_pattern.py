@@ -53,16 +53,22 @@ def test_a_stocking_of_both_feet_weighs_as_the_pattern_person_for_person(
 
 
 def test_a_region_alone_keeps_its_background_rate(shipped_kb: KnowledgeBase) -> None:
-    """The pattern's background takes a share of a region's background; the region's own leak the
-    rest: together the quality's leak, as before the pattern."""
+    """The pattern's background takes a share of a region's background, and so do the leaks of
+    the nerve territories that hold it (the heel: tarsal tunnel and sural); the region's own
+    leak the rest: together the quality's leak, as before the pattern."""
     pattern = next(h for h in shipped_kb.hidden if h.name == "numbness_stocking_pattern")
     region = next(i for i in shipped_kb.finding_instances if i.name == "numbness_heel_left")
-    given = dict((p, link.distribution[1]) for p, link in region.parents)[pattern.name]
+    links = dict((p, link.distribution[1]) for p, link in region.parents)
+    given = links[pattern.name]
     own = shipped_kb.findings["numbness_heel"].leak[0]
     quality = next(q for q in shipped_kb.raw.derivation.sensory_qualities if q.id == "numbness")
     background = next(h for h in shipped_kb.hidden if h.name == "numbness_stocking_background")
-    reached = background.probability.value * given
-    assert 1 - own * (1 - reached) == pytest.approx(quality.leak.value)
+    miss = 1 - background.probability.value * given
+    territories = [h for h in shipped_kb.hidden if h.kind == "territory" and h.name in links]
+    assert len(territories) == 2
+    for h in territories:
+        miss *= 1 - h.probability.value * links[h.name]
+    assert 1 - own * miss == pytest.approx(quality.leak.value)
     assert "polyneuropathy" not in {p for p, _ in region.parents}
 
 

@@ -117,7 +117,17 @@ def test_peroneal_lesion_spares_inversion_and_hip_abduction(shipped_kb: Knowledg
 
 
 def test_tarsal_tunnel_spares_the_calf_and_the_achilles_reflex(shipped_kb: KnowledgeBase) -> None:
-    children = {x.finding for x in shipped_kb.links if x.parent == "tibial_nerve_tarsal_tunnel"}
+    site = "tibial_nerve_tarsal_tunnel"
+    # the sole's numbness through the site's numbness territory (derivation.yaml ›
+    # territory_pattern), the rest directly
+    children = {
+        x.finding
+        for x in shipped_kb.links
+        if x.parent == site or x.parent.endswith(f"_territory_{site}")
+    }
     assert "numbness_medial_sole" in children
+    assert ("numbness_medial_sole", "numbness_territory_" + site) in {
+        (x.finding, x.parent) for x in shipped_kb.links
+    }
     assert "strength_ankle_plantarflexion" not in children
     assert "reflex_achilles" not in children

@@ -197,7 +197,12 @@ def test_a_published_rate_for_a_whole_part_replaces_the_product_of_its_regions(
     assert 0.9 < through < 1.0 and part.leak[1] < 0.37
     background = next(h for h in shipped_kb.hidden if h.name == "sensory_loss_stocking_background")
     reached = background.probability.value * through
-    assert 1 - part.leak[0] * (1 - reached) == pytest.approx(0.37)
+    # and so do the nerve territories' leaks (one side's: the part is one leg's)
+    to_part = {x.parent: x.distribution[1] for x in shipped_kb.links if x.finding == part.id}
+    territories = [h for h in shipped_kb.hidden if h.kind == "territory" and h.side == "left"]
+    miss = math.prod(1 - h.probability.value * to_part.get(h.id, 0.0) for h in territories)
+    assert miss < 1.0
+    assert 1 - part.leak[0] * (1 - reached) * miss == pytest.approx(0.37)
     normal = {(link.finding, link.parent): link.distribution[0] for link in shipped_kb.links}
     miss = math.prod(normal.get((m, "l5_root"), 1.0) for m in members)
     assert normal[("sensory_loss_whole_leg", "l5_root")] == pytest.approx(miss)
@@ -224,7 +229,8 @@ def test_altered_sensation_is_the_or_of_its_qualities(shipped_kb: KnowledgeBase)
     """ "Altered sensation of the toes" is numbness, pins and needles or burning there (tingling
     is pins and needles in other words, counted once)."""
     members = [f"{k}_middle_toes" for k in ("numbness", "pins_and_needles", "burning")]
-    parents = ["tibial_nerve_tarsal_tunnel", "l5_root"]  # a stocking: test_a_stocking_counts_once
+    # a stocking: test_a_stocking_counts_once; the tarsal tunnel through its territories
+    parents = ["numbness_territory_tibial_nerve_tarsal_tunnel", "l5_root"]
     _assert_or_of(shipped_kb, "altered_sensation_middle_toes", members, parents)
 
 
@@ -270,8 +276,10 @@ def test_no_purely_sensory_nerve_links_to_weakness(shipped_kb: KnowledgeBase) ->
 
 
 def test_sural_nerve_numbs_the_outer_top_of_the_foot(shipped_kb: KnowledgeBase) -> None:
-    """The sural nerve's lateral dorsal cutaneous branch supplies the lateral dorsum."""
-    assert "sural_nerve_left" in _parents(shipped_kb, "numbness_dorsum_of_foot_left")
+    """The sural nerve's lateral dorsal cutaneous branch supplies the lateral dorsum (through
+    the site's numbness territory: derivation.yaml › territory_pattern)."""
+    parents = _parents(shipped_kb, "numbness_dorsum_of_foot_left")
+    assert "numbness_territory_sural_nerve_left" in parents
 
 
 # ── Felt weakness comes from the muscles, not the skin ─────────────────────────────────────

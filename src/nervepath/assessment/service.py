@@ -116,8 +116,9 @@ class Assessor:
         self._site_names = [h.name for h in self._sites]
         self._site_indices = [[hidden[name]] for name in self._site_names]
         self._causes = [(h.name, hidden[h.name]) for h in kb.hidden if h.kind == "cause"]
-        # A site produces what its region patterns produce (engine.causation, expressions).
-        patterns = [h for h in kb.hidden if h.kind == "pattern"]
+        # A site produces what its region patterns and nerve territories produce
+        # (engine.causation, expressions).
+        patterns = [h for h in kb.hidden if h.kind in ("pattern", "territory")]
         self._expressions = {
             hidden[site]: tuple(hidden[h.name] for h in patterns if site in dict(h.parents))
             for site in {parent for h in patterns for parent, _ in h.parents}

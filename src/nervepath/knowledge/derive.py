@@ -18,6 +18,7 @@ from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
+from nervepath.knowledge.territory import derive_territories, part_leak, territory_leaks
 
 __all__ = [
     "FindingDef",
@@ -353,6 +354,11 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
                         continue
                     prov = schema.Probability(value=rest, estimate=schema.Estimate(rationale=why))
                     out[fid] = replace(own, leak=binary(prov.value), leak_provenance=prov)
+    territories = derive_territories(kb)  # a territory's regions keep their background rate
+    lowered, more = territory_leaks(territories, {f: x.leak[1] for f, x in out.items()})
+    problems += more
+    for fid, prov in lowered.items():
+        out[fid] = replace(out[fid], leak=binary(prov.value), leak_provenance=prov)
     given = pattern.given.value if pattern is not None else 0.0
     if pattern is not None and pattern.both_legs is not None and pattern.both_legs.finding in out:
         problems += _lower_both_legs_leak(kb, pattern, out)
@@ -401,6 +407,9 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
             group_leak = schema.Probability(
                 value=1.0 - absent, estimate=schema.Estimate(rationale=rationale)
             )
+        else:  # a published rate is the part's whole background, territories' leaks included
+            group_leak, more = part_leak(territories, group.id, group.members, group_leak)
+            problems += more
         out[group.id] = FindingDef(
             group.id,
             members[0].category,  # symptom, or exam for examined sensory loss or weakness
@@ -565,6 +574,13 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
                             why,
                         )
 
+    for t in derive_territories(kb):  # a nerve's territory is felt as a whole: territory.py
+        for fid in t.findings:
+            if derived.pop((fid, t.site), None) is not None:
+                why = f"territory: {fid} is a region of {t.site}'s {t.quality} territory"
+                derived[(fid, t.id)] = LinkDef(
+                    fid, t.id, "same", binary(t.given.value), t.given, why
+                )
     for link in kb.links:
         f = findings.get(link.finding)
         if f is None:

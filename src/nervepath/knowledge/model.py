@@ -26,6 +26,7 @@ from nervepath.knowledge.derive import (
     derive_patterns,
 )
 from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
+from nervepath.knowledge.territory import TerritoryDef, derive_territories
 
 __all__ = [
     "SIDES",
@@ -53,7 +54,7 @@ class HiddenInstance:
     name: str
     id: str
     side: str | None
-    kind: str  # "cause" | "site" | "pattern" | "background"
+    kind: str  # "cause" | "site" | "pattern" | "background" | "territory"
     probability: schema.Probability  # the prior of a cause or background, else the leak
     parents: tuple[tuple[str, schema.Probability], ...]
 
@@ -186,11 +187,12 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
         raise KnowledgeBaseError(problems)
     links = tuple(derive_links(raw, findings))
     patterns = derive_patterns(raw)
-    problems = _reachability_problems(raw, findings, links, patterns)
+    territories = derive_territories(raw)
+    problems = _reachability_problems(raw, findings, links, patterns, territories)
     if problems:
         raise KnowledgeBaseError(problems)
-    hidden = _expand_hidden(raw, patterns)
-    instances = _expand_findings(raw, findings, links, patterns)
+    hidden = _expand_hidden(raw, patterns, territories)
+    instances = _expand_findings(raw, findings, links, patterns, territories)
     return KnowledgeBase(raw, findings, links, hidden, instances)
 
 
@@ -221,6 +223,7 @@ def _reachability_problems(
     findings: Mapping[str, FindingDef],
     links: tuple[LinkDef, ...],
     patterns: list[PatternDef],
+    territories: list[TerritoryDef],
 ) -> list[str]:
     problems: list[str] = []
     children: dict[str, set[str]] = {}
@@ -229,6 +232,8 @@ def _reachability_problems(
     for pattern in patterns:  # a site reaches what its region patterns reach
         for parent, _ in pattern.parents:
             children.setdefault(parent, set()).update(children.get(pattern.id, ()))
+    for t in territories:  # and what its nerve territories reach
+        children.setdefault(t.site, set()).update(children.get(t.id, ()))
     for site in raw.sites:
         count = len(children.get(site.id, ()))
         if count < MIN_FINDINGS_PER_SITE:
@@ -265,9 +270,12 @@ _CERTAIN = schema.Probability(
 )
 
 
-def _expand_hidden(raw: RawKnowledgeBase, patterns: list[PatternDef]) -> tuple[HiddenInstance, ...]:
+def _expand_hidden(
+    raw: RawKnowledgeBase, patterns: list[PatternDef], territories: list[TerritoryDef]
+) -> tuple[HiddenInstance, ...]:
     """Causes and background patterns first (roots of the network), then sites with their
-    cause parents, then the region patterns with their sites and background as parents."""
+    cause parents, then the region patterns with their sites and background as parents, then
+    each side's nerve territories with that side's site as parent (territory.py)."""
     out: list[HiddenInstance] = [
         HiddenInstance(p.background, p.background, None, "background", p.prior, ())
         for p in patterns
@@ -311,6 +319,11 @@ def _expand_hidden(raw: RawKnowledgeBase, patterns: list[PatternDef]) -> tuple[H
         )
         parents += ((p.background, _CERTAIN),)
         out.append(HiddenInstance(p.id, p.id, None, "pattern", _NO_LEAK, parents))
+    for t in territories:
+        for side in SIDES:
+            name = instance_name(t.id, side)
+            parents = ((instance_name(t.site, side), t.rate),)
+            out.append(HiddenInstance(name, t.id, side, "territory", t.leak, parents))
     return tuple(out)
 
 
@@ -332,9 +345,11 @@ def _expand_findings(
     findings: Mapping[str, FindingDef],
     links: tuple[LinkDef, ...],
     patterns: list[PatternDef],
+    territories: list[TerritoryDef],
 ) -> tuple[FindingInstance, ...]:
     lateral = {s.id: s.lateral for s in raw.sites} | {c.id: c.lateral for c in raw.causes}
     lateral |= {p.id: False for p in patterns} | {p.background: False for p in patterns}
+    lateral |= {t.id: True for t in territories}
     by_finding: dict[str, list[LinkDef]] = {}
     for link in links:
         by_finding.setdefault(link.finding, []).append(link)

@@ -629,6 +629,25 @@ class RegionPattern(Strict):
     )
 
 
+class TerritoryPattern(Strict):
+    """A nerve's territory felt as a whole (knowledge/territory.py): per lateral site and
+    quality whose nerve rule reaches two regions or more, one hidden node, the site its parent
+    at ``nerve × scale / given`` (a rate per person) with a leak of ``background_share ×
+    leak / given`` (the territory felt without the site), each region of the territory its
+    child at ``given``; the region's own leak keeps the rest, so one region reads as before
+    while a whole territory weighs about as one person's pattern, not a product of regions."""
+
+    given: Probability = Field(
+        description="P(a region of the territory has the quality | the territory is felt)"
+    )
+    background_share: Probability = Field(
+        description="the share of a territory region's leak that is this territory's background"
+    )
+    min_regions: int = Field(
+        default=2, ge=2, description="the fewest regions a territory node is made for"
+    )
+
+
 class Derivation(Strict):
     """The probabilities that turn anatomy into links (see ``knowledge/network.py``)."""
 
@@ -659,6 +678,7 @@ class Derivation(Strict):
     quality_groups: list[QualityGroup] = []
     same_questions: list[SameQuestion] = []
     region_pattern: RegionPattern | None = None
+    territory_pattern: TerritoryPattern | None = None
 
 
 # --- triage and recommendations ------------------------------------------------------
