@@ -5,7 +5,7 @@ regions independent given the site: numbness over a tarsal tunnel's whole territ
 multiplied eight links of 0.60 against eight leaks of 0.03 (the toes of one foot alone: an
 implied LR of about 350). Here each lateral site and quality whose nerve rule reaches
 ``min_regions`` regions or more get one hidden node, the territory felt: the site its only
-parent, at ``scale × nerve / given`` (a rate per person), with a leak ``background_share × leak /
+parent, at ``nerve / given`` (a rate per person), with a leak ``background_share × leak /
 given`` (the territory felt without that site), and each region of the territory its child at
 ``given``. One region alone reads as before (``rate × given`` = the old link); a whole
 territory weighs about ``(rate + leak) / leak``, one person's pattern. The region's own leak
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
 
-__all__ = ["TerritoryDef", "derive_territories", "territory_id", "territory_leaks"]
+__all__ = ["TerritoryDef", "derive_territories", "part_leak", "territory_id", "territory_leaks"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,6 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
         ):
             continue
         nerves = _branches(kb.anatomy.nerves, les.nerves)
-        scale = site.derived_scale.value if site.derived_scale is not None else 1.0
         for q in (*d.sensory_qualities, d.sensory_exam):
             if q.nerve.value <= 0.0:
                 continue
@@ -103,7 +102,7 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
             )
             if len(findings) < pattern.min_regions:
                 continue
-            rate = scale * q.nerve.value / given
+            rate = q.nerve.value / given
             leak = pattern.background_share.value * q.leak.value / given
             out.append(
                 TerritoryDef(
@@ -113,9 +112,9 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
                     schema.Probability(
                         value=rate,
                         estimate=schema.Estimate(
-                            rationale=f"the {q.id} nerve value × the site's scale / given = "
-                            f"{q.nerve.value} × {scale} / {given}: the territory felt per "
-                            "person, so that one region reads as the nerve value (calc)"
+                            rationale=f"the {q.id} nerve value / given = {q.nerve.value} / "
+                            f"{given}: the territory felt per person, so that one region reads "
+                            "as the nerve value (calc)"
                         ),
                     ),
                     schema.Probability(
