@@ -631,8 +631,8 @@ class RegionPattern(Strict):
 
 class TerritoryPattern(Strict):
     """A nerve's territory felt as a whole (knowledge/territory.py): per lateral site and
-    quality whose nerve rule reaches two regions or more, one hidden node, the site its parent
-    at ``nerve × scale / given`` (a rate per person) with a leak of ``background_share ×
+    quality whose nerve rule reaches ``min_regions`` regions or more, one hidden node, the site
+    its parent at ``nerve / given`` (a rate per person) with a leak of ``background_share ×
     leak / given`` (the territory felt without the site), each region of the territory its
     child at ``given``; the region's own leak keeps the rest, so one region reads as before
     while a whole territory weighs about as one person's pattern, not a product of regions."""
