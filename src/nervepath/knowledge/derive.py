@@ -18,7 +18,7 @@ from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
-from nervepath.knowledge.territory import derive_territories, part_leak, territory_leaks
+from nervepath.knowledge.territory import TerritoryDef, part_leak, territory_leaks
 
 __all__ = [
     "FindingDef",
@@ -156,16 +156,17 @@ def derive_patterns(kb: RawKnowledgeBase) -> list[PatternDef]:
 
 
 def _lower_both_legs_leak(
-    kb: RawKnowledgeBase, pattern: schema.RegionPattern, out: dict[str, FindingDef]
+    kb: RawKnowledgeBase,
+    pattern: schema.RegionPattern,
+    patterns: list[PatternDef],
+    out: dict[str, FindingDef],
 ) -> list[str]:
     """The both-legs finding keeps its background rate: the felt patterns' backgrounds give it
     ``1 − Π(1 − π · b)``, its own leak the rest (as a region's leak keeps the rest of its)."""
     assert pattern.both_legs is not None
     fid, b = pattern.both_legs.finding, pattern.both_legs.probability.value
     through = math.prod(
-        1.0 - p.prior.value * b
-        for p in derive_patterns(kb)
-        if p.quality != kb.derivation.sensory_exam.id
+        1.0 - p.prior.value * b for p in patterns if p.quality != kb.derivation.sensory_exam.id
     )
     own = out[fid]
     rest = 1.0 - own.leak[0] / through
@@ -215,8 +216,12 @@ def graded(
     return (1.0 - sum(abnormal), *abnormal)
 
 
-def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
-    """Every finding: the hand-written ones and those the anatomy implies."""
+def derive_findings(
+    kb: RawKnowledgeBase, *, patterns: list[PatternDef], territories: list[TerritoryDef]
+) -> dict[str, FindingDef]:
+    """Every finding: the hand-written ones and those the anatomy implies. ``patterns`` and
+    ``territories`` are ``derive_patterns(kb)`` and ``derive_territories(kb)``, derived once
+    by the caller: their backgrounds take part of some regions' leaks."""
     d = kb.derivation
     scales = {s.id: s for s in d.scales}
     out: dict[str, FindingDef] = {}
@@ -354,14 +359,14 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
                         continue
                     prov = schema.Probability(value=rest, estimate=schema.Estimate(rationale=why))
                     out[fid] = replace(own, leak=binary(prov.value), leak_provenance=prov)
-    territories = derive_territories(kb)  # a territory's regions keep their background rate
+    # A territory's regions keep their background rate.
     lowered, more = territory_leaks(territories, {f: x.leak[1] for f, x in out.items()})
     problems += more
     for fid, prov in lowered.items():
         out[fid] = replace(out[fid], leak=binary(prov.value), leak_provenance=prov)
     given = pattern.given.value if pattern is not None else 0.0
     if pattern is not None and pattern.both_legs is not None and pattern.both_legs.finding in out:
-        problems += _lower_both_legs_leak(kb, pattern, out)
+        problems += _lower_both_legs_leak(kb, pattern, patterns, out)
     overrides = {o.finding: o.leak for o in d.leak_overrides if o.leak is not None}
     for group in or_findings(kb):
         members = [out[m] for m in group.members if m in out]
@@ -429,8 +434,15 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
     return out
 
 
-def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[LinkDef]:
-    """Anatomy-derived links, then hand-written ones (which replace a derived twin)."""
+def derive_links(
+    kb: RawKnowledgeBase,
+    findings: dict[str, FindingDef],
+    *,
+    patterns: list[PatternDef],
+    territories: list[TerritoryDef],
+) -> list[LinkDef]:
+    """Anatomy-derived links, then hand-written ones (which replace a derived twin);
+    ``patterns`` and ``territories`` as for :func:`derive_findings`."""
     d = kb.derivation
     scales = {s.id: s for s in d.scales}
     branches = nerve_descendants(kb.anatomy.nerves)
@@ -574,7 +586,7 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
                             why,
                         )
 
-    for t in derive_territories(kb):  # a nerve's territory is felt as a whole: territory.py
+    for t in territories:  # a nerve's territory is felt as a whole: territory.py
         for fid in t.findings:
             if derived.pop((fid, t.site), None) is not None:
                 why = f"territory: {fid} is a region of {t.site}'s {t.quality} territory"
@@ -596,12 +608,15 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
             link.finding, link.parent, link.side, value, prov, f"hand-written: {kb.where(link)}"
         )
     if pattern is not None and pattern.both_legs is not None:
-        _keep_both_legs_marginal(kb, derived, pattern.both_legs)
+        _keep_both_legs_marginal(kb, patterns, derived, pattern.both_legs)
     return list(derived.values()) + list(_group_links(kb, derived))
 
 
 def _keep_both_legs_marginal(
-    kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef], both_legs: schema.FindingLink
+    kb: RawKnowledgeBase,
+    patterns: list[PatternDef],
+    links: dict[tuple[str, str], LinkDef],
+    both_legs: schema.FindingLink,
 ) -> None:
     """A site's own link to ``both_legs.finding`` is its rate per person with the lesion, the
     symptoms its felt stockings give included. Those stockings now reach the finding through
@@ -611,7 +626,7 @@ def _keep_both_legs_marginal(
     exam = kb.derivation.sensory_exam.id
     b = both_legs.probability.value
     through: dict[str, float] = {}
-    for p in derive_patterns(kb):
+    for p in patterns:
         if p.quality == exam:
             continue
         for site, rate in p.parents:
