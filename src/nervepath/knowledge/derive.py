@@ -5,7 +5,9 @@ Adding a region, muscle or movement to the anatomy files changes the network her
 no code change. The probabilities come from ``derivation.yaml``, each with its source.
 The module is long on purpose: the derived findings and their links are one reading of the
 anatomy (which regions, nerves and muscles a parent reaches), and split in two each half
-would carry its own copy of that reading.
+would carry its own copy of that reading. The region patterns' and nerve territories' hidden
+nodes are derived in pattern.py and territory.py; their links, and what they take from the
+leaks, are here.
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
+from nervepath.knowledge.pattern import PatternDef, pattern_id, patterned_qualities
 from nervepath.knowledge.territory import TerritoryDef, part_leak, territory_leaks
 
 __all__ = [
     "FindingDef",
     "LinkDef",
-    "PatternDef",
     "derive_findings",
     "derive_links",
-    "derive_patterns",
     "nerve_descendants",
 ]
 
@@ -75,84 +76,6 @@ class LinkDef:
     distribution: tuple[float, ...]  # P(state | only this parent present)
     provenance: Provenance
     basis: str
-
-
-@dataclass(frozen=True)
-class PatternDef:
-    """A quality's region pattern (derivation.yaml › region_pattern): a hidden noisy-OR of
-    the sites whose lesion has the pattern's tag, each at its region-tag value (a rate per
-    person), and of a background root at link 1 (the pattern felt without a modelled lesion),
-    with no leak of its own."""
-
-    id: str  # numbness_stocking_pattern
-    quality: str
-    parents: tuple[tuple[str, schema.Probability], ...]  # site id, its link to the pattern
-    background: str  # the id of its background root, a parent at link 1
-    prior: schema.Probability  # the background's
-
-
-def _patterned(kb: RawKnowledgeBase) -> list[schema.SensoryQuality]:
-    """The qualities felt in at least two regions of the region pattern's tag."""
-    pattern = kb.derivation.region_pattern
-    if pattern is None:
-        return []
-    tagged = [r for r in kb.anatomy.regions if pattern.tag in r.tags]
-    d = kb.derivation
-    return [
-        q
-        for q in (*d.sensory_qualities, d.sensory_exam)
-        if sum(1 for r in tagged if q.applies_to(r)) >= 2
-    ]
-
-
-def pattern_id(quality: str, tag: str) -> str:
-    return f"{quality}_{tag}_pattern"
-
-
-def background_id(quality: str, tag: str) -> str:
-    return f"{quality}_{tag}_background"
-
-
-def derive_patterns(kb: RawKnowledgeBase) -> list[PatternDef]:
-    """Each patterned quality's pattern node. Its background's prior is its share of the
-    quality's leak over ``given``, ``π = share · leak / given``, so that a region's own
-    background rate is unchanged (``derive_findings`` lowers the region's leak by as much)."""
-    pattern = kb.derivation.region_pattern
-    if pattern is None:
-        return []
-    out: list[PatternDef] = []
-    for q in _patterned(kb):
-        prior = pattern.background_share.value * q.leak.value / pattern.given.value
-        why = (
-            f"{pattern.tag} {q.id} without a modelled lesion: background_share × the {q.id} "
-            f"leak / given = {pattern.background_share.value} × {q.leak.value} / "
-            f"{pattern.given.value} (calc)"
-        )
-        parents: list[tuple[str, schema.Probability]] = []
-        for site in kb.sites:
-            if pattern.tag not in site.lesion.region_tags or q.region_tag.value <= 0.0:
-                continue
-            scale = site.derived_scale.value if site.derived_scale is not None else 1.0
-            link = q.region_tag
-            if scale != 1.0:
-                link = schema.Probability(
-                    value=scale * link.value,
-                    estimate=schema.Estimate(
-                        rationale=f"the {q.id} region-tag value × the site's derived_scale "
-                        f"{scale} (calc)"
-                    ),
-                )
-            parents.append((site.id, link))
-        out.append(
-            PatternDef(
-                pattern_id(q.id, pattern.tag),
-                q.id,
-                tuple(parents),
-                background_id(q.id, pattern.tag),
-                schema.Probability(value=prior, estimate=schema.Estimate(rationale=why)),
-            )
-        )
-    return out
 
 
 def _lower_both_legs_leak(
@@ -338,7 +261,7 @@ def derive_findings(
     pattern = d.region_pattern
     shares: dict[str, tuple[str, float]] = {}  # finding → its quality, π · given of its pattern
     if pattern is not None:
-        for q in _patterned(kb):
+        for q in patterned_qualities(kb):
             part = pattern.background_share.value * q.leak.value
             for region in kb.anatomy.regions:
                 fid = f"{q.id}_{region.id}"
@@ -454,7 +377,7 @@ def derive_links(
     }
     derived: dict[tuple[str, str], LinkDef] = {}
     pattern = d.region_pattern
-    patterned = {q.id for q in _patterned(kb)}
+    patterned = {q.id for q in patterned_qualities(kb)}
 
     def add(
         fid: str, site: schema.Site | str, value: tuple[float, ...], prov: Provenance, why: str

@@ -20,12 +20,11 @@ from nervepath.knowledge.checks import (
 from nervepath.knowledge.derive import (
     FindingDef,
     LinkDef,
-    PatternDef,
     derive_findings,
     derive_links,
-    derive_patterns,
 )
 from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
+from nervepath.knowledge.pattern import PatternDef, derive_patterns
 from nervepath.knowledge.territory import TerritoryDef, derive_territories
 
 __all__ = [
