@@ -9,6 +9,7 @@ import pytest
 from engine_oracles import brute_all_absent, brute_explains, brute_force, network_and_evidence
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shipped_cases import LUMBAR_CASE
 
 from nervepath.engine import (
     Network,
@@ -84,17 +85,6 @@ def test_at_most_the_posterior_and_zero_without_an_abnormal_child(
         family = {v, *(p for p, _ in network.hidden[v].parents)}
         if not family & produced:
             assert value == 0.0
-
-
-# A clinical case with wide findings (back pain, walking), which takes the split path.
-LUMBAR_CASE = {
-    "back_pain": "present",
-    "symptoms_worse_walking": "present",
-    "age_over_50": "present",
-    "pain_dorsum_of_foot_left": "present",
-    "straight_leg_raise_left": "present",
-    "strength_ankle_dorsiflexion_left": "3",
-}
 
 
 def test_split_and_tables_agree_on_the_shipped_network(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from shipped_cases import LUMBAR_CASE
 
 from nervepath.engine import causation, compile_network, probabilities_causing
 from nervepath.engine.build import build_network
@@ -19,16 +20,8 @@ from nervepath.engine.variants import (
 )
 from nervepath.knowledge.model import KnowledgeBase
 
-EVIDENCE = {
-    "back_pain": "present",
-    "symptoms_worse_walking": "present",
-    "age_over_50": "present",
-    "pain_dorsum_of_foot_left": "present",
-    "straight_leg_raise_left": "present",
-    "strength_ankle_dorsiflexion_left": "3",
-    "reflex_achilles_left": "reduced",
-    "reflex_patellar_left": "normal",
-}
+# The lumbar case with its reflexes examined.
+EVIDENCE = {**LUMBAR_CASE, "reflex_achilles_left": "reduced", "reflex_patellar_left": "normal"}
 
 
 def _descendant_home(tree: JunctionTree, k: int) -> int:

@@ -227,7 +227,7 @@ def _plan(
     members: list[list[int]],
     mask: int,
     log_silent: FloatArray,
-    own: Mapping[int, Sequence[int]],
+    expressions: Mapping[int, Sequence[int]],
 ) -> tuple[list[_Row], list[tuple[int, ...]], int]:
     """The batch rows each group needs, which rows are whose, and the nodes the tree must
     hold. A group of several nodes always has its "none present" row; a family with no
@@ -241,7 +241,7 @@ def _plan(
             {
                 g
                 for v in group
-                for g in (v, *(p for p, _ in hidden[v].parents), *own.get(v, ()))
+                for g in (v, *(p for p, _ in hidden[v].parents), *expressions.get(v, ()))
                 if (mask >> g) & 1
             }
         )

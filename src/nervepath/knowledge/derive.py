@@ -5,7 +5,9 @@ Adding a region, muscle or movement to the anatomy files changes the network her
 no code change. The probabilities come from ``derivation.yaml``, each with its source.
 The module is long on purpose: the derived findings and their links are one reading of the
 anatomy (which regions, nerves and muscles a parent reaches), and split in two each half
-would carry its own copy of that reading.
+would carry its own copy of that reading. The region patterns' and nerve territories' hidden
+nodes are derived in pattern.py and territory.py; their links, and what they take from the
+leaks, are here.
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
-from nervepath.knowledge.territory import derive_territories, part_leak, territory_leaks
+from nervepath.knowledge.pattern import PatternDef, pattern_id, patterned_qualities
+from nervepath.knowledge.territory import TerritoryDef, part_leak, territory_leaks
 
 __all__ = [
     "FindingDef",
     "LinkDef",
-    "PatternDef",
     "derive_findings",
     "derive_links",
-    "derive_patterns",
     "nerve_descendants",
 ]
 
@@ -77,95 +78,18 @@ class LinkDef:
     basis: str
 
 
-@dataclass(frozen=True)
-class PatternDef:
-    """A quality's region pattern (derivation.yaml › region_pattern): a hidden noisy-OR of
-    the sites whose lesion has the pattern's tag, each at its region-tag value (a rate per
-    person), and of a background root at link 1 (the pattern felt without a modelled lesion),
-    with no leak of its own."""
-
-    id: str  # numbness_stocking_pattern
-    quality: str
-    parents: tuple[tuple[str, schema.Probability], ...]  # site id, its link to the pattern
-    background: str  # the id of its background root, a parent at link 1
-    prior: schema.Probability  # the background's
-
-
-def _patterned(kb: RawKnowledgeBase) -> list[schema.SensoryQuality]:
-    """The qualities felt in at least two regions of the region pattern's tag."""
-    pattern = kb.derivation.region_pattern
-    if pattern is None:
-        return []
-    tagged = [r for r in kb.anatomy.regions if pattern.tag in r.tags]
-    d = kb.derivation
-    return [
-        q
-        for q in (*d.sensory_qualities, d.sensory_exam)
-        if sum(1 for r in tagged if q.applies_to(r)) >= 2
-    ]
-
-
-def pattern_id(quality: str, tag: str) -> str:
-    return f"{quality}_{tag}_pattern"
-
-
-def background_id(quality: str, tag: str) -> str:
-    return f"{quality}_{tag}_background"
-
-
-def derive_patterns(kb: RawKnowledgeBase) -> list[PatternDef]:
-    """Each patterned quality's pattern node. Its background's prior is its share of the
-    quality's leak over ``given``, ``π = share · leak / given``, so that a region's own
-    background rate is unchanged (``derive_findings`` lowers the region's leak by as much)."""
-    pattern = kb.derivation.region_pattern
-    if pattern is None:
-        return []
-    out: list[PatternDef] = []
-    for q in _patterned(kb):
-        prior = pattern.background_share.value * q.leak.value / pattern.given.value
-        why = (
-            f"{pattern.tag} {q.id} without a modelled lesion: background_share × the {q.id} "
-            f"leak / given = {pattern.background_share.value} × {q.leak.value} / "
-            f"{pattern.given.value} (calc)"
-        )
-        parents: list[tuple[str, schema.Probability]] = []
-        for site in kb.sites:
-            if pattern.tag not in site.lesion.region_tags or q.region_tag.value <= 0.0:
-                continue
-            scale = site.derived_scale.value if site.derived_scale is not None else 1.0
-            link = q.region_tag
-            if scale != 1.0:
-                link = schema.Probability(
-                    value=scale * link.value,
-                    estimate=schema.Estimate(
-                        rationale=f"the {q.id} region-tag value × the site's derived_scale "
-                        f"{scale} (calc)"
-                    ),
-                )
-            parents.append((site.id, link))
-        out.append(
-            PatternDef(
-                pattern_id(q.id, pattern.tag),
-                q.id,
-                tuple(parents),
-                background_id(q.id, pattern.tag),
-                schema.Probability(value=prior, estimate=schema.Estimate(rationale=why)),
-            )
-        )
-    return out
-
-
 def _lower_both_legs_leak(
-    kb: RawKnowledgeBase, pattern: schema.RegionPattern, out: dict[str, FindingDef]
+    kb: RawKnowledgeBase,
+    pattern: schema.RegionPattern,
+    patterns: list[PatternDef],
+    out: dict[str, FindingDef],
 ) -> list[str]:
     """The both-legs finding keeps its background rate: the felt patterns' backgrounds give it
     ``1 − Π(1 − π · b)``, its own leak the rest (as a region's leak keeps the rest of its)."""
     assert pattern.both_legs is not None
     fid, b = pattern.both_legs.finding, pattern.both_legs.probability.value
     through = math.prod(
-        1.0 - p.prior.value * b
-        for p in derive_patterns(kb)
-        if p.quality != kb.derivation.sensory_exam.id
+        1.0 - p.prior.value * b for p in patterns if p.quality != kb.derivation.sensory_exam.id
     )
     own = out[fid]
     rest = 1.0 - own.leak[0] / through
@@ -215,8 +139,12 @@ def graded(
     return (1.0 - sum(abnormal), *abnormal)
 
 
-def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
-    """Every finding: the hand-written ones and those the anatomy implies."""
+def derive_findings(
+    kb: RawKnowledgeBase, *, patterns: list[PatternDef], territories: list[TerritoryDef]
+) -> dict[str, FindingDef]:
+    """Every finding: the hand-written ones and those the anatomy implies. ``patterns`` and
+    ``territories`` are ``derive_patterns(kb)`` and ``derive_territories(kb)``, derived once
+    by the caller: their backgrounds take part of some regions' leaks."""
     d = kb.derivation
     scales = {s.id: s for s in d.scales}
     out: dict[str, FindingDef] = {}
@@ -333,7 +261,7 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
     pattern = d.region_pattern
     shares: dict[str, tuple[str, float]] = {}  # finding → its quality, π · given of its pattern
     if pattern is not None:
-        for q in _patterned(kb):
+        for q in patterned_qualities(kb):
             part = pattern.background_share.value * q.leak.value
             for region in kb.anatomy.regions:
                 fid = f"{q.id}_{region.id}"
@@ -354,14 +282,14 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
                         continue
                     prov = schema.Probability(value=rest, estimate=schema.Estimate(rationale=why))
                     out[fid] = replace(own, leak=binary(prov.value), leak_provenance=prov)
-    territories = derive_territories(kb)  # a territory's regions keep their background rate
+    # A territory's regions keep their background rate.
     lowered, more = territory_leaks(territories, {f: x.leak[1] for f, x in out.items()})
     problems += more
     for fid, prov in lowered.items():
         out[fid] = replace(out[fid], leak=binary(prov.value), leak_provenance=prov)
     given = pattern.given.value if pattern is not None else 0.0
     if pattern is not None and pattern.both_legs is not None and pattern.both_legs.finding in out:
-        problems += _lower_both_legs_leak(kb, pattern, out)
+        problems += _lower_both_legs_leak(kb, pattern, patterns, out)
     overrides = {o.finding: o.leak for o in d.leak_overrides if o.leak is not None}
     for group in or_findings(kb):
         members = [out[m] for m in group.members if m in out]
@@ -429,8 +357,15 @@ def derive_findings(kb: RawKnowledgeBase) -> dict[str, FindingDef]:
     return out
 
 
-def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[LinkDef]:
-    """Anatomy-derived links, then hand-written ones (which replace a derived twin)."""
+def derive_links(
+    kb: RawKnowledgeBase,
+    findings: dict[str, FindingDef],
+    *,
+    patterns: list[PatternDef],
+    territories: list[TerritoryDef],
+) -> list[LinkDef]:
+    """Anatomy-derived links, then hand-written ones (which replace a derived twin);
+    ``patterns`` and ``territories`` as for :func:`derive_findings`."""
     d = kb.derivation
     scales = {s.id: s for s in d.scales}
     branches = nerve_descendants(kb.anatomy.nerves)
@@ -442,7 +377,7 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
     }
     derived: dict[tuple[str, str], LinkDef] = {}
     pattern = d.region_pattern
-    patterned = {q.id for q in _patterned(kb)}
+    patterned = {q.id for q in patterned_qualities(kb)}
 
     def add(
         fid: str, site: schema.Site | str, value: tuple[float, ...], prov: Provenance, why: str
@@ -574,7 +509,7 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
                             why,
                         )
 
-    for t in derive_territories(kb):  # a nerve's territory is felt as a whole: territory.py
+    for t in territories:  # a nerve's territory is felt as a whole: territory.py
         for fid in t.findings:
             if derived.pop((fid, t.site), None) is not None:
                 why = f"territory: {fid} is a region of {t.site}'s {t.quality} territory"
@@ -596,12 +531,15 @@ def derive_links(kb: RawKnowledgeBase, findings: dict[str, FindingDef]) -> list[
             link.finding, link.parent, link.side, value, prov, f"hand-written: {kb.where(link)}"
         )
     if pattern is not None and pattern.both_legs is not None:
-        _keep_both_legs_marginal(kb, derived, pattern.both_legs)
+        _keep_both_legs_marginal(kb, patterns, derived, pattern.both_legs)
     return list(derived.values()) + list(_group_links(kb, derived))
 
 
 def _keep_both_legs_marginal(
-    kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef], both_legs: schema.FindingLink
+    kb: RawKnowledgeBase,
+    patterns: list[PatternDef],
+    links: dict[tuple[str, str], LinkDef],
+    both_legs: schema.FindingLink,
 ) -> None:
     """A site's own link to ``both_legs.finding`` is its rate per person with the lesion, the
     symptoms its felt stockings give included. Those stockings now reach the finding through
@@ -611,7 +549,7 @@ def _keep_both_legs_marginal(
     exam = kb.derivation.sensory_exam.id
     b = both_legs.probability.value
     through: dict[str, float] = {}
-    for p in derive_patterns(kb):
+    for p in patterns:
         if p.quality == exam:
             continue
         for site, rate in p.parents:

@@ -20,12 +20,11 @@ from nervepath.knowledge.checks import (
 from nervepath.knowledge.derive import (
     FindingDef,
     LinkDef,
-    PatternDef,
     derive_findings,
     derive_links,
-    derive_patterns,
 )
 from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
+from nervepath.knowledge.pattern import PatternDef, derive_patterns
 from nervepath.knowledge.territory import TerritoryDef, derive_territories
 
 __all__ = [
@@ -165,7 +164,9 @@ def _shipped() -> KnowledgeBase:
 
 
 def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
-    findings = derive_findings(raw)
+    patterns = derive_patterns(raw)
+    territories = derive_territories(raw)
+    findings = derive_findings(raw, patterns=patterns, territories=territories)
     derived_ids = {f for f, d in findings.items() if d.derived_from is not None}
     problems = cross_reference_problems(raw, derived_ids)
     for override in raw.derivation.leak_overrides:
@@ -185,9 +186,7 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
         )
     if problems:
         raise KnowledgeBaseError(problems)
-    links = tuple(derive_links(raw, findings))
-    patterns = derive_patterns(raw)
-    territories = derive_territories(raw)
+    links = tuple(derive_links(raw, findings, patterns=patterns, territories=territories))
     problems = _reachability_problems(raw, findings, links, patterns, territories)
     if problems:
         raise KnowledgeBaseError(problems)
