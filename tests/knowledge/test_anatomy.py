@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nervepath.knowledge.derive import nerve_descendants
 from nervepath.knowledge.model import KnowledgeBase
+from nervepath.knowledge.nerves import nerve_descendants
 
 
 def _region(kb: KnowledgeBase, rid: str):  # type: ignore[no-untyped-def]

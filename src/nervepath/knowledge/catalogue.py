@@ -9,8 +9,9 @@ from typing import Any
 
 from nervepath.errors import NervepathError
 from nervepath.knowledge import schema
-from nervepath.knowledge.derive import FindingDef, LinkDef, nerve_descendants
+from nervepath.knowledge.derive import FindingDef, LinkDef
 from nervepath.knowledge.model import KnowledgeBase
+from nervepath.knowledge.nerves import nerve_descendants
 
 __all__ = [
     "UnknownEntryError",

@@ -13,13 +13,14 @@ leaks, are here.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
+from nervepath.knowledge.nerves import nerve_descendants
 from nervepath.knowledge.pattern import PatternDef, pattern_id, patterned_qualities
 from nervepath.knowledge.territory import TerritoryDef, part_leak, territory_leaks
 
@@ -28,7 +29,6 @@ __all__ = [
     "LinkDef",
     "derive_findings",
     "derive_links",
-    "nerve_descendants",
 ]
 
 Provenance = schema.Probability | schema.Grades
@@ -106,25 +106,6 @@ def _lower_both_legs_leak(
     prov = schema.Probability(value=rest, estimate=schema.Estimate(rationale=why))
     out[fid] = replace(own, leak=binary(prov.value), leak_provenance=prov)
     return []
-
-
-def nerve_descendants(nerves: Iterable[schema.Nerve]) -> dict[str, frozenset[str]]:
-    """Each nerve with all its branches (itself included)."""
-    children: dict[str, list[str]] = {}
-    nerves = list(nerves)
-    for nerve in nerves:
-        if nerve.branch_of is not None:
-            children.setdefault(nerve.branch_of, []).append(nerve.id)
-    out: dict[str, frozenset[str]] = {}
-    for nerve in nerves:
-        seen, stack = {nerve.id}, [nerve.id]
-        while stack:
-            for child in children.get(stack.pop(), []):
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        out[nerve.id] = frozenset(seen)
-    return out
 
 
 def binary(p: float) -> tuple[float, float]:

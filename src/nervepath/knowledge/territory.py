@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
+from nervepath.knowledge.nerves import nerve_descendants
 
 __all__ = ["TerritoryDef", "derive_territories", "part_leak", "territory_id", "territory_leaks"]
 
@@ -38,21 +39,6 @@ class TerritoryDef:
 
 def territory_id(quality: str, site: str) -> str:
     return f"{quality}_territory_{site}"
-
-
-def _branches(nerves: Iterable[schema.Nerve], roots: Iterable[str]) -> set[str]:
-    """The nerves named and all their branches."""
-    children: dict[str, list[str]] = {}
-    for nerve in nerves:
-        if nerve.branch_of is not None:
-            children.setdefault(nerve.branch_of, []).append(nerve.id)
-    seen, stack = set(roots), list(roots)
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return seen
 
 
 def _region_nerves(
@@ -78,6 +64,7 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
     muscles = {m.id: m for m in kb.anatomy.muscles}
     hand = {(link.finding, link.parent) for link in kb.links}
     given = pattern.given.value
+    branches = nerve_descendants(kb.anatomy.nerves)
     out: list[TerritoryDef] = []
     for site in kb.sites:
         les = site.lesion
@@ -89,7 +76,7 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
             or site.derived_scale is not None
         ):
             continue
-        nerves = _branches(kb.anatomy.nerves, les.nerves)
+        nerves = set().union(*(branches[n] for n in les.nerves))
         for q in (*d.sensory_qualities, d.sensory_exam):
             if q.nerve.value <= 0.0:
                 continue
