@@ -327,11 +327,17 @@ def sum_middle(table: FloatArray) -> FloatArray:
     thread, see :mod:`nervepath.engine.threads`). An axis of length 2 over short rows is
     one addition of its two halves, faster still (a ``(2048, 2, 8)`` table: 46 µs,
     against 162 µs as a product and 267 µs reduced); over rows of 64 or more the product
-    wins again.
+    wins again. An axis of 4 or 8 over short rows, under many leading entries, is one
+    ``einsum`` (the product would run one tiny product per leading entry).
     """
     if table.shape[1] == 2 and table.shape[2] < 64:
         halves: FloatArray = table[:, 0] + table[:, 1]
         return halves
+    if table.shape[1] <= 8 and table.shape[2] < 64 and table.shape[0] > 1:
+        # Many short sums (a ``(16384, 4, 4)`` table: 272 µs, against 654 µs as a batched
+        # product with ones, which runs one tiny product per leading index).
+        summed: FloatArray = np.einsum("alc->ac", table)
+        return summed
     out: FloatArray = np.matmul(ones(table.shape[1]), table)
     return out
 
