@@ -6,8 +6,8 @@ no code change. The probabilities come from ``derivation.yaml``, each with its s
 The module is long on purpose: the derived findings and their links are one reading of the
 anatomy (which regions, nerves and muscles a parent reaches), and split in two each half
 would carry its own copy of that reading. The region patterns' and nerve territories' hidden
-nodes are derived in pattern.py and territory.py; their links, and what they take from the
-leaks, are here.
+nodes are derived in pattern.py and territory.py, which read the anatomy's wiring from nerves.py
+as this module does; their links, and what they take from the leaks, are here.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
-from nervepath.knowledge.nerves import nerve_descendants
+from nervepath.knowledge.nerves import nerve_descendants, supply_of
 from nervepath.knowledge.pattern import PatternDef, pattern_id, patterned_qualities
 from nervepath.knowledge.territory import TerritoryDef, part_leak, territory_leaks
 
@@ -352,13 +352,13 @@ def derive_links(
     branches = nerve_descendants(kb.anatomy.nerves)
     muscles = {m.id: m for m in kb.anatomy.muscles}
     supplies = {
-        (supply, region.id): _supply(region, supply, muscles)
+        (supply, region.id): supply_of(region, supply, muscles)
         for supply in ("skin", "muscles")
         for region in kb.anatomy.regions
     }
     derived: dict[tuple[str, str], LinkDef] = {}
     pattern = d.region_pattern
-    patterned = {q.id for q in patterned_qualities(kb)}
+    patterned = {p.quality for p in patterns}
 
     def add(
         fid: str, site: schema.Site | str, value: tuple[float, ...], prov: Provenance, why: str
@@ -588,32 +588,6 @@ def _group_links(kb: RawKnowledgeBase, links: dict[tuple[str, str], LinkDef]) ->
             )
             prov = schema.Probability(value=p, estimate=schema.Estimate(rationale=rationale))
             yield LinkDef(group.id, parent, side, binary(p), prov, why)
-
-
-def _supply(
-    region: schema.Region, supply: str, muscles: dict[str, schema.Muscle]
-) -> tuple[set[str], set[str], set[str], tuple[str, str, str]]:
-    """The roots that give a quality in the region at the core and variable rate, the nerves
-    that give it, and words for each. Weakness is felt where the weak muscles are, so it
-    comes from their roots and nerves; a feeling in the skin from the skin's."""
-    if supply == "muscles":
-        felt = [muscles[m] for m in region.muscles if m in muscles]
-        return (
-            {r for m in felt for r in m.roots_primary},
-            {r for m in felt for r in m.roots_secondary},
-            {m.nerve for m in felt},
-            (
-                "primary root {} of the muscles felt in",
-                "secondary root {} of the muscles felt in",
-                "nerve {} of the muscles felt in",
-            ),
-        )
-    return (
-        set(region.roots_core),
-        set(region.roots_variable),
-        set(region.nerves),
-        ("core root {} supplies", "variable-zone root {} supplies", "nerve {} supplies"),
-    )
 
 
 def _scale_of(finding: FindingDef, scales: dict[str, schema.GradeScale]) -> str | None:

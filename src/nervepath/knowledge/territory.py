@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
-from nervepath.knowledge.nerves import nerve_descendants
+from nervepath.knowledge.nerves import nerve_descendants, supply_of
 
 __all__ = ["TerritoryDef", "derive_territories", "part_leak", "territory_id", "territory_leaks"]
 
@@ -39,15 +39,6 @@ class TerritoryDef:
 
 def territory_id(quality: str, site: str) -> str:
     return f"{quality}_territory_{site}"
-
-
-def _region_nerves(
-    region: schema.Region, supply: str, muscles: dict[str, schema.Muscle]
-) -> set[str]:
-    """The nerves that give a quality in the region (derive.py › _supply's third set)."""
-    if supply == "muscles":
-        return {muscles[m].nerve for m in region.muscles if m in muscles}
-    return set(region.nerves)
 
 
 def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
@@ -84,7 +75,7 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
                 f"{q.id}_{r.id}"
                 for r in kb.anatomy.regions
                 if q.applies_to(r)
-                and nerves & _region_nerves(r, q.supply, muscles)
+                and nerves & supply_of(r, q.supply, muscles)[2]
                 and (f"{q.id}_{r.id}", site.id) not in hand
             )
             if len(findings) < pattern.min_regions:
