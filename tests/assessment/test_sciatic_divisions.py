@@ -20,6 +20,14 @@ def test_an_isolated_foot_drop_is_put_at_the_fibular_head() -> None:
     assert _top({}) == ("common_peroneal_nerve", "left")
 
 
+def test_an_isolated_foot_drop_splits_as_the_electrodiagnostic_series_does() -> None:
+    # 303 foot drops (footdrop_emg1989): 109 peroneal, about 60 L5, 34 sciatic.
+    sites = _sites(FOOT_DROP)
+    peroneal = _p(sites, "common_peroneal_nerve", "left")
+    assert 0.25 < _p(sites, "sciatic_nerve", "left") / peroneal < 0.45
+    assert 0.4 < _p(sites, "l5_root", "left") / peroneal < 0.9
+
+
 def test_weak_inversion_and_toe_flexion_with_normal_hip_abduction_mean_the_sciatic_nerve() -> None:
     tibial = {
         "strength_ankle_inversion_left": "4",
