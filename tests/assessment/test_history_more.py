@@ -64,3 +64,15 @@ def test_obesity_raises_meralgia_for_a_numb_outer_thigh_and_its_absence_lowers_i
         return _p(_sites(thigh | answers, age=50), "lateral_femoral_cutaneous_nerve", "right")
 
     assert lfcn({"obesity": "present"}) > lfcn({}) > lfcn({"obesity": "absent"})
+
+
+def test_a_lumbar_operation_barely_lowers_the_deep_gluteal_space() -> None:
+    # Piriformis syndrome is about three times as common after a discectomy (Kim 2011): an earlier
+    # operation raises the sacroiliac joint most, but leaves a sitting buttock pain's sciatic
+    # nerve nearly where it was, and above the L5 and S1 roots.
+    buttock = {"pain_buttock_left": "present", "pain_worse_sitting_on_buttock_left": "present"}
+    before = _p(_sites(buttock, age=50), "sciatic_nerve", "left")
+    after = _sites(buttock | {"previous_lumbar_surgery": "present"}, age=50)
+    assert _p(after, "sciatic_nerve", "left") > 0.8 * before
+    for root in ("l5_root", "s1_root"):
+        assert _p(after, "sciatic_nerve", "left") > 2 * _p(after, root, "left")
