@@ -280,3 +280,35 @@ def test_a_new_bladder_disturbance_puts_the_cauda_equina_back_above_guillain_bar
     answers = ACUTE_WEAK_LEGS | {"new_bladder_dysfunction": "present"}
     sites = ranked_sites(answers, 70, "self_check")
     assert _p(sites, "cauda_equina") > 3 * _p(sites, "polyneuropathy")
+
+
+def test_a_foot_sign_on_one_side_with_the_other_foot_normal_does_not_count_for_polyneuropathy() -> (
+    None
+):
+    # A length-dependent polyneuropathy is symmetric (derivation.yaml › sign_pattern): the
+    # monofilament lost under one foot and felt under the other points away from it.
+    one = {"monofilament_reduced_left": "present"}
+    alone = _p(ranked_sites(one, 60), "polyneuropathy")
+    other_normal = _p(
+        ranked_sites(one | {"monofilament_reduced_right": "absent"}, 60), "polyneuropathy"
+    )
+    both = _p(ranked_sites(one | {"monofilament_reduced_right": "present"}, 60), "polyneuropathy")
+    prior = _p(ranked_sites({}, 60), "polyneuropathy")
+    assert other_normal < alone < both
+    # Both feet are one person's test (Wang 2017: LR+ 4.4), not two (it was 19.6).
+    assert _odds(both) / _odds(prior) < 10
+    assert _odds(other_normal) / _odds(prior) < 1.25
+
+
+def test_a_numb_big_toe_with_one_sided_foot_signs_is_a_tarsal_tunnel_not_a_polyneuropathy() -> None:
+    answers = {
+        "numbness_great_toe_left": "present",
+        "monofilament_reduced_left": "present",
+        "monofilament_reduced_right": "absent",
+        "vibration_sense_reduced_left": "present",
+        "vibration_sense_reduced_right": "absent",
+    }
+    sites = ranked_sites(answers, 60)
+    top = [(s.id, s.side) for s in sites[:3]]
+    assert top[0] == ("tibial_nerve_tarsal_tunnel", "left")
+    assert ("polyneuropathy", None) not in top
