@@ -298,3 +298,35 @@ def test_one_leg_only_is_read_alike_for_the_l5_and_s1_roots(age: int | None) -> 
         return _odds(_p(sites, "l5_root", "right")) / _odds(_p(sites, "s1_root", "right"))
 
     assert 0.9 < l5_over_s1(one_leg) / l5_over_s1(unasked) < 1.1
+
+
+def test_a_foot_sign_on_one_side_with_the_other_foot_normal_does_not_count_for_polyneuropathy() -> (
+    None
+):
+    # A length-dependent polyneuropathy is symmetric (derivation.yaml › sign_pattern): the
+    # monofilament lost under one foot and felt under the other points away from it.
+    one = {"monofilament_reduced_left": "present"}
+    alone = _p(ranked_sites(one, 60), "polyneuropathy")
+    other_normal = _p(
+        ranked_sites(one | {"monofilament_reduced_right": "absent"}, 60), "polyneuropathy"
+    )
+    both = _p(ranked_sites(one | {"monofilament_reduced_right": "present"}, 60), "polyneuropathy")
+    prior = _p(ranked_sites({}, 60), "polyneuropathy")
+    assert other_normal < alone < both
+    # Both feet are one person's test (Wang 2017: LR+ 4.4), not two (it was 19.6).
+    assert _odds(both) / _odds(prior) < 10
+    assert _odds(other_normal) / _odds(prior) < 1.25
+
+
+def test_a_numb_big_toe_with_one_sided_foot_signs_is_a_tarsal_tunnel_not_a_polyneuropathy() -> None:
+    answers = {
+        "numbness_great_toe_left": "present",
+        "monofilament_reduced_left": "present",
+        "monofilament_reduced_right": "absent",
+        "vibration_sense_reduced_left": "present",
+        "vibration_sense_reduced_right": "absent",
+    }
+    sites = ranked_sites(answers, 60)
+    top = [(s.id, s.side) for s in sites[:3]]
+    assert top[0] == ("tibial_nerve_tarsal_tunnel", "left")
+    assert ("polyneuropathy", None) not in top

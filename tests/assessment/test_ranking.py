@@ -136,3 +136,19 @@ def test_origin_groups_explain_at_most_their_probability_and_lead_by_it() -> Non
     leading = ranked_origins(d.origin, d.origin_explains)[0]
     assert leading[0] == "lumbar_spine"
     assert leading[2] == max(d.origin_explains.values())
+
+
+def test_pain_at_the_back_of_the_ankle_alone_is_read_as_the_achilles_tendon_not_the_s1_root() -> (
+    None
+):
+    # S1 pain reaches nine regions of the leg and foot (Taylor 2013: 79 of 83 S1 compressions
+    # marked the back of the dermatome); one of them alone is weak evidence for the root, the
+    # tendon's own pain strong evidence for the tendon.
+    sites = ranked_sites({"pain_back_of_ankle_right": "present"}, age=30)
+    assert (sites[0].id, sites[0].side) == ("achilles_tendon", "right")
+
+
+def test_back_pain_running_through_the_calf_to_the_heel_is_still_read_as_the_s1_root() -> None:
+    answers = {"back_pain": "present", "pain_calf_right": "present", "pain_heel_right": "present"}
+    sites = ranked_sites(answers, age=45)
+    assert (sites[0].id, sites[0].side) == ("s1_root", "right")

@@ -25,6 +25,7 @@ from nervepath.knowledge.derive import (
 )
 from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
 from nervepath.knowledge.pattern import PatternDef, derive_patterns
+from nervepath.knowledge.signs import apply_sign_patterns, derive_sign_patterns
 from nervepath.knowledge.territory import TerritoryDef, derive_territories
 
 __all__ = [
@@ -47,7 +48,8 @@ class HiddenInstance:
     """A cause, site or region pattern on one side (or midline) with its parents in the
     network. Only causes and sites are diagnoses: a ``pattern`` (a quality felt over a whole
     region pattern, a noisy-OR of the sites that give it and of its ``background``, a root:
-    the pattern felt without a modelled lesion; derivation.yaml › region_pattern) is never
+    the pattern felt without a modelled lesion; derivation.yaml › region_pattern; or an
+    examination sign found on both sides, signs.py) is never
     ranked, triaged or explained."""
 
     name: str
@@ -178,6 +180,8 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
                 "finding, with 'leak' for a yes/no one and 'leak_grades' for a graded one"
             )
     problems += _same_question_problems(raw, findings)
+    signs, sign_problems = derive_sign_patterns(raw, findings)
+    problems += sign_problems
     both_legs = raw.derivation.region_pattern and raw.derivation.region_pattern.both_legs
     if both_legs and both_legs.finding not in findings:
         problems.append(
@@ -186,7 +190,10 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
         )
     if problems:
         raise KnowledgeBaseError(problems)
-    links = tuple(derive_links(raw, findings, patterns=patterns, territories=territories))
+    derived = derive_links(raw, findings, patterns=patterns, territories=territories)
+    findings, signed = apply_sign_patterns(raw, signs, findings, derived)
+    links = tuple(signed)
+    patterns = patterns + signs  # hidden noisy-ORs of sites and a background, alike
     problems = _reachability_problems(raw, findings, links, patterns, territories)
     if problems:
         raise KnowledgeBaseError(problems)

@@ -71,6 +71,7 @@ __all__ = [
     "SafetyNet",
     "SameQuestion",
     "SensoryQuality",
+    "SignPattern",
     "Site",
     "SiteAdvice",
     "TriageBook",
@@ -648,6 +649,26 @@ class TerritoryPattern(Strict):
     )
 
 
+class SignPattern(Strict):
+    """Examination signs a bilateral site gives on both sides at once: a length-dependent
+    polyneuropathy's monofilament or vibration loss is symmetric.
+
+    A midline site's link to a lateral finding reaches each side independently, so one foot
+    abnormal and the other normal counted for a polyneuropathy (monofilament: LR 2.4), and both
+    abnormal multiplied (LR 19.6 against the published per-person 4.4). Each listed finding
+    gets one hidden node, the sign on both sides: a noisy-OR of the midline sites that link the
+    finding (each at its link over ``given``) and of a background root (the sign on both sides
+    without a modelled lesion, ``background_share × leak / given``); each side is its child at
+    ``given``, and the side's own leak keeps the rest of its rate, so one side alone reads as
+    before (knowledge/signs.py)."""
+
+    findings: list[Id] = Field(description="lateral hand-written findings read as a pair")
+    given: Probability = Field(description="P(the sign on one side | the sign on both sides)")
+    background_share: Probability = Field(
+        description="the share of a side's leak that is the sign on both sides"
+    )
+
+
 class Derivation(Strict):
     """The probabilities that turn anatomy into links (see ``knowledge/network.py``)."""
 
@@ -679,6 +700,7 @@ class Derivation(Strict):
     same_questions: list[SameQuestion] = []
     region_pattern: RegionPattern | None = None
     territory_pattern: TerritoryPattern | None = None
+    sign_pattern: SignPattern | None = None
 
 
 # --- triage and recommendations ------------------------------------------------------
