@@ -119,19 +119,22 @@ def _checks(
 
 
 def _population(kb: KnowledgeBase, entry: schema.LikelihoodRatio, target: str) -> list[str]:
-    """The site instances of the study's population: the target instance and ``among``'s sites
-    (both sides of a lateral one; the target's other side only if ``among`` names it)."""
+    """The site instances of the study's population: the target instance and ``among``'s sites,
+    a lateral one on the target's side (a study examines the painful leg: someone whose other
+    leg hurts was not tested on this one), either side where the target is midline."""
     among = entry.among or schema.StudyPopulation(sites=[entry.target])
     if entry.target not in kb.sites:
         raise KnowledgeBaseError(
             [f"{kb.raw.where(entry)} › among: the target must be a site, found {entry.target!r}"]
         )
+    sites = [h for h in kb.hidden if h.kind == "site"]
+    side = next(h.side for h in sites if h.name == target)
     return [target] + [
         h.name
-        for h in kb.hidden
-        if h.kind == "site"
-        and h.name != target
+        for h in sites
+        if h.name != target
         and (h.id in among.sites or kb.sites[h.id].origin in among.origins)
+        and (side is None or h.side in (None, side))
     ]
 
 

@@ -450,9 +450,10 @@ class PublishedRatio(Strict):
 
 class StudyPopulation(Strict):
     """The patients a study compared the target against, where that is not everyone with leg
-    pain: the sites of the listed origin groups and the listed sites (both sides of a lateral
-    one). The implied ratio then compares the target with those sites only; patients with none
-    of them (the finding's leak alone) and with other sites are outside the study."""
+    pain: the sites of the listed origin groups and the listed sites (a lateral one on the
+    target's side, the leg the study examined). The implied ratio then compares the target with
+    those sites only; patients with none of them (the finding's leak alone) and with other
+    sites only are outside the study."""
 
     origins: list[OriginGroup] = []
     sites: list[Id] = []
