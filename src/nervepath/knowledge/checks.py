@@ -103,9 +103,9 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
                     kb.where(ratio), "target", ratio.target, {*sites, *causes}, "site or cause"
                 )
             )
-        for site in ratio.among.sites if ratio.among else ():
-            if site not in sites:
-                problems.append(_unknown(kb.where(ratio), "among › sites", site, sites, "site"))
+        for name in ratio.among.sites if ratio.among else ():
+            if name not in sites:
+                problems.append(_unknown(kb.where(ratio), "among › sites", name, sites, "site"))
 
     # 1. Citations resolve.
     for entry, citations in _citations(kb):
