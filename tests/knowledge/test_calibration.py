@@ -215,6 +215,9 @@ def test_among_must_name_sites_and_a_site_target(kb_copy: Path) -> None:
     _among_kb(kb_copy, AMONG.replace("[polyneuropathy]", "[polyneuropathi]"))
     with pytest.raises(KnowledgeBaseError, match="among › sites: found 'polyneuropathi'"):
         load_knowledge_base(kb_copy)
+    _among_kb(kb_copy, AMONG.replace("target: l5_root", "target: disc_herniation"))
+    with pytest.raises(KnowledgeBaseError, match="among: found the cause 'disc_herniation'"):
+        load_knowledge_base(kb_copy)
 
 
 def test_the_straight_leg_raise_is_checked_among_the_studys_patients(

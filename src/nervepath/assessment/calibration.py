@@ -91,7 +91,7 @@ def _checks(
     name = f"{entry.finding}_{side}" if finding.lateral else entry.finding
     patient = Patient(age=entry.age)
 
-    population = _population(kb, entry, target) if entry.among else None
+    population = _population(kb, entry.among, target) if entry.among else None
 
     def odds(answers: dict[str, str]) -> float:
         case = Case(setting="clinician", patient=patient, answers=answers)
@@ -118,15 +118,10 @@ def _checks(
         yield RatioCheck(name, state, target, kind, entry.age, published, implied, citation)
 
 
-def _population(kb: KnowledgeBase, entry: schema.LikelihoodRatio, target: str) -> list[str]:
+def _population(kb: KnowledgeBase, among: schema.StudyPopulation, target: str) -> list[str]:
     """The site instances of the study's population: the target instance and ``among``'s sites,
     a lateral one on the target's side (a study examines the painful leg: someone whose other
     leg hurts was not tested on this one), either side where the target is midline."""
-    among = entry.among or schema.StudyPopulation(sites=[entry.target])
-    if entry.target not in kb.sites:
-        raise KnowledgeBaseError(
-            [f"{kb.raw.where(entry)} › among: the target must be a site, found {entry.target!r}"]
-        )
     sites = [h for h in kb.hidden if h.kind == "site"]
     side = next(h.side for h in sites if h.name == target)
     return [target] + [
