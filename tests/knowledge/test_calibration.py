@@ -172,3 +172,65 @@ def test_an_age_finding_is_checked_with_the_age_findings_its_band_settles(
         return p / (1 - p)
 
     assert check.implied == pytest.approx(odds(75) / odds(None), rel=1e-9)
+
+
+AMONG = """\
+likelihood_ratios:
+  - finding: straight_leg_raise
+    target: l5_root
+    positive: {value: 1.0, low: 0.9, high: 1.1}
+    population: fixture, people with an L5 root lesion or a polyneuropathy
+    among: {sites: [polyneuropathy]}
+    source: {ref: study, locator: table 2}
+"""
+
+
+def _among_kb(root: Path, entry: str) -> None:
+    """The fixture with ``entry`` and a polyneuropathy that gives a positive SLR as often as
+    the L5 root."""
+    (root / "likelihood_ratios.yaml").write_text(entry, encoding="utf-8")
+    links = root / "links" / "all.yaml"
+    text = links.read_text(encoding="utf-8")
+    if "parent: polyneuropathy\n    probability: {value: 0.9" not in text:
+        links.write_text(
+            text + "  - finding: straight_leg_raise\n    parent: polyneuropathy\n"
+            "    probability: {value: 0.9,"
+            " estimate: {rationale: 'fixture: as often as the root'}}\n",
+            encoding="utf-8",
+        )
+
+
+def test_among_compares_the_target_with_the_studys_other_patients_only(kb_copy: Path) -> None:
+    """Among people with the root or the polyneuropathy, which give a positive SLR alike, it
+    cannot tell them apart (LR 1); against leg pain at large it is a strong sign (LR above 4)."""
+    _among_kb(kb_copy, AMONG)
+    (restricted,) = check_ratios(Assessor(load_knowledge_base(kb_copy)))
+    _among_kb(kb_copy, AMONG.replace("    among: {sites: [polyneuropathy]}\n", ""))
+    (everyone,) = check_ratios(Assessor(load_knowledge_base(kb_copy)))
+    assert restricted.implied == pytest.approx(1.0, abs=0.01) and restricted.ok
+    assert everyone.implied > 4 and not everyone.ok
+
+
+def test_among_must_name_sites_and_a_site_target(kb_copy: Path) -> None:
+    _among_kb(kb_copy, AMONG.replace("[polyneuropathy]", "[polyneuropathi]"))
+    with pytest.raises(KnowledgeBaseError, match="among › sites: found 'polyneuropathi'"):
+        load_knowledge_base(kb_copy)
+    _among_kb(kb_copy, AMONG.replace("target: l5_root", "target: disc_herniation"))
+    with pytest.raises(KnowledgeBaseError, match="among: found the cause 'disc_herniation'"):
+        load_knowledge_base(kb_copy)
+
+
+def test_the_straight_leg_raise_is_checked_among_the_studys_patients(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """Montaner-Cuello's LR+ 1.01–1.40 holds among people referred with suspected
+    radiculopathy; against leg pain of any cause (a knee, a heel) a positive SLR is a strong
+    sign for a root, since its leak is now the rate in leg pain with no spinal cause."""
+    slr = [
+        c
+        for c in check_ratios(Assessor(shipped_kb))
+        if c.finding == "straight_leg_raise_left" and c.kind == "LR+"
+    ]
+    assert {c.target for c in slr} == {"l5_root_left", "s1_root_left"}
+    assert all(1.01 <= c.implied <= 1.40 for c in slr)
+    assert shipped_kb.findings["straight_leg_raise"].leak[1] <= 0.1

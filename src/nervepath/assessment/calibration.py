@@ -6,8 +6,13 @@ in both); the implied LR− the same with the finding answered absent (its norma
 graded). An age finding (``age_over_70``) is answered together with the other age findings
 its band settles (over 70 is also over 50 and not under 40), as a stated age answers them
 all: the bands are nested, so one answered alone would leave the model free to place the
-patient under 40 and over 70 at once. A lateral target is taken on the left. The implied
-value must fall inside the
+patient under 40 and over 70 at once. A lateral target is taken on the left.
+
+An entry with ``among`` was measured in a narrower population than leg pain at large (the
+straight leg raise among people referred with suspected radiculopathy): its odds are then the
+target's against the other sites the study enrolled, ``P(T | e) / (P(T or any of them | e) −
+P(T | e))``, both exact (one batched propagation); people with none of those sites are outside
+the study, as are those with only other sites. The implied value must fall inside the
 published interval, or within 0.67–1.5× the point value where no interval is published
 (the clinical audit's rule, ``shared/docs/clinical-audit.md`` §4).
 """
@@ -19,8 +24,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from nervepath.assessment.case import Case, Patient
+from nervepath.assessment.case import Case, Patient, to_evidence
 from nervepath.assessment.service import Assessor
+from nervepath.engine.inference import probabilities_all_absent
 from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
 from nervepath.knowledge.model import KnowledgeBase
@@ -85,14 +91,22 @@ def _checks(
     name = f"{entry.finding}_{side}" if finding.lateral else entry.finding
     patient = Patient(age=entry.age)
 
-    def probability(answers: dict[str, str]) -> float:
-        d = assessor.differential(Case(setting="clinician", patient=patient, answers=answers))
-        return dict((*d.sites, *d.causes))[target]
+    population = _population(kb, entry.among, target) if entry.among else None
+
+    def odds(answers: dict[str, str]) -> float:
+        case = Case(setting="clinician", patient=patient, answers=answers)
+        if population is None:
+            d = assessor.differential(case)
+            return _odds(dict((*d.sites, *d.causes))[target])
+        evidence = to_evidence(kb, case)
+        alone, none = probabilities_all_absent(assessor.compiled, evidence, [[target], population])
+        p_target, p_population = 1.0 - alone, 1.0 - none
+        return math.inf if p_population <= p_target else p_target / (p_population - p_target)
 
     def answered(state: str) -> dict[str, str]:
         return _entailed_ages(kb, entry.finding, state) | {name: state}
 
-    prior = _odds(probability({}))
+    prior = odds({})
     kinds: tuple[tuple[Literal["LR+", "LR−"], str, schema.PublishedRatio | None], ...] = (
         ("LR+", entry.state, entry.positive),
         ("LR−", finding.states[0], entry.negative),  # absent, or the normal grade
@@ -100,8 +114,23 @@ def _checks(
     for kind, state, published in kinds:
         if published is None:
             continue
-        implied = _odds(probability(answered(state))) / prior
+        implied = odds(answered(state)) / prior
         yield RatioCheck(name, state, target, kind, entry.age, published, implied, citation)
+
+
+def _population(kb: KnowledgeBase, among: schema.StudyPopulation, target: str) -> list[str]:
+    """The site instances of the study's population: the target instance and ``among``'s sites,
+    a lateral one on the target's side (a study examines the painful leg: someone whose other
+    leg hurts was not tested on this one), either side where the target is midline."""
+    sites = [h for h in kb.hidden if h.kind == "site"]
+    side = next(h.side for h in sites if h.name == target)
+    return [target] + [
+        h.name
+        for h in sites
+        if h.name != target
+        and (h.id in among.sites or kb.sites[h.id].origin in among.origins)
+        and (side is None or h.side in (None, side))
+    ]
 
 
 def _entailed_ages(kb: KnowledgeBase, finding: str, state: str) -> dict[str, str]:

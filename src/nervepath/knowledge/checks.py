@@ -103,6 +103,14 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
                     kb.where(ratio), "target", ratio.target, {*sites, *causes}, "site or cause"
                 )
             )
+        if ratio.among and ratio.target in causes:
+            problems.append(
+                f"{kb.where(ratio)} › among: found the cause {ratio.target!r} as target, expected"
+                " a site (a study's population is a set of sites)"
+            )
+        for name in ratio.among.sites if ratio.among else ():
+            if name not in sites:
+                problems.append(_unknown(kb.where(ratio), "among › sites", name, sites, "site"))
 
     # 1. Citations resolve.
     for entry, citations in _citations(kb):

@@ -206,9 +206,14 @@ def _lines(kb: KnowledgeBase) -> Iterator[str]:
             finding = lr.finding if lr.state == "present" else f"{lr.finding} = {lr.state}"
             side = " (other leg)" if lr.side == "contralateral" else ""
             locator = f", {lr.source.locator}" if lr.source.locator else ""
+            among = (
+                " (checked against " + ", ".join([*lr.among.origins, *lr.among.sites]) + " only)"
+                if lr.among
+                else ""
+            )
             yield (
                 f"| `{finding}`{side} | `{lr.target}` | {lr.age or '–'} | "
-                f"{_ratio(lr.positive)} | {_ratio(lr.negative)} | {_cell(lr.population)} | "
+                f"{_ratio(lr.positive)} | {_ratio(lr.negative)} | {_cell(lr.population + among)} | "
                 f"[{lr.source.ref}](#{lr.source.ref}){_cell(locator)} |"
             )
     yield ""

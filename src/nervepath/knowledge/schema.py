@@ -449,13 +449,31 @@ class PublishedRatio(Strict):
         return self
 
 
+class StudyPopulation(Strict):
+    """The patients a study compared the target against, where that is not everyone with leg
+    pain: the sites of the listed origin groups and the listed sites (a lateral one on the
+    target's side, the leg the study examined). The implied ratio then compares the target with
+    those sites only; patients with none of them (the finding's leak alone) and with other
+    sites only are outside the study."""
+
+    origins: list[OriginGroup] = []
+    sites: list[Id] = []
+
+    @model_validator(mode="after")
+    def _some(self) -> StudyPopulation:
+        if not self.origins and not self.sites:
+            raise ValueError("give 'origins', 'sites' or both")
+        return self
+
+
 class LikelihoodRatio(Strict):
     """A published likelihood ratio the model must reproduce (checked by ``kb check``).
 
     The implied LR+ is the odds of ``target`` with ``finding`` answered ``state`` (and nothing
     else but the ``age``) over its odds with the age alone; the implied LR− the same with the
     finding answered absent (its normal grade, if graded). A lateral target is taken on the
-    left, with the finding on the ``side`` given relative to it.
+    left, with the finding on the ``side`` given relative to it. With ``among``, both odds are
+    taken within the study's population: the target against the other sites it enrolled.
     """
 
     finding: Id
@@ -466,6 +484,10 @@ class LikelihoodRatio(Strict):
     positive: PublishedRatio | None = None
     negative: PublishedRatio | None = None
     population: Text
+    among: StudyPopulation | None = Field(
+        default=None,
+        description="the sites the study's other patients had, where not all leg pain",
+    )
     source: Citation
 
     @model_validator(mode="after")
