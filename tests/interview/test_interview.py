@@ -162,6 +162,33 @@ def test_a_place_marked_without_saying_what_is_felt(shipped: Assessor) -> None:
     assert step.kind == "warning_signs"
 
 
+def test_a_part_of_the_leg_marked_without_a_finer_place(shipped: Assessor) -> None:
+    """ "Somewhere in my left thigh": the part is a place of the body map; what is felt there
+    answers the part's findings, only those ticked (no place of the part is claimed)."""
+    interview = Interview(shipped)
+    _start(interview)
+    blank = interview.step
+    step = interview.mark(["thigh_left"])
+    assert step.kind == "feelings" and step.place == "thigh_left"
+    assert step.text == "What do you feel in your left thigh? Choose all that apply."
+    assert {"pain", "numbness", "weakness"} <= {o.value for o in step.options}
+    step = interview.answer("pain")
+    answers = interview.answers
+    assert answers["pain_thigh_left"] == "present"
+    assert "numbness_thigh_left" not in answers and "pain_anterior_thigh_left" not in answers
+    assert answers["pain_anterior_thigh_right"] == "absent"  # one leg marked: not the other
+    assert "pain_thigh_right" not in answers  # its places say it already
+    assert step.kind == "warning_signs" and blank.kind == "side"
+    # The pain is in the result: a site of the thigh explains it (marked with nothing said,
+    # as before, nothing was recorded and no site explained anything).
+    d = shipped.differential(interview.case())
+    leading, _ = d.sites[0]
+    assert leading.endswith("_left") and d.explains[leading] > 0.05
+    back = Interview(shipped, setting="clinician")
+    back.mark(["thigh_left"], {"thigh_left": ["unknown"]})
+    assert not [n for n in back.answers if "thigh_left" in n]
+
+
 def test_mark_asks_next_for_places_without_feelings(shipped: Assessor) -> None:
     interview = Interview(shipped)
     _start(interview)
@@ -484,7 +511,7 @@ def test_a_run_of_dont_know_answers_ends_it(shipped: Assessor) -> None:
     while interview.step.kind == "question":
         interview.answer("unknown")
         asked += 1
-    assert interview.step.reason == "nothing_left"
+    assert interview.step.reason == "unsure"  # not "nothing left": the person did not know
     assert asked == 4
 
 
@@ -496,7 +523,7 @@ def test_interview_ends_within_max_questions(tiny: Assessor) -> None:
     while interview.step.kind == "question":
         interview.answer("present")
         count += 1
-    assert interview.step.reason in ("max_questions", "confident", "nothing_left")
+    assert interview.step.reason in ("max_questions", "confident", "nothing_left", "unsure")
     assert count <= 3
     assert interview.assessment().answers == {
         k: v for k, v in interview.answers.items() if v != "unknown"

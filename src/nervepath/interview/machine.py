@@ -9,7 +9,10 @@ The flow (design.md, "The reasoning"; issue #16):
 2. where it hurts: the body map (``mark``, or a side and regions), then what it feels like in
    each marked place, one step per place ("What do you feel in the bottom of your left
    heel?"): ticked qualities become ``{quality}_{region}_{side}`` present, the others absent;
-   with one leg marked, nothing is felt on the other: its places are answered absent;
+   with one leg marked, nothing is felt on the other: its places are answered absent. A part
+   of the leg is a place too ("somewhere in my left thigh", ``thigh_left``), for a person who
+   cannot place the feeling finer: its ticked qualities answer the part's findings
+   (``pain_thigh_left``), which take only "present";
 3. every warning sign on one screen, "none of these" the usual answer: ticked ones present,
    the rest absent. Warning signs are the catalogue's (``red_flag: true``, or enough alone
    for an urgent or emergency rule of ``triage.yaml``), most urgent rule first; a graded one
@@ -28,9 +31,10 @@ The flow (design.md, "The reasoning"; issue #16):
    each explains what was reported, ties by the posterior (:func:`.service.rank_sites`), those of at
    least ``PLAUSIBLE``; after each answer tried, computed as exactly as the result's. It stops when
    no question among the most informative has a chance of at least ``change_floor`` of changing the
-   top three or the urgency, when a site explains the answers with a chance over ``confident``, when
-   none is worth ``min_gain`` nats, after ``unsure_run`` "don't know" answers in a row, at
-   ``max_questions``, or when the person stops (thresholds chosen on the tuning half of the
+   top three or the urgency, or none is worth ``min_gain`` nats (``nothing_left``), when a site
+   explains the answers with a chance over ``confident`` (``confident``), after ``unsure_run``
+   "don't know" answers in a row (``unsure``), at ``max_questions``, or when the person stops
+   (thresholds chosen on the tuning half of the
    published cases only: ``nervepath evaluate tests/published/cases --interview``).
 
 Whenever an answer makes the urgency ``emergency`` for a new reason, the next step is an
@@ -170,7 +174,9 @@ class Step:
     red_flag: bool = False
     number: int = 0  # questions: 1-based number of this question
     alerts: tuple[Alert, ...] = ()
-    reason: str | None = None  # done: confident | nothing_left | max_questions | quit | stopped
+    # done: confident | nothing_left | unsure (a run of "don't know") | max_questions | quit |
+    # stopped
+    reason: str | None = None
     exclusive: str | None = None  # multiple choice: the option that goes alone ("none")
 
 
@@ -370,7 +376,9 @@ class Interview:
         the mapping is asked about next, one step per place; a plain list of qualities (the
         clinician's form) applies to every place. Only those exact places are marked, so a
         left heel and a right calf stay apart; the sides follow from the places (both legs
-        when only midline ones are marked).
+        when only midline ones are marked). A part of the leg is a place too (``thigh_left``,
+        ``whole_leg_right``: "somewhere in my left thigh", not placed finer): what is felt
+        there answers the part's findings (``pain_thigh_left``), only those ticked.
         """
         state = self._history[-1].state
         if state.places is not None or state.sides is not None:
@@ -410,7 +418,9 @@ class Interview:
         new = replace(
             state,
             sides=sides,
-            regions=tuple(dict.fromkeys(self._plan.places[p][0] for p in places)),
+            regions=tuple(
+                dict.fromkeys(self._plan.places[p][0] for p in places if p not in self._plan.parts)
+            ),
             places=tuple(places),
         )
         new = self._with_answers(new, self._other_leg(sides))
@@ -475,19 +485,26 @@ class Interview:
         return {
             name: "absent"
             for place, (rid, side) in self._plan.places.items()
-            if side == others[0]
+            if side == others[0] and place not in self._plan.parts  # its regions say it all
             for name in self._body_map_answers((side,), (rid,), QUALITIES)
         }
 
     def _felt(self, state: State, felt: Mapping[str, Iterable[str]]) -> State:
-        """What is felt in each place: ticked qualities present, the others there absent."""
+        """What is felt in each place: ticked qualities present, the others there absent. In
+        a part of the leg (``thigh_left``: somewhere in it, not placed finer) only the ticked
+        ones: "no numbness anywhere in my leg" is a claim about each of its places that a
+        person who cannot place the feeling has not made, and a place of the part marked too
+        would say the opposite."""
         answers: dict[str, str] = {}
         for place, chosen in felt.items():
             rid, side = self._plan.places[place]
             if list(chosen) == [UNKNOWN]:
                 continue  # marked, nothing said about what is felt there
+            part = place in self._plan.parts
             for option in self._quality_options(place):
                 present = option.value in chosen
+                if part and not present:
+                    continue
                 for name in self._body_map_answers((side,) if side else (), (rid,), [option.value]):
                     answers[name] = "present" if present else "absent"
         done = {**state.felt, **{p: tuple(q for q in QUALITIES if q in c) for p, c in felt.items()}}
@@ -648,7 +665,9 @@ class Interview:
         # The most informative questions, tried answer by answer: the chance that the answer
         # changes the top three or the urgency. The other leg's only if that chance is > 0.
         if self.unsure_run and _trailing_unknown(state) >= self.unsure_run:
-            return entry  # "don't know" changes nothing: more of the same would not either
+            # "don't know" changes nothing: more of the same would not either. Said apart from
+            # "nothing_left", so that a result resting on few answers reads as such.
+            return replace(entry, step=replace(entry.step, reason="unsure"))
         # Each answer tried costs the explains batch: stop trying once the question and
         # whether it is settled are decided.
         may_settle = state.adaptive >= MIN_QUESTIONS

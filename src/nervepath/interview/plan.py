@@ -45,7 +45,10 @@ class Plan:
     targets: list[str]  # the site instances, whose distribution the questions sharpen
     regions: tuple[schema.Region, ...]
     lateral: Mapping[str, bool]
-    places: Mapping[str, tuple[str, str | None]]  # region instance → (region, side)
+    # region instance → (region, side); also each part of the leg on each side (thigh_left →
+    # (thigh, left)): "somewhere in my left thigh", for a person who cannot place it finer
+    places: Mapping[str, tuple[str, str | None]]
+    parts: frozenset[str]  # the places that are parts of the leg, not regions
     place_findings: frozenset[str]
     place_words: Mapping[str, str]
     texts: Mapping[str, tuple[str, str]]  # instance → (plain, clinical) words, side named
@@ -110,7 +113,17 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         for r in regions
         for side in SIDES
     }
-    names = {r.id: r.name for r in regions}
+    # A part of the leg (derivation.yaml › region_groups) is a place too: its findings are
+    # ``{quality}_{part}_{side}`` (``pain_thigh_left``), named like a region's, so the body
+    # map reads it the same way. Without it "pain somewhere in my thigh" was marked as the
+    # thigh's places with nothing said about them: nothing was recorded at all.
+    parts = {
+        f"{g.id}_{side}": (g.id, side) for g in kb.raw.derivation.region_groups for side in SIDES
+    }
+    names = {r.id: r.name for r in regions} | {
+        g.id: g.name for g in kb.raw.derivation.region_groups
+    }
+    places |= parts
     # Each instance's words, its side named; the same words (``back_pain`` and
     # ``pain_lower_back``) get one answer.
     texts = {
@@ -140,6 +153,7 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         regions=regions,
         lateral={r.id: r.lateral for r in regions},
         places=places,
+        parts=frozenset(parts),
         place_findings=frozenset(
             name
             for rid, side in places.values()

@@ -33,6 +33,8 @@ _EMERGENCY = {"c": "continue", "s": "stop"}
 _STOPPED = {
     "confident": "The answer is clear enough: stopping the questions.",
     "nothing_left": "No remaining question would change the result much: stopping.",
+    "unsure": 'Several "don\'t know" answers in a row: stopping. The result rests on the '
+    "answers you could give.",
     "max_questions": "That was the last question.",
     "quit": "Stopped on request.",
     "stopped": "Stopped after the emergency warning.",
