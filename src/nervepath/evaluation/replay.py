@@ -6,16 +6,16 @@ case says (else "rather not say" / "don't know"). It marks on the body map every
 case names a feeling in (``pain_calf_left`` → the left calf; back pain → the lower back),
 with what it feels in each place (a part named without a finer place, ``pain_thigh_left``:
 the part itself, "somewhere in my left thigh", pain felt there), then ticks on the warning-
-sign screen those its case says it has (a checklist has no "don't know": the others are
-answered no), then answers each question from the case. Where the case is silent it
-answers ``silent``: "no" (``absent``) or "don't know" (``unknown``). It carries on after an
-emergency step, so the length of the whole interview is measured, and notes when the first
-one appeared.
+sign screen those its case says it has, and on the risk-factor checklist likewise (a
+checklist has no "don't know": the others are answered no), then answers each question
+from the case. Where the case is silent it answers ``silent``: "no" (``absent``) or "don't
+know" (``unknown``). It carries on after an emergency step, so the length of the whole
+interview is measured, and notes when the first one appeared.
 
 What is reported, per case: how many questions were asked after the body map (the warning-
-sign screen counts as one) and how many signs the screen held, why the interview ended, the
-rank of the truth in the interview's final differential and in the same case answered at
-once, and the urgency.
+sign screen and the risk-factor checklist count one each) and how many signs the screen
+held, why the interview ended, the rank of the truth in the interview's final differential
+and in the same case answered at once, and the urgency.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Replay:
     expected: Expected
     silent: str  # what the patient answered where its case is silent
     places: tuple[str, ...]  # what it marked on the body map
-    questions: int  # steps answered after the body map: the warning-sign screen counts one
+    questions: int  # steps answered after the body map: each checklist counts one
     warning_signs: int  # the signs the screen listed
     ended: str  # confident | nothing_left | unsure | max_questions | no_places
     emergency_at: int | None  # questions answered when the first emergency step appeared
@@ -184,9 +184,10 @@ def replay(
             step = interview.answer("continue")
             continue
         questions += 1
-        if step.kind == "warning_signs":
+        if step.kind in ("warning_signs", "background"):  # checklists: ticked, or none
             signs = [o.value for o in step.options if answers.get(o.value) == "present"]
-            warning = len(step.options) - 1
+            if step.kind == "warning_signs":
+                warning = len(step.options) - 1
             step = interview.answer(*(signs or [NONE_OF_THESE]))
             continue
         finding = step.finding or ""

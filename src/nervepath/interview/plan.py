@@ -55,6 +55,7 @@ class Plan:
     twins: Mapping[str, tuple[str, ...]]
     mirrors: Mapping[str, str]  # a lateral instance → the same finding on the other leg
     warning_order: tuple[str, ...]
+    background: tuple[str, ...]  # the self-check's checklist of risk factors, in KB order
 
 
 _plans: OrderedDict[tuple[int, str], tuple[weakref.ref[KnowledgeBase], Plan]] = OrderedDict()
@@ -164,6 +165,25 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         twins={n: tuple(t for t in group if t != n) for group in twins.values() for n in group},
         mirrors=_mirrors(instances),
         warning_order=warning_order,
+        background=_background(kb, instances) if setting == "self_check" else (),
+    )
+
+
+def _background(kb: KnowledgeBase, instances: Mapping[str, FindingInstance]) -> tuple[str, ...]:
+    """The risk factors a self-check lists on one checklist (``risk_factor: true``): each is
+    rare, so worth little asked alone (a blood thinner ranked 17th to 23rd among the questions
+    on the tuning half, never reached), yet decisive when present. Not the age (the start
+    answers it), not a warning sign (the screen lists it), not one about one leg."""
+    ages = {f.id for f in kb.raw.findings if f.age_band is not None}
+    return tuple(
+        name
+        for name, inst in instances.items()
+        if inst.side is None
+        and (f := kb.findings[inst.id]).risk_factor
+        and f.asked
+        and not f.triage_only
+        and inst.id not in ages
+        and inst.id not in kb.red_flag_findings
     )
 
 
