@@ -32,7 +32,10 @@ def test_self_check_by_clicking_the_body_map(page: Page, base_url: str) -> None:
         expect(page.locator("legend.question")).to_contain_text("What do you feel in")
         page.get_by_label("numbness").check()
         page.get_by_role("button", name="Next").click()
-    # Every warning sign on one screen; none of them.
+    # Every warning sign on one screen; none of them. Then the risk factors; none either.
+    page.get_by_label("none of these").check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("legend.question")).to_contain_text("Do any of these apply to you?")
     page.get_by_label("none of these").check()
     page.get_by_role("button", name="Next").click()
     for _ in range(2):
@@ -166,8 +169,12 @@ def test_what_is_felt_is_asked_for_each_place_and_sides_are_named(
     expect(legend).to_contain_text("Have you had any of these")
     page.get_by_label("none of these").check()
     page.get_by_role("button", name="Next").click()
+    # The risk factors on one checklist: none of them.
+    expect(legend).to_contain_text("Do any of these apply to you?")
+    page.get_by_label("none of these").check()
+    page.get_by_role("button", name="Next").click()
     # Then the questions about the complaint: the first about one leg names it.
-    expect(page.locator(".progress")).to_contain_text("Question 2")
+    expect(page.locator(".progress")).to_contain_text("Question 3")
     for _ in range(10):
         text = legend.inner_text().lower()
         if "left" in text or "right" in text:

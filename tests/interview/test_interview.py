@@ -53,8 +53,10 @@ def _l5_body_map(interview: Interview) -> None:
 
 
 def _screen(interview: Interview, *ticked: str) -> Step:
+    """The warning-sign screen, then the risk-factor checklist if it comes next: none."""
     assert interview.step.kind == "warning_signs"
-    return interview.answer(*(ticked or ["none"]))
+    step = interview.answer(*(ticked or ["none"]))
+    return interview.answer("none") if step.kind == "background" else step
 
 
 # ── the start ───────────────────────────────────────────────────────────────────────────────
@@ -162,6 +164,33 @@ def test_a_place_marked_without_saying_what_is_felt(shipped: Assessor) -> None:
     assert step.kind == "warning_signs"
 
 
+def test_a_part_of_the_leg_marked_without_a_finer_place(shipped: Assessor) -> None:
+    """ "Somewhere in my left thigh": the part is a place of the body map; what is felt there
+    answers the part's findings, only those ticked (no place of the part is claimed)."""
+    interview = Interview(shipped)
+    _start(interview)
+    blank = interview.step
+    step = interview.mark(["thigh_left"])
+    assert step.kind == "feelings" and step.place == "thigh_left"
+    assert step.text == "What do you feel in your left thigh? Choose all that apply."
+    assert {"pain", "numbness", "weakness"} <= {o.value for o in step.options}
+    step = interview.answer("pain")
+    answers = interview.answers
+    assert answers["pain_thigh_left"] == "present"
+    assert "numbness_thigh_left" not in answers and "pain_anterior_thigh_left" not in answers
+    assert answers["pain_anterior_thigh_right"] == "absent"  # one leg marked: not the other
+    assert "pain_thigh_right" not in answers  # its places say it already
+    assert step.kind == "warning_signs" and blank.kind == "side"
+    # The pain is in the result: a site of the thigh explains it (marked with nothing said,
+    # as before, nothing was recorded and no site explained anything).
+    d = shipped.differential(interview.case())
+    leading, _ = d.sites[0]
+    assert leading.endswith("_left") and d.explains[leading] > 0.05
+    back = Interview(shipped, setting="clinician")
+    back.mark(["thigh_left"], {"thigh_left": ["unknown"]})
+    assert not [n for n in back.answers if "thigh_left" in n]
+
+
 def test_mark_asks_next_for_places_without_feelings(shipped: Assessor) -> None:
     interview = Interview(shipped)
     _start(interview)
@@ -247,7 +276,35 @@ def test_warning_signs_on_one_screen_none_of_these_answers_all(
     assert all(interview.answers[v] == "absent" for v in values[:-1])
     assert interview.warning_signs_unanswered() == ()
     assert interview.step.kind in ("question", "done") and interview.step.phase != "warning_signs"
-    assert interview.step.number == 2  # the screen counts as one question
+    # The screen and the risk-factor checklist count one question each.
+    assert interview.step.number == 3
+
+
+def test_risk_factors_on_one_checklist_after_the_screen(shipped: Assessor) -> None:
+    """Each risk factor is rare, so asked alone it ranks too low to be reached; one checklist
+    asks them all at the cost of one question: ticked present, the others absent, never again.
+    """
+    interview = Interview(shipped)
+    _start(interview, ("me", "40_to_50", "male", "2_to_12_weeks", "gradual"))
+    interview.answer("left")
+    interview.answer("lateral_leg")
+    interview.answer("pain")
+    step = interview.answer("none")  # the warning signs
+    assert step.kind == "background" and step.multiple and step.exclusive == "none"
+    values = [o.value for o in step.options]
+    assert {"takes_blood_thinner", "smoker", "diabetes"} <= set(values) and values[-1] == "none"
+    assert "pregnant_or_recent_birth" not in values  # a man
+    assert "age_over_50" not in values and "history_of_cancer" not in values  # start, screen
+    step = interview.answer("takes_blood_thinner")
+    answers = interview.answers
+    assert answers["takes_blood_thinner"] == "present" and answers["smoker"] == "absent"
+    assert step.kind in ("question", "done") and step.number == 3
+    asked = []
+    while interview.step.kind == "question":
+        asked.append(interview.step.finding)
+        interview.answer("unknown")
+    assert not set(asked) & set(values)
+    assert Interview(shipped, setting="clinician")._plan.background == ()
 
 
 def test_ticked_signs_are_present_the_others_absent(shipped: Assessor) -> None:
@@ -316,8 +373,11 @@ def test_cauda_equina_answer_shows_emergency_at_once(
     assert "emergency department" in step.text
     assert all("emergency department" in a.plain for a in step.alerts)
     assert [o.value for o in step.options] == ["continue", "stop"]
-    # Continuing goes on to the questions; the same emergency is not shown again.
+    # Continuing goes on (the risk factors, then the questions); the same emergency is not
+    # shown again.
     after = interview.answer("continue")
+    if after.kind == "background":
+        after = interview.answer("none")
     assert after.kind in ("question", "done") and after.phase != "warning_signs"
     assert interview.progress().urgency == "emergency"
 
@@ -421,6 +481,7 @@ def test_back_undoes_one_answer_at_a_time(shipped: Assessor) -> None:
     assert first.finding in interview.answers
     assert interview.back() == first
     assert first.finding not in interview.answers
+    assert interview.back().kind == "background"
     assert interview.back().kind == "warning_signs"
     assert interview.back().kind == "feelings"
 
@@ -463,7 +524,7 @@ def test_stop_rule(tiny: Assessor, options: dict[str, float], reason: str) -> No
     step = interview.step
     assert step.kind == "warning_signs"
     assert [o.value for o in step.options] == ["bladder_dysfunction", "none"]  # the one sign
-    done = interview.answer("none")
+    done = interview.answer("none")  # the tiny knowledge base has no risk-factor checklist
     assert done.kind == "done" and done.reason == reason
 
 
@@ -484,7 +545,7 @@ def test_a_run_of_dont_know_answers_ends_it(shipped: Assessor) -> None:
     while interview.step.kind == "question":
         interview.answer("unknown")
         asked += 1
-    assert interview.step.reason == "nothing_left"
+    assert interview.step.reason == "unsure"  # not "nothing left": the person did not know
     assert asked == 4
 
 
@@ -496,7 +557,7 @@ def test_interview_ends_within_max_questions(tiny: Assessor) -> None:
     while interview.step.kind == "question":
         interview.answer("present")
         count += 1
-    assert interview.step.reason in ("max_questions", "confident", "nothing_left")
+    assert interview.step.reason in ("max_questions", "confident", "nothing_left", "unsure")
     assert count <= 3
     assert interview.assessment().answers == {
         k: v for k, v in interview.answers.items() if v != "unknown"

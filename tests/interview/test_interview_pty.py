@@ -128,6 +128,11 @@ def test_left_l5_interview_in_a_terminal(tmp_path: Path, shipped_kb: KnowledgeBa
         assert "Type 0 (none of these)" in screen and len(signs) >= 15
         assert all(intended(by_words[label]) == "n" for label in signs)
         child.sendline("0")
+        # Then the risk factors on one checklist: none of them either.
+        child.expect(PROMPT)
+        screen = _clean(child.before)
+        assert "Do any of these apply to you?" in screen and "Type 0 (none of these)" in screen
+        child.sendline("0")
 
         asked: list[tuple[int, str, str]] = []
         while child.expect([PROMPT, "Saved the answers to"]) == 0:
@@ -147,8 +152,9 @@ def test_left_l5_interview_in_a_terminal(tmp_path: Path, shipped_kb: KnowledgeBa
         child.close(force=True)
     assert child.exitstatus == 0, final
 
-    # The questions after the screen (question 1), numbered one by one; none the same.
-    assert [n for n, _, _ in asked] == list(range(2, len(asked) + 2))
+    # The questions after the screen and the checklist (questions 1 and 2), numbered one by
+    # one; none the same.
+    assert [n for n, _, _ in asked] == list(range(3, len(asked) + 3))
     assert len({f for _, f, _ in asked}) == len(asked) <= 14
     print(f"\nleft L5 interview: {len(asked)} questions: {[f for _, f, _ in asked]}")
 

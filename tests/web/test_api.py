@@ -190,8 +190,22 @@ def test_interview_runs_statelessly_to_a_result(client: TestClient) -> None:
         "/api/interview", json={"state": marked["state"], "action": "answer", "values": ["none"]}
     ).json()
     assert screened["state"]["answers"]["numbness_saddle"] == "absent"
+    follow_ups = 0
+    while screened["step"]["kind"] == "question":  # one answer from an emergency: first
+        assert screened["step"]["phase"] == "follow_up"
+        screened = client.post(
+            "/api/interview",
+            json={"state": screened["state"], "action": "answer", "values": ["absent"]},
+        ).json()
+        follow_ups += 1
+    # Then the risk factors on one checklist: this person has none of them.
+    assert screened["step"]["kind"] == "background" and screened["step"]["exclusive"] == "none"
+    screened = client.post(
+        "/api/interview", json={"state": screened["state"], "action": "answer", "values": ["none"]}
+    ).json()
+    assert screened["state"]["answers"]["takes_blood_thinner"] == "absent"
     question = screened["step"]
-    assert question["kind"] == "question" and question["number"] == 2
+    assert question["kind"] == "question" and question["number"] == 3 + follow_ups
     answered = client.post(
         "/api/interview",
         json={"state": screened["state"], "action": "answer", "values": ["absent"]},

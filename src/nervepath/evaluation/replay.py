@@ -5,16 +5,17 @@ itself, and gives its age band, sex, how long and how it started from its case w
 case says (else "rather not say" / "don't know"). It marks on the body map every place the
 case names a feeling in (``pain_calf_left`` → the left calf; back pain → the lower back),
 with what it feels in each place (a part named without a finer place, ``pain_thigh_left``:
-the part's places, what is felt there "don't know"), then ticks on the warning-sign screen
-those its case says it has (a checklist has no "don't know": the others are answered no),
-then answers each question from the case. Where the case is silent it answers ``silent``:
-"no" (``absent``) or "don't know" (``unknown``). It carries on after an emergency step, so
-the length of the whole interview is measured, and notes when the first one appeared.
+the part itself, "somewhere in my left thigh", pain felt there), then ticks on the warning-
+sign screen those its case says it has, and on the risk-factor checklist likewise (a
+checklist has no "don't know": the others are answered no), then answers each question
+from the case. Where the case is silent it answers ``silent``: "no" (``absent``) or "don't
+know" (``unknown``). It carries on after an emergency step, so the length of the whole
+interview is measured, and notes when the first one appeared.
 
 What is reported, per case: how many questions were asked after the body map (the warning-
-sign screen counts as one) and how many signs the screen held, why the interview ended, the
-rank of the truth in the interview's final differential and in the same case answered at
-once, and the urgency.
+sign screen and the risk-factor checklist count one each) and how many signs the screen
+held, why the interview ended, the rank of the truth in the interview's final differential
+and in the same case answered at once, and the urgency.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from nervepath.evaluation.evaluate import TOP_K, Expected, LabelledCase, is_hit
 from nervepath.interview.machine import NONE_OF_THESE, QUALITIES, Interview, Step
 from nervepath.interview.start import age_band
 from nervepath.knowledge.catalogue import UNKNOWN
-from nervepath.knowledge.groups import part_regions
 from nervepath.knowledge.model import KnowledgeBase
 
 __all__ = ["SILENT_ANSWERS", "Replay", "ReplaySummary", "body_map_places", "replay", "summarise"]
@@ -46,9 +46,9 @@ class Replay:
     expected: Expected
     silent: str  # what the patient answered where its case is silent
     places: tuple[str, ...]  # what it marked on the body map
-    questions: int  # steps answered after the body map: the warning-sign screen counts one
+    questions: int  # steps answered after the body map: each checklist counts one
     warning_signs: int  # the signs the screen listed
-    ended: str  # confident | nothing_left | max_questions | no_places
+    ended: str  # confident | nothing_left | unsure | max_questions | no_places
     emergency_at: int | None  # questions answered when the first emergency step appeared
     rank: int | None  # the truth's rank at the end of the interview
     full_rank: int | None  # the truth's rank with the whole case answered at once
@@ -95,17 +95,16 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, 
         place = region if instance.side is None else f"{region}_{instance.side}"
         places.setdefault(place, []).append(quality)
     # A part of the leg named without a finer place ("pain in the whole right leg"): the
-    # patient marks the part's places, but says "don't know" to what it feels in each (the
-    # map has no "somewhere in the thigh"): marking one place with pain, or every place,
-    # would say more than the case does. So the map gives the side and nothing else; the
-    # part finding itself is never asked (the regions are).
-    parts = _part_places(kb)
+    # patient marks the part itself ("somewhere in my right leg"), with what it feels there.
+    parts = _part_findings(kb)
     for name, value in answers.items():
         instance = instances.get(name)
         if instance is None or value != "present" or instance.id not in parts:
             continue
-        for region in parts[instance.id]:
-            places.setdefault(region if instance.side is None else f"{region}_{instance.side}", [])
+        quality, part = parts[instance.id]
+        places.setdefault(part if instance.side is None else f"{part}_{instance.side}", []).append(
+            quality
+        )
     if not places and answers.get("back_pain") == "present":
         places = {"lower_back": ["pain"]}
     order = {q: i for i, q in enumerate(QUALITIES)}
@@ -115,10 +114,10 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, 
     }
 
 
-def _part_places(kb: KnowledgeBase) -> dict[str, list[str]]:
-    """A felt part finding (``pain_thigh``) → the body-map regions of that part."""
+def _part_findings(kb: KnowledgeBase) -> dict[str, tuple[str, str]]:
+    """A felt part finding (``pain_thigh``) → (its quality, the part): a body-map place."""
     return {
-        f"{quality}_{group.id}": [r.id for r in part_regions(kb.raw, group)]
+        f"{quality}_{group.id}": (quality, group.id)
         for group in kb.raw.derivation.region_groups
         for quality in group.qualities
         if quality in QUALITIES
@@ -185,9 +184,10 @@ def replay(
             step = interview.answer("continue")
             continue
         questions += 1
-        if step.kind == "warning_signs":
+        if step.kind in ("warning_signs", "background"):  # checklists: ticked, or none
             signs = [o.value for o in step.options if answers.get(o.value) == "present"]
-            warning = len(step.options) - 1
+            if step.kind == "warning_signs":
+                warning = len(step.options) - 1
             step = interview.answer(*(signs or [NONE_OF_THESE]))
             continue
         finding = step.finding or ""

@@ -9,11 +9,21 @@ The flow (design.md, "The reasoning"; issue #16):
 2. where it hurts: the body map (``mark``, or a side and regions), then what it feels like in
    each marked place, one step per place ("What do you feel in the bottom of your left
    heel?"): ticked qualities become ``{quality}_{region}_{side}`` present, the others absent;
-   with one leg marked, nothing is felt on the other: its places are answered absent;
+   with one leg marked, nothing is felt on the other: its places are answered absent. A part
+   of the leg is a place too ("somewhere in my left thigh", ``thigh_left``), for a person who
+   cannot place the feeling finer: its ticked qualities answer the part's findings
+   (``pain_thigh_left``), which take only "present";
 3. every warning sign on one screen, "none of these" the usual answer: ticked ones present,
    the rest absent. Warning signs are the catalogue's (``red_flag: true``, or enough alone
    for an urgent or emergency rule of ``triage.yaml``), most urgent rule first; a graded one
    (a clinician's MRC grade) is asked on its own after the screen;
+3b. a self-check's risk factors (``risk_factor: true``: a blood thinner, smoking, diabetes, a
+   recent operation…; not the age, nor a warning sign) on one checklist, after any follow-up
+   of the screen: ticked present, the rest absent. Each is rare, so asked one by one it ranks
+   too low to be reached (a blood thinner 17th to 23rd among the questions on the tuning half),
+   yet a present one often decides the result; a checklist costs one question, and patients
+   fill such self-administered history forms reliably (orthopaedic surgery candidates: 96 %
+   agreement with the practitioner's, https://pubmed.ncbi.nlm.nih.gov/15921474);
 4. then one question at a time about the complaint, each naming its side in words: first, on the
    marked side(s), any finding whose answer alone would fire a further emergency rule (at most
    ``ESCALATION_BUDGET``; one that could fire a rule no earlier follow-up could have, and that reads
@@ -28,9 +38,10 @@ The flow (design.md, "The reasoning"; issue #16):
    each explains what was reported, ties by the posterior (:func:`.service.rank_sites`), those of at
    least ``PLAUSIBLE``; after each answer tried, computed as exactly as the result's. It stops when
    no question among the most informative has a chance of at least ``change_floor`` of changing the
-   top three or the urgency, when a site explains the answers with a chance over ``confident``, when
-   none is worth ``min_gain`` nats, after ``unsure_run`` "don't know" answers in a row, at
-   ``max_questions``, or when the person stops (thresholds chosen on the tuning half of the
+   top three or the urgency, or none is worth ``min_gain`` nats (``nothing_left``), when a site
+   explains the answers with a chance over ``confident`` (``confident``), after ``unsure_run``
+   "don't know" answers in a row (``unsure``), at ``max_questions``, or when the person stops
+   (thresholds chosen on the tuning half of the
    published cases only: ``nervepath evaluate tests/published/cases --interview``).
 
 Whenever an answer makes the urgency ``emergency`` for a new reason, the next step is an
@@ -127,11 +138,14 @@ StepKind = Literal[
     "regions",
     "feelings",
     "warning_signs",
+    "background",
     "question",
     "emergency",
     "done",
 ]
-Phase = Literal["start", "body_map", "warning_signs", "follow_up", "adaptive", "emergency", "end"]
+Phase = Literal[
+    "start", "body_map", "warning_signs", "background", "follow_up", "adaptive", "emergency", "end"
+]
 NONE_OF_THESE: Final = "none"
 
 
@@ -170,7 +184,9 @@ class Step:
     red_flag: bool = False
     number: int = 0  # questions: 1-based number of this question
     alerts: tuple[Alert, ...] = ()
-    reason: str | None = None  # done: confident | nothing_left | max_questions | quit | stopped
+    # done: confident | nothing_left | unsure (a run of "don't know") | max_questions | quit |
+    # stopped
+    reason: str | None = None
     exclusive: str | None = None  # multiple choice: the option that goes alone ("none")
 
 
@@ -322,10 +338,10 @@ class Interview:
             )
         elif step.kind == "feelings":
             new = self._felt(state, {step.place or "": picked})
-        elif step.kind == "warning_signs":
+        elif step.kind in ("warning_signs", "background"):
             listed = tuple(o.value for o in step.options if o.value != NONE_OF_THESE)
             new = self._with_answers(
-                replace(state, screen=listed),
+                replace(state, screen=listed) if step.kind == "warning_signs" else state,
                 {n: "present" if n in picked else "absent" for n in listed},
             )
         elif step.kind == "emergency":
@@ -370,7 +386,9 @@ class Interview:
         the mapping is asked about next, one step per place; a plain list of qualities (the
         clinician's form) applies to every place. Only those exact places are marked, so a
         left heel and a right calf stay apart; the sides follow from the places (both legs
-        when only midline ones are marked).
+        when only midline ones are marked). A part of the leg is a place too (``thigh_left``,
+        ``whole_leg_right``: "somewhere in my left thigh", not placed finer): what is felt
+        there answers the part's findings (``pain_thigh_left``), only those ticked.
         """
         state = self._history[-1].state
         if state.places is not None or state.sides is not None:
@@ -410,7 +428,9 @@ class Interview:
         new = replace(
             state,
             sides=sides,
-            regions=tuple(dict.fromkeys(self._plan.places[p][0] for p in places)),
+            regions=tuple(
+                dict.fromkeys(self._plan.places[p][0] for p in places if p not in self._plan.parts)
+            ),
             places=tuple(places),
         )
         new = self._with_answers(new, self._other_leg(sides))
@@ -475,19 +495,26 @@ class Interview:
         return {
             name: "absent"
             for place, (rid, side) in self._plan.places.items()
-            if side == others[0]
+            if side == others[0] and place not in self._plan.parts  # its regions say it all
             for name in self._body_map_answers((side,), (rid,), QUALITIES)
         }
 
     def _felt(self, state: State, felt: Mapping[str, Iterable[str]]) -> State:
-        """What is felt in each place: ticked qualities present, the others there absent."""
+        """What is felt in each place: ticked qualities present, the others there absent. In
+        a part of the leg (``thigh_left``: somewhere in it, not placed finer) only the ticked
+        ones: "no numbness anywhere in my leg" is a claim about each of its places that a
+        person who cannot place the feeling has not made, and a place of the part marked too
+        would say the opposite."""
         answers: dict[str, str] = {}
         for place, chosen in felt.items():
             rid, side = self._plan.places[place]
             if list(chosen) == [UNKNOWN]:
                 continue  # marked, nothing said about what is felt there
+            part = place in self._plan.parts
             for option in self._quality_options(place):
                 present = option.value in chosen
+                if part and not present:
+                    continue
                 for name in self._body_map_answers((side,) if side else (), (rid,), [option.value]):
                     answers[name] = "present" if present else "absent"
         done = {**state.felt, **{p: tuple(q for q in QUALITIES if q in c) for p, c in felt.items()}}
@@ -601,6 +628,31 @@ class Interview:
             exclusive=NONE_OF_THESE,
         )
 
+    def _background(self, names: Iterable[str]) -> Step:
+        """The risk factors not yet answered on one checklist, "none of these" last."""
+        return Step(
+            "background",
+            "background",
+            "Do any of these apply to you? Tick each one that does; most people have few or none.",
+            (
+                *(Option(n, self._plan.texts[n][0]) for n in names),
+                Option(NONE_OF_THESE, "none of these"),
+            ),
+            multiple=True,
+            exclusive=NONE_OF_THESE,
+        )
+
+    def _background_done(self, state: State) -> int:
+        """1 once the risk-factor checklist is answered (it answers every item), else 0."""
+        return int(
+            bool(self._plan.background)
+            and all(
+                n in state.answers
+                for n in self._plan.background
+                if self._for_sex(n, state.start.get("sex"))
+            )
+        )
+
     def _adaptive(self, state: State, d: Differential) -> _Entry:
         """The next question about the complaint, or the end (see the module's stop rule)."""
         entry = _Entry(state, d, Step("done", "end", "", reason="nothing_left"))
@@ -634,6 +686,11 @@ class Interview:
                     targets=self._plan.targets,
                 )
                 return replace(entry, step=self._question(state, best[0].finding, "follow_up"))
+        # After the follow-ups, before the questions one by one: the risk factors on one
+        # checklist, then never again (all of them are answered by it).
+        background = [n for n in self._plan.background if n in unasked]
+        if background:
+            return replace(entry, step=self._background(background))
         scores = rank_questions(
             self.assessor.compiled, d.evidence, candidates=candidates, targets=self._plan.targets
         )
@@ -648,7 +705,9 @@ class Interview:
         # The most informative questions, tried answer by answer: the chance that the answer
         # changes the top three or the urgency. The other leg's only if that chance is > 0.
         if self.unsure_run and _trailing_unknown(state) >= self.unsure_run:
-            return entry  # "don't know" changes nothing: more of the same would not either
+            # "don't know" changes nothing: more of the same would not either. Said apart from
+            # "nothing_left", so that a result resting on few answers reads as such.
+            return replace(entry, step=replace(entry.step, reason="unsure"))
         # Each answer tried costs the explains batch: stop trying once the question and
         # whether it is settled are decided.
         may_settle = state.adaptive >= MIN_QUESTIONS
@@ -743,7 +802,8 @@ class Interview:
             plain=plain,
             # As the catalogue says: saddle numbness is a warning sign though derived.
             red_flag=inst.id in self.kb.red_flag_findings,
-            number=len(state.asked) + int(bool(state.screen)) + 1,
+            # The warning-sign screen and the risk-factor checklist count one each.
+            number=len(state.asked) + int(bool(state.screen)) + self._background_done(state) + 1,
         )
 
     def _region_options(self) -> Iterator[Option]:

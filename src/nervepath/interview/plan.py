@@ -45,13 +45,17 @@ class Plan:
     targets: list[str]  # the site instances, whose distribution the questions sharpen
     regions: tuple[schema.Region, ...]
     lateral: Mapping[str, bool]
-    places: Mapping[str, tuple[str, str | None]]  # region instance → (region, side)
+    # region instance → (region, side); also each part of the leg on each side (thigh_left →
+    # (thigh, left)): "somewhere in my left thigh", for a person who cannot place it finer
+    places: Mapping[str, tuple[str, str | None]]
+    parts: frozenset[str]  # the places that are parts of the leg, not regions
     place_findings: frozenset[str]
     place_words: Mapping[str, str]
     texts: Mapping[str, tuple[str, str]]  # instance → (plain, clinical) words, side named
     twins: Mapping[str, tuple[str, ...]]
     mirrors: Mapping[str, str]  # a lateral instance → the same finding on the other leg
     warning_order: tuple[str, ...]
+    background: tuple[str, ...]  # the self-check's checklist of risk factors, in KB order
 
 
 _plans: OrderedDict[tuple[int, str], tuple[weakref.ref[KnowledgeBase], Plan]] = OrderedDict()
@@ -110,7 +114,17 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         for r in regions
         for side in SIDES
     }
-    names = {r.id: r.name for r in regions}
+    # A part of the leg (derivation.yaml › region_groups) is a place too: its findings are
+    # ``{quality}_{part}_{side}`` (``pain_thigh_left``), named like a region's, so the body
+    # map reads it the same way. Without it "pain somewhere in my thigh" was marked as the
+    # thigh's places with nothing said about them: nothing was recorded at all.
+    parts = {
+        f"{g.id}_{side}": (g.id, side) for g in kb.raw.derivation.region_groups for side in SIDES
+    }
+    names = {r.id: r.name for r in regions} | {
+        g.id: g.name for g in kb.raw.derivation.region_groups
+    }
+    places |= parts
     # Each instance's words, its side named; the same words (``back_pain`` and
     # ``pain_lower_back``) get one answer.
     texts = {
@@ -140,6 +154,7 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         regions=regions,
         lateral={r.id: r.lateral for r in regions},
         places=places,
+        parts=frozenset(parts),
         place_findings=frozenset(
             name
             for rid, side in places.values()
@@ -150,6 +165,25 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         twins={n: tuple(t for t in group if t != n) for group in twins.values() for n in group},
         mirrors=_mirrors(instances),
         warning_order=warning_order,
+        background=_background(kb, instances) if setting == "self_check" else (),
+    )
+
+
+def _background(kb: KnowledgeBase, instances: Mapping[str, FindingInstance]) -> tuple[str, ...]:
+    """The risk factors a self-check lists on one checklist (``risk_factor: true``): each is
+    rare, so worth little asked alone (a blood thinner ranked 17th to 23rd among the questions
+    on the tuning half, never reached), yet decisive when present. Not the age (the start
+    answers it), not a warning sign (the screen lists it), not one about one leg."""
+    ages = {f.id for f in kb.raw.findings if f.age_band is not None}
+    return tuple(
+        name
+        for name, inst in instances.items()
+        if inst.side is None
+        and (f := kb.findings[inst.id]).risk_factor
+        and f.asked
+        and not f.triage_only
+        and inst.id not in ages
+        and inst.id not in kb.red_flag_findings
     )
 
 

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
 from rich.console import Console
 from rich.panel import Panel
@@ -33,11 +34,14 @@ _EMERGENCY = {"c": "continue", "s": "stop"}
 _STOPPED = {
     "confident": "The answer is clear enough: stopping the questions.",
     "nothing_left": "No remaining question would change the result much: stopping.",
+    "unsure": 'Several "don\'t know" answers in a row: stopping. The result rests on the '
+    "answers you could give.",
     "max_questions": "That was the last question.",
     "quit": "Stopped on request.",
     "stopped": "Stopped after the emergency warning.",
 }
 _BANNER = "bold white on red"
+_CHECKLISTS: Final = ("warning_signs", "background")  # one screen, "none of these" as 0
 
 
 def parse_reply(step: Step, reply: str) -> list[str]:
@@ -51,7 +55,7 @@ def parse_reply(step: Step, reply: str) -> list[str]:
         if side not in values:
             raise ValueError("type 1 (left), 2 (right) or 3 (both)")
         return [side]
-    if step.kind == "warning_signs" and text in ("0", "n", "no", "none", "none of these"):
+    if step.kind in _CHECKLISTS and text in ("0", "n", "no", "none", "none of these"):
         return [step.exclusive or "none"]
     if step.phase == "start":
         if text.isdigit() and 1 <= int(text) <= len(values):
@@ -168,7 +172,7 @@ def _show(out: Console, step: Step, progress: Progress, setting: str) -> None:
         out.print(f"[bold]{step.text}")
         out.print("  1 left   2 right   3 both")
         return
-    if step.phase in ("start", "body_map") or step.kind == "warning_signs":
+    if step.phase in ("start", "body_map") or step.kind in _CHECKLISTS:
         out.print(Text(step.text, style="bold"))
         group = None
         shown = [o for o in step.options if o.value != step.exclusive]
@@ -177,7 +181,7 @@ def _show(out: Console, step: Step, progress: Progress, setting: str) -> None:
                 group = option.group
                 out.print(f"  [bold cyan]{(group or '').capitalize()}")
             out.print(Text(f"    {number:2d}  {option.label}"))
-        if step.kind == "warning_signs":
+        if step.kind in _CHECKLISTS:
             out.print("Type 0 (none of these), or the numbers of those you have (e.g. 2 5).")
         elif step.multiple:
             out.print("Type the numbers, separated by spaces (e.g. 1 2).")

@@ -71,7 +71,11 @@ class InterviewRequest(BaseModel):
         description="answer: the chosen option values (the warning-sign screen: the ticked "
         'signs, or ["none"])',
     )
-    regions: list[str] = Field(default=[], description="mark: region instances (heel_left)")
+    regions: list[str] = Field(
+        default=[],
+        description="mark: region instances (heel_left), or a part of the leg not placed finer "
+        "(thigh_left, whole_leg_right)",
+    )
     qualities: dict[str, list[str]] | list[str] = Field(
         default={},
         description="mark: what is felt in each marked place, "
