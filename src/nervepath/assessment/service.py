@@ -201,16 +201,19 @@ class Assessor:
         )
         causes = tuple(self._ranked_cause(name, p) for name, p in d.causes)
         # 5. The most useful next questions for this setting.
+        # Unanswered red-flag questions come first, whatever their information gain; then the
+        # most informative others, so the test that best separates the top sites is never
+        # crowded out by warning signs. Only the best of each are scored in full.
+        red = kb.red_flag_findings
+        candidates = self.candidates(case.setting, d.evidence)
         scores = rank_questions(
             self.compiled,
             d.evidence,
-            candidates=self.candidates(case.setting, d.evidence),
+            candidates=candidates,
             targets=[h.name for h in self._sites],
+            top=NEXT_QUESTIONS,
+            apart=[name for name in candidates if self._instances[name].id in red],
         )
-        # Unanswered red-flag questions come first, whatever their information gain; then the
-        # most informative others, so the test that best separates the top sites is never
-        # crowded out by warning signs.
-        red = kb.red_flag_findings
         flagged = [
             (s.finding, s.expected_information_gain)
             for s in scores

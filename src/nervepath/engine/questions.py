@@ -39,15 +39,17 @@ more, asking only for their mass, so no distribute pass runs. Each group costs a
 one more collect pass of every row: with the service's six origin groups the ranking
 of the clinical vignettes takes about 3.5× as long.
 
-Every candidate is pushed: proven bounds on the gain (``I(t; f) ≤ I(pa(f); f)``; ``KL ≤ χ²``
-with the targets' correlations) left 72–92 % of candidates above the 10th best gain on the
-vignettes, and a tighter one (30 %) costs two collect passes each (measured for issue #18).
+With ``top``, candidates are scored in decreasing order of a proven bound on their gain
+(:mod:`nervepath.engine.gain_bounds`) until no unscored bound reaches the ``top``-th gain so
+far (less 2e-9, so rounding to 1e-9 cannot reorder them): the first ``top`` are exactly the
+whole ranking's. Bounds from marginals alone (``I(t; f) ≤ I(pa(f); f)``; ``KL ≤ χ²``) had left
+72–92 % of candidates above the 10th best gain on the vignettes (docs/engine.md).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +62,7 @@ from nervepath.engine.evidence import (
     evidence_indices,
     node_indices,
 )
+from nervepath.engine.gain_bounds import event_rows, gain_bounds, parent_nodes
 from nervepath.engine.inference import (
     ImpossibleEvidenceError,
     cheapest_split,
@@ -67,10 +70,9 @@ from nervepath.engine.inference import (
     group_rows,
     propagate_terms,
 )
-from nervepath.engine.junction import JunctionTree, Propagation, propagate
+from nervepath.engine.junction import JunctionTree, propagate
 from nervepath.engine.network import Network
-from nervepath.engine.soft_evidence import soft_evidence_terms
-from nervepath.engine.split import Terms, signed_log_sum
+from nervepath.engine.question_rows import Push, distinct_rows, pusher, with_groups
 from nervepath.engine.threads import one_blas_thread
 from nervepath.engine.traits import candidate_answers, trait_rows, trait_scores, weighted_entropy
 
@@ -98,6 +100,8 @@ def rank_questions(
     targets: Iterable[int | str] | None = None,
     candidates: Iterable[int | str] | None = None,
     groups: Sequence[Iterable[int | str]] = (),
+    top: int | None = None,
+    apart: Iterable[int | str] = (),
 ) -> tuple[QuestionScore, ...]:
     """Score unanswered findings by expected information gain about ``targets`` and
     ``groups``.
@@ -108,67 +112,233 @@ def rank_questions(
     nodes, such as the sites of one origin) adds the entropy of the event "some member
     present". The result is sorted by decreasing gain (to 1e-9 nats), ties by finding
     name.
+
+    With ``top``, only the ``top`` best candidates are returned, and the ``top`` best of
+    those in ``apart`` (the service lists warning signs apart): exactly the first ones of
+    the whole ranking, the others ruled out by a proven bound on their gain
+    (:mod:`nervepath.engine.gain_bounds`).
     """
     compiled = compiled_network(source)
     checked = evidence_indices(compiled, evidence)
-    network = compiled.network
     target_list = node_indices(compiled, range(compiled.n_hidden) if targets is None else targets)
     group_list = [node_indices(compiled, group) for group in groups]
     answers = candidate_answers(compiled, checked, candidates)
-    if not answers:
+    if not answers or (top is not None and top < 1):
         return ()
-    traits = [copies for copies in answers if network.findings[copies[0]].answer]
-    chosen = [copies[0] for copies in answers if not network.findings[copies[0]].answer]
     extra = 0
     for v in target_list + [v for group in group_list for v in group]:
         extra |= 1 << v
     for f in (f for copies in answers for f in copies):
         extra |= compiled.finding_scopes[f]
-    # 1. The rows: (candidate, k) for k < K − 1, with F_f(k) as soft evidence; then a
-    #    risk factor's rows, one per state.
-    owners: list[tuple[int, int]] = []
-    for f in chosen:
-        owners.extend((f, k) for k in range(len(network.findings[f].states) - 1))
-    trait_parts = [trait_rows(compiled, copies) for copies in traits]
-    rows = np.zeros((len(owners), compiled.n_hidden))
-    leak = np.empty(len(owners))
-    for r, (f, k) in enumerate(owners):
-        rows[r] = compiled.log_cumulative[f][k]
-        leak[r] = compiled.leak_log_cumulative[f][k]
-    rows = np.concatenate([rows, *trait_parts])
-    # 2–3. The evidence alone, then every row, through one calibrated tree (or one per
-    #      term of the split findings; see :mod:`nervepath.engine.split`).
-    # Twin findings and shared parent sets repeat rows: each distinct row is pushed once.
-    distinct, inverse = _distinct_rows(rows)
-    pushed = None
+    aside = {copies[0] for copies in candidate_answers(compiled, checked, apart)}
+    ranking = _Ranking(compiled, answers, target_list, group_list, top, aside)
+    ranked = None
     terms = cheapest_split(compiled, checked, extra)
     if terms is not None:
-        pushed = _split_rows(compiled, checked, extra, terms, distinct, target_list, group_list)
-    if pushed is None:
-        pushed = _rows(compiled, checked, extra, distinct, target_list, group_list)
-    base_present, base_absent, log_mass, conditional = pushed
-    log_mass, conditional = log_mass[inverse], conditional[inverse]
-    scores = [
-        QuestionScore(name, gain, tuple(states.tolist()), tuple(map(tuple, given.tolist())))
-        for name, gain, states, given in trait_scores(
-            compiled, traits, log_mass[len(owners) :], conditional[len(owners) :], len(target_list)
+        split = propagate_terms(compiled, checked, terms, extra, group_list)
+        if split is not None:
+            absorbed, base, weights, log_totals = split
+            log_z = base.log_z.reshape(len(group_list) + 1, len(terms.signs))
+            pushed = pusher(absorbed.tree, base, weights, log_z)
+            work = _entries(absorbed.tree) * len(terms.signs)
+            ranked = ranking.ranked(pushed, log_totals - log_totals[0], work)
+    if ranked is None:
+        absorbed = absorb(compiled, checked, extra)
+        if absorbed.constant == -math.inf:
+            raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+        base = propagate(absorbed.tree, absorbed.static, group_rows(absorbed.log_unary, group_list))
+        if not math.isfinite(float(base.log_z[0])):
+            raise ImpossibleEvidenceError("the evidence has probability zero under the network")
+        pushed = pusher(absorbed.tree, base, np.ones((len(group_list) + 1, 1)), base.log_z[:, None])
+        ranked = ranking.ranked(pushed, base.log_z - base.log_z[0], _entries(absorbed.tree))
+        assert ranked is not None  # one term per tree: no signed sum to cancel
+    return ranked
+
+
+BOUND_FROM = 1 << 15
+"""Tree entries × calibrations from which ``top`` bounds candidates: below, the bound's rows and
+the extra pushes cost more than they save (published tuning cases, docs/engine.md)."""
+
+READ_SLICE = 64  # columns read per push of the bound's event rows (docs/engine.md: memory)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranking:
+    """One ranking's candidates and targets, scored through one calibrated tree's rows."""
+
+    compiled: CompiledNetwork
+    answers: list[tuple[int, ...]]
+    targets: list[int]
+    groups: list[list[int]]
+    top: int | None
+    aside: set[int]
+
+    def ranked(
+        self, push: Push, log_absent: FloatArray, work: int
+    ) -> tuple[QuestionScore, ...] | None:
+        """The ranking (its first ones with ``top``); ``None``: a signed sum cancels. ``work``:
+        the tree's entries times its calibrations (bounds pay from :data:`BOUND_FROM`)."""
+        key = _order
+        if self.top is None:
+            scores = self._scores(push, log_absent, self.answers)
+            return None if scores is None else tuple(sorted(scores, key=key))
+        bounds = self._bounds(push) if work >= BOUND_FROM else np.full(len(self.answers), np.inf)
+        if bounds is None:
+            return None
+        # In each pool, by decreasing bound: first the unbounded candidates and the 2·top
+        # best bounds, then, batch by batch (each at most twice what was scored), those whose
+        # bound reaches the pool's top-th gain so far; the rest cannot enter.
+        pools = [
+            sorted(
+                (i for i, c in enumerate(self.answers) if (c[0] in self.aside) == aside),
+                key=lambda i: -bounds[i],
+            )
+            for aside in (False, True)
+        ]
+        done: dict[int, QuestionScore] = {}
+        quota = [2 * self.top + int(np.isinf(bounds[pool]).sum()) for pool in pools]
+        while True:
+            batch: list[int] = []
+            for pool, size in zip(pools, quota, strict=True):
+                gains = sorted(done[i].expected_information_gain for i in pool if i in done)
+                floor = gains[-self.top] - 2e-9 if len(gains) >= self.top else -math.inf
+                waiting = [i for i in pool if i not in done and bounds[i] >= floor]
+                batch += waiting[: size - len(gains) if gains else size]
+            if not batch:
+                break
+            scores = self._scores(push, log_absent, [self.answers[i] for i in batch])
+            if scores is None:
+                return None
+            done.update(zip(batch, scores, strict=True))
+            quota = [2 * sum(i in done for i in pool) for pool in pools]
+        best: list[QuestionScore] = []
+        for pool in pools:
+            best += sorted((done[i] for i in pool if i in done), key=key)[: self.top]
+        return tuple(sorted(best, key=key))
+
+    def _bounds(self, push: Push) -> FloatArray | None:
+        """:func:`gain_bounds` of every candidate (``inf`` for a risk factor: always scored)."""
+        compiled = self.compiled
+        findings = [c[0] for c in self.answers]
+        plain = [f for f in findings if not compiled.network.findings[f].answer]
+        nodes = parent_nodes(compiled, plain)
+        events = [[t] for t in self.targets] + self.groups
+        # Each event's P(v | e, absent) for every parent: bounding the parents that are not
+        # targets by their marginals alone left 2× as many candidates to score on the slowest
+        # cases, more than the 2–3× cheaper push of the event rows saved.
+        read = sorted(set(nodes) | set(self.targets))
+        # In slices of columns: each slice's tables for the leaving rows are (separator
+        # configurations × columns) per term, 2× the ranking's peak memory when all at once.
+        rows = event_rows(compiled.n_hidden, events)
+        parts = []
+        for start in range(0, len(read), READ_SLICE):
+            part = push(0, rows, read[start : start + READ_SLICE])
+            if part is None:
+                return None
+            parts.append(part)
+        log_mass = parts[0][2]
+        present = np.concatenate([part[0] for part in parts])
+        conditional = np.concatenate([part[3] for part in parts], axis=1)
+        marginals = np.zeros(compiled.n_hidden)
+        marginals[read] = present
+        # P(event) from the row's mass: P(every member absent | e).
+        chances = -np.expm1(np.minimum(log_mass, 0.0))
+        out = np.full(len(findings), np.inf)
+        is_plain = [j for j, f in enumerate(findings) if not compiled.network.findings[f].answer]
+        out[is_plain] = gain_bounds(compiled, plain, events, chances, marginals, read, conditional)
+        # Slack for the gains' own rounding (sums of ~50 entropies).
+        return out * (1.0 + 1e-6) + 1e-9
+
+    def _scores(
+        self, push: Push, log_absent: FloatArray, answers: list[tuple[int, ...]]
+    ) -> list[QuestionScore] | None:
+        """Every one of ``answers`` scored (in their order); ``None``: a sum cancels."""
+        compiled, network = self.compiled, self.compiled.network
+        traits = [copies for copies in answers if network.findings[copies[0]].answer]
+        chosen = [copies[0] for copies in answers if not network.findings[copies[0]].answer]
+        # 1. The rows: (candidate, k) for k < K − 1, with F_f(k) as soft evidence; then a
+        #    risk factor's rows, one per state.
+        owners: list[tuple[int, int]] = []
+        for f in chosen:
+            owners.extend((f, k) for k in range(len(network.findings[f].states) - 1))
+        trait_parts = [trait_rows(compiled, copies) for copies in traits]
+        rows = np.zeros((len(owners), compiled.n_hidden))
+        leak = np.empty(len(owners))
+        for r, (f, k) in enumerate(owners):
+            rows[r] = compiled.log_cumulative[f][k]
+            leak[r] = compiled.leak_log_cumulative[f][k]
+        rows = np.concatenate([rows, *trait_parts])
+        # 2–3. Every row through the calibrated tree (or its split terms' calibrations).
+        # Twin findings and shared parent sets repeat rows: each distinct row is pushed once.
+        distinct, inverse = distinct_rows(rows)
+        pushed = with_groups(
+            push(0, distinct, self.targets), push, distinct, self.groups, log_absent
         )
-    ]
-    log_mass, conditional = log_mass[: len(owners)], conditional[: len(owners)]
+        if pushed is None:
+            return None
+        base_present, base_absent, log_mass, conditional = pushed
+        log_mass, conditional = log_mass[inverse], conditional[inverse]
+        scored = {
+            copies[0]: QuestionScore(name, gain, tuple(p.tolist()), tuple(map(tuple, g.tolist())))
+            for copies, (name, gain, p, g) in zip(
+                traits,
+                trait_scores(
+                    compiled,
+                    traits,
+                    log_mass[len(owners) :],
+                    conditional[len(owners) :],
+                    len(self.targets),
+                ),
+                strict=True,
+            )
+        }
+        found = _finding_scores(
+            network,
+            chosen,
+            leak,
+            log_mass[: len(owners)],
+            conditional[: len(owners)],
+            base_present,
+            base_absent,
+            len(self.targets),
+        )
+        scored.update(zip(chosen, found, strict=True))
+        return [scored[copies[0]] for copies in answers]
+
+
+def _entries(tree: JunctionTree) -> int:
+    return sum(1 << len(clique) for clique in tree.cliques)
+
+
+def _order(score: QuestionScore) -> tuple[float, str]:
+    # Gains equal to 1e-9 nats (left/right twins, equal but for rounding) go by name.
+    return (-round(score.expected_information_gain, 9), score.finding)
+
+
+def _finding_scores(
+    network: Network,
+    chosen: list[int],
+    leak: FloatArray,
+    log_mass: FloatArray,
+    conditional: FloatArray,
+    base_present: FloatArray,
+    base_absent: FloatArray,
+    n_targets: int,
+) -> list[QuestionScore]:
+    """The findings' scores from their rows' ``log E[λ_r | e]`` and conditionals."""
     log_ratio = log_mass + leak
     upto = np.exp(np.minimum(log_ratio, 0.0))[:, None]
     joint_present = upto * conditional
     joint_absent = upto * (1.0 - conditional)
     # 4. Differences of cumulative rows give each state's probability and joints,
     #    for all candidates with the same number of states at once.
-    n_states = np.array([len(network.findings[f].states) for f in chosen])
+    n_states = np.array([len(network.findings[f].states) for f in chosen], dtype=np.intp)
     first = np.concatenate([[0], np.cumsum(n_states - 1)[:-1]]).astype(np.intp)
     mass_rows = np.exp(np.minimum(log_ratio, 0.0))
     base_entropy = float(weighted_entropy(base_present, base_absent).sum())
     gains = np.empty(len(chosen))
     probabilities: list[FloatArray] = [np.empty(0)] * len(chosen)
     posteriors: list[FloatArray] = [np.empty(0)] * len(chosen)
-    n_targets = len(target_list)
     for count in np.unique(n_states):
         members = np.flatnonzero(n_states == count)
         m = len(members)
@@ -203,7 +373,7 @@ def rank_questions(
         for i, member in enumerate(members):
             probabilities[member] = state[i]
             posteriors[member] = given[i]
-    scores += [
+    return [
         QuestionScore(
             finding=network.findings[f].name,
             expected_information_gain=float(gains[i]),
@@ -212,166 +382,6 @@ def rank_questions(
         )
         for i, f in enumerate(chosen)
     ]
-    # Gains equal to 1e-9 nats (left/right twins, equal but for rounding) go by name.
-    scores.sort(key=lambda s: (-round(s.expected_information_gain, 9), s.finding))
-    return tuple(scores)
-
-
-Pushed = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
-"""``P(t = 1 | e)``, ``P(t = 0 | e)``, then per row ``log E[λ_r | e]`` and ``P(t = 1 | e, λ_r)``;
-the origin groups' events follow the targets as extra columns."""
-
-
-def _rows(
-    compiled: CompiledNetwork,
-    evidence: dict[int, int],
-    extra: int,
-    rows: FloatArray,
-    targets: list[int],
-    groups: list[list[int]],
-) -> Pushed:
-    """The rows pushed through the calibrated tree of the evidence (and of the evidence with
-    each group absent)."""
-    absorbed = absorb(compiled, evidence, extra)
-    if absorbed.constant == -math.inf:
-        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-    base = propagate(absorbed.tree, absorbed.static, group_rows(absorbed.log_unary, groups))
-    if not math.isfinite(float(base.log_z[0])):
-        raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-    pushed = _pushed(absorbed.tree, base, np.ones((len(groups) + 1, 1)), base.log_z[:, None])
-    out = _with_groups(pushed(0, rows, targets), pushed, rows, groups, base.log_z - base.log_z[0])
-    assert out is not None  # one term per tree: no signed sum to cancel
-    return out
-
-
-def _split_rows(
-    compiled: CompiledNetwork,
-    evidence: dict[int, int],
-    extra: int,
-    terms: Terms,
-    rows: FloatArray,
-    targets: list[int],
-    groups: list[list[int]],
-) -> Pushed | None:
-    """:func:`_rows` with the widest findings split: the rows go through the tree of each
-    term and the results are summed with the terms' signed weights (``None``: a sum
-    cancels too much, use the tables)."""
-    split = propagate_terms(compiled, evidence, terms, extra, groups)
-    if split is None:
-        return None
-    absorbed, base, weights, log_totals = split
-    log_z = base.log_z.reshape(len(groups) + 1, len(terms.signs))
-    pushed = _pushed(absorbed.tree, base, weights, log_z)
-    main = pushed(0, rows, targets)
-    if main is None:
-        return None
-    return _with_groups(main, pushed, rows, groups, log_totals - log_totals[0])
-
-
-def _pushed(
-    tree: JunctionTree, base: Propagation, weights: FloatArray, log_z: FloatArray
-) -> Callable[[int, FloatArray, list[int]], Pushed | None]:
-    """Rows through the trees of batch rows ``i · T + t`` (``T`` terms; ``t`` term ``t`` of
-    the evidence with group ``i − 1`` absent, or of the evidence alone for ``i = 0``),
-    summed with the terms' ``weights[i]``; ``None`` when a row's sum cancels too much."""
-    count = weights.shape[1]
-
-    def push(i: int, rows: FloatArray, targets: list[int]) -> Pushed | None:
-        cols = _columns(tree.variables, targets)
-        picked = base.present[i * count : (i + 1) * count][:, cols]
-        present = weights[i] @ picked
-        absent = weights[i] @ base.absent[i * count : (i + 1) * count][:, cols]
-        masses = np.full((rows.shape[0], count), -math.inf)
-        joints = np.zeros((rows.shape[0], len(targets)))
-        conditional = joints
-        # A term whose tree has no mass adds nothing. The others share one pass over the
-        # rows (:func:`soft_evidence_terms`: what depends on the rows alone is made once).
-        live = [t for t in range(count) if math.isfinite(float(log_z[i, t]))]
-        columns = [i * count + t for t in live]
-        potentials = [
-            [np.ascontiguousarray(p[..., b : b + 1]) for p in base.potentials] for b in columns
-        ]
-        pushed = _soft(tree, potentials, [picked[t] for t in live], rows, targets)
-        for t, (log_mass, conditional) in zip(live, pushed, strict=True):
-            masses[:, t] = log_mass
-            if count > 1:
-                joints += (weights[i, t] * np.exp(log_mass))[:, None] * conditional
-        if count == 1:
-            return present, absent, masses[:, 0], conditional
-        # Each row's own signed sum, Σ_T w_T E_T[λ_r], must not cancel either.
-        summed = signed_log_sum(masses, weights[i])
-        if summed is None:
-            return None
-        return present, absent, summed, joints / np.exp(summed)[:, None]
-
-    return push
-
-
-def _with_groups(
-    main: Pushed | None,
-    pushed: Callable[[int, FloatArray, list[int]], Pushed | None],
-    rows: FloatArray,
-    groups: list[list[int]],
-    log_absent: FloatArray,
-) -> Pushed | None:
-    """``main`` with a column per group ``g``: the event "some member present", from
-    ``P(g absent | e)`` (``exp log_absent[g + 1]``) and, per row, ``E[λ_r | e, g absent]``.
-
-    With the members absent, a row's factors on them are 1: rows that differ only there
-    are pushed once (on the vignettes, 40 % fewer rows for the lumbar spine)."""
-    if main is None or len(log_absent) == 1:
-        return main
-    present, absent, log_mass, conditional = main
-    columns = []
-    for i in range(1, len(log_absent)):
-        if log_absent[i] == -math.inf:  # some member is certainly present
-            columns.append(np.ones(rows.shape[0]))
-            continue
-        without = rows.copy()
-        without[:, groups[i - 1]] = 0.0
-        distinct, inverse = _distinct_rows(without)
-        given_absent = pushed(i, distinct, [])
-        if given_absent is None:
-            return None
-        log_given = given_absent[2][inverse]
-        ratio = np.exp(np.minimum(log_given + log_absent[i] - log_mass, 0.0))
-        columns.append(1.0 - ratio)
-    p_absent = np.exp(np.minimum(log_absent[1:], 0.0))
-    return (
-        np.concatenate([present, 1.0 - p_absent]),
-        np.concatenate([absent, p_absent]),
-        log_mass,
-        np.concatenate([conditional, np.stack(columns, axis=1)], axis=1),
-    )
-
-
-def _soft(
-    tree: JunctionTree,
-    potentials: Sequence[Sequence[FloatArray]],
-    present: Sequence[FloatArray],
-    rows: FloatArray,
-    targets: list[int],
-) -> list[tuple[FloatArray, FloatArray]]:
-    """:func:`soft_evidence_terms` of ``rows`` (over the hidden nodes; widened to the
-    tree's) through each calibration of the tree."""
-    width = max(tree.variables, default=-1) + 1
-    padded = np.zeros((rows.shape[0], max(width, rows.shape[1])))
-    padded[:, : rows.shape[1]] = rows
-    return soft_evidence_terms(tree, potentials, present, padded, targets)
-
-
-def _distinct_rows(rows: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
-    """The distinct rows and, for each row, its index among them (rows compared as bytes,
-    which sorts far faster than ``np.unique(axis=0)``)."""
-    contiguous = np.ascontiguousarray(rows)
-    keys = contiguous.view(np.dtype((np.void, contiguous.dtype.itemsize * rows.shape[1])))
-    _, first, inverse = np.unique(keys.reshape(-1), return_index=True, return_inverse=True)
-    return contiguous[first], inverse.reshape(-1).astype(np.intp)
-
-
-def _columns(variables: tuple[int, ...], targets: list[int]) -> list[int]:
-    column = {v: j for j, v in enumerate(variables)}
-    return [column[v] for v in targets]
 
 
 def should_stop(

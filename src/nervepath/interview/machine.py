@@ -684,6 +684,7 @@ class Interview:
                     d.evidence,
                     candidates=self._follow_first(state, d.evidence, escalating),
                     targets=self._plan.targets,
+                    top=1,
                 )
                 return replace(entry, step=self._question(state, best[0].finding, "follow_up"))
         # After the follow-ups, before the questions one by one: the risk factors on one
@@ -692,7 +693,11 @@ class Interview:
         if background:
             return replace(entry, step=self._background(background))
         scores = rank_questions(
-            self.assessor.compiled, d.evidence, candidates=candidates, targets=self._plan.targets
+            self.assessor.compiled,
+            d.evidence,
+            candidates=candidates,
+            targets=self._plan.targets,
+            top=LOOKAHEAD,
         )
         # Confident as the result ranks: a site that explains what was reported (``explains``
         # is at most the posterior, and the ranking's key).
