@@ -234,3 +234,18 @@ def test_the_straight_leg_raise_is_checked_among_the_studys_patients(
     assert {c.target for c in slr} == {"l5_root_left", "s1_root_left"}
     assert all(1.01 <= c.implied <= 1.40 for c in slr)
     assert shipped_kb.findings["straight_leg_raise"].leak[1] <= 0.1
+
+
+def test_leg_pain_worse_than_back_is_checked_among_sciatica_patients(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """El Barzouhi's LR+ 1.87 compares root compression with sciatica without it, which the
+    model holds as somatic referred pain; the finding's leak is the rate with neither."""
+    checks = [
+        c
+        for c in check_ratios(Assessor(shipped_kb))
+        if c.finding == "leg_pain_worse_than_back_left" and c.kind == "LR+"
+    ]
+    assert {c.target for c in checks} == {"l5_root_left", "s1_root_left"}
+    assert all(c.ok for c in checks)
+    assert shipped_kb.findings["leg_pain_worse_than_back"].leak[1] <= 0.1
