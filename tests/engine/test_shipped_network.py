@@ -20,6 +20,8 @@ from nervepath.engine.divorce import FULL_TABLE_MAX_CLIQUE, divorce_parents, lar
 from nervepath.engine.export import to_bif, to_xmlbif
 from nervepath.engine.inference import infer
 from nervepath.engine.network import Network
+from nervepath.engine.revalue import revalue
+from nervepath.knowledge.ages import bands_of_age
 from nervepath.knowledge.model import KnowledgeBase
 from synthetic import random_network, realistic_cases
 
@@ -99,3 +101,31 @@ def test_exported_network_in_pyagrum_matches_nervepath(
         theirs = _gum_marginals(engine, network, evidence)
         worst = max(worst, float(np.max(np.abs(ours - theirs))))
     assert worst <= TOLERANCE[fmt]
+
+
+def test_the_network_of_a_stated_age_in_pyagrum_matches_nervepath(
+    shipped_kb: KnowledgeBase, network: Network, tmp_path: Path
+) -> None:
+    """At 75 the ankle jerk, hallux vibration and foot pulse leaks are the over-60 band's
+    (knowledge/ages.py): ``kb export --age 75`` in pyAgrum against the network the assessor
+    uses for a 75-year-old, the base network revalued (engine/revalue.py)."""
+    aged = build_network(shipped_kb, ages=shipped_kb.aged(bands_of_age(shipped_kb.age_bands, 75)))
+    changed = {f.name for f, g in zip(network.findings, aged.findings, strict=True) if f != g}
+    assert {"reflex_achilles_left", "vibration_sense_reduced_right"} <= changed
+    path = tmp_path / "nervepath_75.bifxml"
+    path.write_text(to_xmlbif(divorce_parents(aged)), encoding="utf-8")
+    engine = gum.LazyPropagation(gum.loadBN(str(path)))
+    engine.setTargets({node.name for node in aged.hidden})
+    ours = revalue(compile_network(network), aged)
+    divorced = divorce_parents(aged)
+    cases = [
+        e
+        for e in realistic_cases(aged, 40, seed=75)
+        if largest_clique(divorced, e) <= PYAGRUM_MAX_CLIQUE
+    ]
+    assert len(cases) >= CHECKED_AT_LEAST * 40
+    worst = max(
+        float(np.max(np.abs(infer(ours, e).marginals - _gum_marginals(engine, aged, e))))
+        for e in cases
+    )
+    assert worst <= TOLERANCE["xmlbif"]

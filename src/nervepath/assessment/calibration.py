@@ -99,7 +99,8 @@ def _checks(
             d = assessor.differential(case)
             return _odds(dict((*d.sites, *d.causes))[target])
         evidence = to_evidence(kb, case)
-        alone, none = probabilities_all_absent(assessor.compiled, evidence, [[target], population])
+        compiled = assessor.compiled_for(evidence, age=entry.age)
+        alone, none = probabilities_all_absent(compiled, evidence, [[target], population])
         p_target, p_population = 1.0 - alone, 1.0 - none
         return math.inf if p_population <= p_target else p_target / (p_population - p_target)
 

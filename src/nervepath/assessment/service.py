@@ -23,6 +23,8 @@ from nervepath.engine.causation import Causing, SplitTree, causation, probabilit
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.explain import FindingContribution, explain
 from nervepath.engine.questions import rank_questions
+from nervepath.engine.revalue import revalue
+from nervepath.knowledge.ages import bands_answered, bands_of_age
 from nervepath.knowledge.catalogue import allowed_values
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 from nervepath.knowledge.schema import OriginGroup
@@ -84,14 +86,24 @@ class Differential:
     triage: Triage
     # The split tree the posteriors were propagated on, which the explanations reuse.
     split: SplitTree | None = field(default=None, repr=False, compare=False)
+    # The network with the case's age-banded leaks (Assessor.compiled_for) they came from.
+    network: CompiledNetwork | None = field(default=None, repr=False, compare=False)
 
 
 class Assessor:
-    """A knowledge base with its compiled network, reused across cases."""
+    """A knowledge base with its compiled network, reused across cases.
+
+    ``compiled`` holds the population's age mixture of the age-banded leaks (the age unknown);
+    a case whose age, or age answers, leave fewer age bands is assessed on the same network
+    with those bands' leaks (:meth:`compiled_for`, knowledge/ages.py), made once per set of
+    bands and kept: a few sets at most (one per band, the self-check's age answers, none).
+    """
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.compiled: CompiledNetwork = compile_network(build_network(kb))
+        self._everyone = frozenset(range(len(kb.age_bands)))
+        self._by_ages: dict[frozenset[int], CompiledNetwork] = {self._everyone: self.compiled}
         self._hidden = {h.name: h for h in kb.hidden}
         self._sites = [h for h in kb.hidden if h.kind == "site"]
         site_defs = kb.sites
@@ -129,11 +141,28 @@ class Assessor:
             if h.kind == "cause" and (c := kb.causes[h.id])
         }
 
+    def compiled_for(
+        self, evidence: Mapping[str, str], *, age: int | None = None
+    ) -> CompiledNetwork:
+        """The network for a patient of this ``age`` (when given) or whose answered age
+        findings are ``evidence``'s: the leaks of the age bands left (knowledge/ages.py)."""
+        bands = self.kb.age_bands
+        left = (
+            bands_of_age(bands, age)
+            if age is not None and bands
+            else bands_answered(bands, self.kb.raw.findings, evidence)
+        )
+        if left not in self._by_ages:
+            network = build_network(self.kb, ages=self.kb.aged(left))
+            self._by_ages[left] = revalue(self.compiled, network)
+        return self._by_ages[left]
+
     def differential(self, case: Case) -> Differential:
         """Posteriors, origin groups and triage: everything but explanations and questions."""
         kb = self.kb
         # 1. Answers → evidence (unknown ids and values are errors that name the nearest).
         evidence = to_evidence(kb, case)
+        compiled = self.compiled_for(evidence, age=case.patient.age)
         # 2. Exact posteriors of every cause and site, and of every origin group (some site of
         #    it affected). Sites are ranked by how probably they cause what was reported, not
         #    by how probably they are present: a site likely only by its prior explains none
@@ -142,7 +171,7 @@ class Assessor:
         groups = [g for g in ORIGIN_GROUPS if self._groups[g]]
         names = self._site_names
         found = causation(
-            self.compiled,
+            compiled,
             evidence,
             [*self._site_indices, *(self._groups[g] for g in groups)],
             effects=self._effects,
@@ -171,7 +200,7 @@ class Assessor:
             kb, evidence, dict(sites), cause_probabilities=dict(causes), site_explains=explains
         )
         return Differential(
-            evidence, origin, origin_explains, sites, explains, causes, triaged, found.split
+            evidence, origin, origin_explains, sites, explains, causes, triaged, found.split, compiled
         )
 
     def explaining(self, evidence: Mapping[str, str], sites: Sequence[str]) -> dict[str, Causing]:
@@ -180,7 +209,7 @@ class Assessor:
         :meth:`differential` ranks by), for the named ``sites`` only, from one batch (an
         interview looking ahead at an answer asks for the plausible ones)."""
         causing = probabilities_causing(
-            self.compiled,
+            self.compiled_for(evidence),
             evidence,
             [[name] for name in sites],
             effects=self._effects,
@@ -193,7 +222,8 @@ class Assessor:
         d = self.differential(case)
         # 4. Explain the top sites by each answer's contribution.
         top = [name for name, _ in d.sites[:TOP_SITES_EXPLAINED]]
-        explained = explain(self.compiled, d.evidence, top, tree=d.split)
+        compiled = d.network or self.compiled_for(d.evidence, age=case.patient.age)
+        explained = explain(compiled, d.evidence, top, tree=d.split)
         explanations = {e.node: e.contributions for e in explained}
         sites = tuple(
             self._ranked_site(name, p, d.explains[name], explanations.get(name, ()))
@@ -207,7 +237,7 @@ class Assessor:
         red = kb.red_flag_findings
         candidates = self.candidates(case.setting, d.evidence)
         scores = rank_questions(
-            self.compiled,
+            compiled,
             d.evidence,
             candidates=candidates,
             targets=[h.name for h in self._sites],

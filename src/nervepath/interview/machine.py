@@ -680,7 +680,7 @@ class Interview:
             escalating = self._escalating(d.evidence, on_side)
             if escalating:
                 best = rank_questions(
-                    self.assessor.compiled,
+                    d.network or self.assessor.compiled_for(d.evidence),
                     d.evidence,
                     candidates=self._follow_first(state, d.evidence, escalating),
                     targets=self._plan.targets,
@@ -693,7 +693,7 @@ class Interview:
         if background:
             return replace(entry, step=self._background(background))
         scores = rank_questions(
-            self.assessor.compiled,
+            d.network or self.assessor.compiled_for(d.evidence),
             d.evidence,
             candidates=candidates,
             targets=self._plan.targets,

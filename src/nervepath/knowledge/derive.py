@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
+from nervepath.knowledge.ages import PopulationBand, mixed, per_population_band, population_bands
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
 from nervepath.knowledge.nerves import nerve_descendants, supply_of
@@ -54,6 +55,9 @@ class FindingDef:
     triage_only: bool = False  # no links: read by triage rules, moves no posterior
     risk_factor: bool = False  # makes a site likelier; no site is credited with explaining it
     course: bool = False  # the whole complaint's time course; no site is credited with it
+    # The leak in each band of derivation.yaml › age_mix where it depends on the age
+    # (knowledge/ages.py); ``leak`` is then their population mixture. () where it does not.
+    by_age: tuple[tuple[float, ...], ...] = ()
 
     @property
     def graded(self) -> bool:
@@ -120,6 +124,40 @@ def graded(
     return (1.0 - sum(abnormal), *abnormal)
 
 
+def _banded(
+    bands: tuple[PopulationBand, ...],
+    leaks: list[schema.AgeLeak],
+    scale: schema.GradeScale | None,
+) -> tuple[tuple[tuple[float, ...], ...], tuple[float, ...], Provenance]:
+    """A leak given per age band: its value in each population band, their population
+    mixture (the leak with the age unknown) and that mixture's provenance."""
+
+    def convert(band: schema.AgeLeak) -> tuple[float, ...]:
+        if band.leak_grades is not None and scale is not None:
+            return graded(band.leak_grades, scale)
+        return binary(band.leak.value if band.leak is not None else 0.0)
+
+    if not bands:  # reported by the checks: no age_mix to weigh the bands
+        first = convert(leaks[0])
+        return (), first, leaks[0].leak or leaks[0].leak_grades or _mixture_note(first)
+    by_age = per_population_band(bands, leaks, convert)
+    leak = mixed(bands, by_age, frozenset(range(len(bands))))
+    return by_age, leak, _mixture_note(leak, scale)
+
+
+def _mixture_note(
+    leak: tuple[float, ...], scale: schema.GradeScale | None = None
+) -> schema.Probability | schema.Grades:
+    why = schema.Estimate(
+        rationale="the leak_by_age bands mixed by the population's age shares (derivation.yaml "
+        "› age_mix), the leak with the age unknown (knowledge/ages.py; calc)"
+    )
+    if scale is None:
+        return schema.Probability(value=leak[-1], estimate=why)
+    values = dict(zip(scale.grades[1:], leak[1:], strict=True))
+    return schema.Grades(value={g: v for g, v in values.items() if v}, estimate=why)
+
+
 def derive_findings(
     kb: RawKnowledgeBase, *, patterns: list[PatternDef], territories: list[TerritoryDef]
 ) -> dict[str, FindingDef]:
@@ -129,9 +167,17 @@ def derive_findings(
     d = kb.derivation
     scales = {s.id: s for s in d.scales}
     out: dict[str, FindingDef] = {}
+    bands = population_bands(d)
     for f in kb.findings:
         provenance: Provenance
-        if f.scale is not None and f.leak_grades is not None and f.scale in scales:
+        by_age: tuple[tuple[float, ...], ...] = ()
+        if f.leak_by_age:
+            scale = scales.get(f.scale) if f.scale is not None else None
+            if f.scale is not None and scale is None:
+                continue  # reported by the checks: an unknown scale
+            states = tuple(scale.grades) if scale is not None else ("absent", "present")
+            by_age, leak, provenance = _banded(bands, f.leak_by_age, scale)
+        elif f.scale is not None and f.leak_grades is not None and f.scale in scales:
             states = tuple(scales[f.scale].grades)
             leak, provenance = graded(f.leak_grades, scales[f.scale]), f.leak_grades
         else:
@@ -152,6 +198,7 @@ def derive_findings(
             triage_only=f.triage_only,
             risk_factor=f.risk_factor,
             course=f.course,
+            by_age=by_age,
         )
     for quality in (*d.sensory_qualities, d.sensory_exam):
         exam = quality is d.sensory_exam
@@ -226,9 +273,20 @@ def derive_findings(
         derived = out.get(override.finding)
         if derived is None or derived.derived_from is None:
             continue  # reported by the checks: an override names a derived finding
+        scale = reflex if derived.states == tuple(reflex.grades if reflex else ()) else mrc
+        if scale is not None and derived.states != tuple(scale.grades):
+            scale = None
+        if override.leak_by_age:
+            graded_bands = any(b.leak_grades is not None for b in override.leak_by_age)
+            if graded_bands != (scale is not None):
+                continue  # reported by the checks: graded leak on a yes/no finding, or back
+            by_age, leak, provenance = _banded(bands, override.leak_by_age, scale)
+            out[override.finding] = replace(
+                derived, leak=leak, leak_provenance=provenance, by_age=by_age
+            )
+            continue
         if override.leak_grades is not None:
-            scale = reflex if derived.states == tuple(reflex.grades if reflex else ()) else mrc
-            if scale is None or derived.states != tuple(scale.grades):
+            if scale is None:
                 continue  # reported by the checks: graded leak on a yes/no finding
             leak, provenance = graded(override.leak_grades, scale), override.leak_grades
         elif override.leak is not None and derived.states == ("absent", "present"):

@@ -27,6 +27,8 @@ __all__ = [
     "Advice",
     "AllOf",
     "Anatomy",
+    "AgeLeak",
+    "AgeShare",
     "AnyOf",
     "AtLeast",
     "Baseline",
@@ -323,6 +325,70 @@ class AgeBand(Strict):
         )
 
 
+def band_problems(bands: list[AgeLeak] | list[AgeShare], field: str) -> list[str]:
+    """Age bands in order must cover every age once: the first from birth (no ``at_least``),
+    each next one from the age the previous one stops (``below``), the last with no end."""
+    problems: list[str] = []
+    previous: int | None = None
+    for i, band in enumerate(bands):
+        if band.at_least != previous:
+            found = "none" if band.at_least is None else band.at_least
+            expected = (
+                "none (the first band starts at birth)"
+                if previous is None
+                else f"{previous} (the previous band's 'below')"
+            )
+            problems.append(f"{field} › {i} › at_least: found {found}, expected {expected}")
+        if band.below is not None and band.at_least is not None and band.below <= band.at_least:
+            problems.append(f"{field} › {i} › below: found {band.below}, expected above at_least")
+        if band.below is None and i != len(bands) - 1:
+            problems.append(f"{field} › {i} › below: found none, expected a limit (a band follows)")
+        previous = band.below
+    if bands and bands[-1].below is not None:
+        problems.append(
+            f"{field} › {len(bands) - 1} › below: found {bands[-1].below}, expected none "
+            "(the last band has no upper age)"
+        )
+    return problems
+
+
+class AgeLeak(Strict):
+    """A finding's leak among patients of one age band: ``{below: 60, leak: {...}}`` for a
+    yes/no finding, ``leak_grades`` for a graded one. Bands run from birth (no ``at_least``)
+    to no upper age (no ``below``), each next one starting where the previous one stops."""
+
+    at_least: int | None = None
+    below: int | None = None
+    leak: Probability | None = None
+    leak_grades: Grades | None = None
+
+    @model_validator(mode="after")
+    def _one_leak(self) -> AgeLeak:
+        if (self.leak is None) == (self.leak_grades is None):
+            raise ValueError("give exactly one of 'leak' or 'leak_grades'")
+        return self
+
+
+class AgeShare(Strict):
+    """The share of one age band among the people nervepath serves (derivation.yaml ›
+    age_mix): the weights of an age-banded leak when the age is unknown or only partly
+    known."""
+
+    at_least: int | None = None
+    below: int | None = None
+    share: Probability
+
+
+def _age_leaks_problems(bands: list[AgeLeak], graded: bool) -> list[str]:
+    problems = band_problems(bands, "leak_by_age")
+    for i, band in enumerate(bands):
+        if graded and band.leak_grades is None:
+            problems.append(f"leak_by_age › {i} › leak: expected leak_grades (a graded finding)")
+        if not graded and band.leak is None:
+            problems.append(f"leak_by_age › {i} › leak_grades: expected leak (a yes/no finding)")
+    return problems
+
+
 class Finding(Strict):
     """A finding written by hand (history items, examination tests, local symptoms)."""
 
@@ -346,6 +412,12 @@ class Finding(Strict):
     scale: Id | None = Field(default=None, description="a graded finding names its grade scale")
     leak: Probability | None = None
     leak_grades: Grades | None = None
+    leak_by_age: list[AgeLeak] = Field(
+        default=[],
+        description="the leak per age band, in place of 'leak' / 'leak_grades': a sign that "
+        "comes with age (an absent ankle jerk, a faint foot pulse); with the age unknown, the "
+        "bands mixed by derivation.yaml › age_mix",
+    )
     red_flag: bool = False
     risk_factor: bool = Field(
         default=False,
@@ -406,10 +478,17 @@ class Finding(Strict):
 
     @model_validator(mode="after")
     def _leak_matches_kind(self) -> Finding:
+        if self.leak_by_age:
+            if self.leak is not None or self.leak_grades is not None:
+                raise ValueError("give 'leak_by_age' or a single leak, not both")
+            problems = _age_leaks_problems(self.leak_by_age, self.scale is not None)
+            if problems:
+                raise ValueError("; ".join(problems))
+            return self
         if self.scale is None and self.leak is None:
-            raise ValueError("a yes/no finding needs 'leak'")
+            raise ValueError("a yes/no finding needs 'leak' (or 'leak_by_age')")
         if self.scale is not None and self.leak_grades is None:
-            raise ValueError("a graded finding needs 'leak_grades'")
+            raise ValueError("a graded finding needs 'leak_grades' (or 'leak_by_age')")
         return self
 
 
@@ -599,11 +678,18 @@ class LeakOverride(Strict):
     finding: Id
     leak: Probability | None = None
     leak_grades: Grades | None = None
+    leak_by_age: list[AgeLeak] = []
 
     @model_validator(mode="after")
     def _one_leak(self) -> LeakOverride:
-        if (self.leak is None) == (self.leak_grades is None):
-            raise ValueError("give exactly one of 'leak' or 'leak_grades'")
+        given = [x for x in (self.leak, self.leak_grades) if x is not None]
+        if len(given) + bool(self.leak_by_age) != 1:
+            raise ValueError("give exactly one of 'leak', 'leak_grades' or 'leak_by_age'")
+        if self.leak_by_age:
+            graded = any(b.leak_grades is not None for b in self.leak_by_age)
+            problems = _age_leaks_problems(self.leak_by_age, graded)
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
 
 
@@ -716,6 +802,11 @@ class Derivation(Strict):
     reflex_root: Grades
     reflex_nerve: Grades
     leak_overrides: list[LeakOverride] = []
+    age_mix: list[AgeShare] = Field(
+        default=[],
+        description="the age bands of the people nervepath serves and their shares: every "
+        "limit of an age-banded leak and of an age finding is one of theirs",
+    )
     region_groups: list[RegionGroup] = []
     motor_part: MotorPart | None = None
     quality_groups: list[QualityGroup] = []
@@ -723,6 +814,16 @@ class Derivation(Strict):
     region_pattern: RegionPattern | None = None
     territory_pattern: TerritoryPattern | None = None
     sign_pattern: SignPattern | None = None
+
+    @model_validator(mode="after")
+    def _age_mix_covers_every_age(self) -> Derivation:
+        problems = band_problems(self.age_mix, "age_mix")
+        total = sum(b.share.value for b in self.age_mix)
+        if self.age_mix and abs(total - 1.0) > 1e-9:
+            problems.append(f"age_mix › share: found a total of {total:.6g}, expected 1")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 # --- triage and recommendations ------------------------------------------------------

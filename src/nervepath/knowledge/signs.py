@@ -22,15 +22,28 @@ from nervepath.knowledge.derive import FindingDef, LinkDef, binary
 from nervepath.knowledge.loader import RawKnowledgeBase
 from nervepath.knowledge.pattern import PatternDef
 
-__all__ = ["apply_sign_patterns", "derive_sign_patterns", "sign_pattern_id"]
+__all__ = [
+    "apply_sign_patterns",
+    "derive_sign_patterns",
+    "sign_background_id",
+    "sign_pattern_id",
+    "split_sign_leak",
+]
 
 
 def sign_pattern_id(finding: str) -> str:
     return f"{finding}_both_sides_pattern"
 
 
-def _background_id(finding: str) -> str:
+def sign_background_id(finding: str) -> str:
     return f"{finding}_both_sides_background"
+
+
+def split_sign_leak(leak: float, pattern: schema.SignPattern) -> tuple[float, float]:
+    """A side's leak split into its own rest and the background's prior (module docstring):
+    ``π = background_share · leak / given`` and ``1 − (1 − leak)/(1 − π · given)``."""
+    prior = pattern.background_share.value * leak / pattern.given.value
+    return 1.0 - (1.0 - leak) / (1.0 - prior * pattern.given.value), prior
 
 
 def derive_sign_patterns(
@@ -80,7 +93,7 @@ def derive_sign_patterns(
                 sign_pattern_id(fid),
                 fid,
                 tuple(parents),
-                _background_id(fid),
+                sign_background_id(fid),
                 schema.Probability(value=prior, estimate=_why(why)),
             )
         )

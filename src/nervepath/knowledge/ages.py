@@ -1,0 +1,137 @@
+"""Leaks that depend on the patient's age: the population's age bands, the bands a case's age
+or age answers leave open, and a banded leak mixed over them.
+
+``derivation.yaml › age_mix`` gives the age bands of the people nervepath serves (adults with
+leg or foot pain) and their shares. A finding whose leak is given per age band
+(``leak_by_age``: an absent ankle jerk, reduced vibration at the hallux, a faint foot pulse)
+has, for a set ``C`` of population bands, the leak
+
+    leak(C) = Σ_{c ∈ C} share_c · leak_c / Σ_{c ∈ C} share_c
+
+where ``leak_c`` is the leak of the finding's own band that holds band ``c`` (its limits are
+the population's, checked at load). A stated age leaves one band: its leak. With the age
+unknown every band is left: the population mixture, the finding's leak in the base network.
+An age known only as a range (the self-check's "51 to 70" answers the age findings, not the
+age) leaves the bands inside it. Each mixed value is the leak of an ordinary network, so the
+posteriors stay exact for it; the mixture weighs the bands by the population's shares alone,
+not by what the rest of the case says about the age.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from nervepath.knowledge import schema
+
+__all__ = [
+    "AgedValues",
+    "PopulationBand",
+    "band_limits_problems",
+    "bands_answered",
+    "bands_of_age",
+    "mixed",
+    "per_population_band",
+    "population_bands",
+]
+
+
+@dataclass(frozen=True)
+class AgedValues:
+    """The numbers of the network that a case's age bands change: the leak of each age-banded
+    finding (after any sign pattern took its share, knowledge/signs.py) and the prior of each
+    sign pattern's background root, by hidden instance name."""
+
+    finding_leaks: Mapping[str, tuple[float, ...]]
+    priors: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class PopulationBand:
+    """One age band of the population: ages ``at_least`` to ``below − 1``, and its share."""
+
+    at_least: int
+    below: int | None
+    share: float
+
+    def holds(self, age: int) -> bool:
+        return age >= self.at_least and (self.below is None or age < self.below)
+
+
+def population_bands(derivation: schema.Derivation) -> tuple[PopulationBand, ...]:
+    return tuple(
+        PopulationBand(b.at_least or 0, b.below, b.share.value) for b in derivation.age_mix
+    )
+
+
+def bands_of_age(bands: Sequence[PopulationBand], age: int) -> frozenset[int]:
+    """The one population band a stated age falls in."""
+    return frozenset(i for i, b in enumerate(bands) if b.holds(age))
+
+
+def bands_answered(
+    bands: Sequence[PopulationBand],
+    findings: Sequence[schema.Finding],
+    evidence: Mapping[str, str],
+) -> frozenset[int]:
+    """The population bands the answered age findings leave (``age_over_50`` present and
+    ``age_over_70`` absent: 51 to 70); every band where none is answered, or where the
+    answers contradict each other."""
+    everything = frozenset(range(len(bands)))
+    left = set(everything)
+    for f in findings:
+        state = evidence.get(f.id)
+        if f.age_band is None or state not in ("present", "absent"):
+            continue
+        # Band limits are the population's (checked at load): a band is wholly in or out.
+        inside = {i for i, b in enumerate(bands) if f.age_band.holds(b.at_least)}
+        left &= inside if state == "present" else everything - inside
+    return frozenset(left) or everything
+
+
+def per_population_band(
+    bands: Sequence[PopulationBand],
+    leaks: Sequence[schema.AgeLeak],
+    convert: Callable[[schema.AgeLeak], tuple[float, ...]],
+) -> tuple[tuple[float, ...], ...]:
+    """The finding's leak (a distribution over its states) in each population band."""
+    out: list[tuple[float, ...]] = []
+    for band in bands:
+        # The finding's band holding the population band's first age (the limits are
+        # checked to be the population's, so it holds the whole band).
+        own = next(
+            leak
+            for leak in leaks
+            if (leak.at_least or 0) <= band.at_least
+            and (leak.below is None or band.at_least < leak.below)
+        )
+        out.append(convert(own))
+    return tuple(out)
+
+
+def mixed(
+    bands: Sequence[PopulationBand], per_band: Sequence[tuple[float, ...]], left: frozenset[int]
+) -> tuple[float, ...]:
+    """``leak(C)`` of the module docstring for the bands ``left``."""
+    if len(left) == 1:  # a stated age: the band's own numbers, exactly
+        return per_band[next(iter(left))]
+    total = sum(bands[i].share for i in left)
+    n = len(per_band[0])
+    return tuple(sum(bands[i].share * per_band[i][k] for i in left) / total for k in range(n))
+
+
+def band_limits_problems(
+    bands: Sequence[PopulationBand], where: str, leaks: Sequence[schema.AgeLeak]
+) -> list[str]:
+    """Each limit of a banded leak must be a population band's limit, so that a stated age's
+    band, or an answered range, lies wholly inside one of the finding's bands."""
+    limits = {b.at_least for b in bands} | {b.below for b in bands if b.below is not None}
+    if not bands:
+        return [f"{where} › leak_by_age: expected derivation.yaml › age_mix to weigh its bands"]
+    return [
+        f"{where} › leak_by_age › {i} › {field}: found {value}, expected one of the age_mix "
+        f"limits {sorted(limits)}"
+        for i, leak in enumerate(leaks)
+        for field, value in (("at_least", leak.at_least), ("below", leak.below))
+        if value is not None and value not in limits
+    ]
