@@ -35,7 +35,9 @@ def _arrays(c: CompiledNetwork) -> list[np.ndarray]:
 def test_revaluing_for_an_age_equals_compiling_that_ages_network(
     shipped_kb: KnowledgeBase, base: CompiledNetwork, age: int
 ) -> None:
-    network = build_network(shipped_kb, ages=shipped_kb.aged(bands_of_age(shipped_kb.age_bands, age)))
+    network = build_network(
+        shipped_kb, ages=shipped_kb.aged(bands_of_age(shipped_kb.age_bands, age))
+    )
     assert network != base.network  # the ankle jerk, vibration and pulse leaks differ
     fresh, revalued = compile_network(network), revalue(base, network)
     ours, theirs = _arrays(revalued), _arrays(fresh)

@@ -40,9 +40,15 @@ def test_an_age_banded_leak_is_the_bands_mixture_with_the_age_unknown(kb_copy: P
     young, old = (0.93, 0.0, 0.05, 0.02), (0.6, 0.0, 0.15, 0.25)  # normal, brisk, reduced, absent
     reflex = kb.findings["reflex_achilles"]
     assert [list(band) for band in reflex.by_age] == [pytest.approx(young), pytest.approx(old)]
-    assert reflex.leak == pytest.approx([0.7 * y + 0.3 * o for y, o in zip(young, old)])
-    assert kb.aged(bands_of_age(kb.age_bands, 35)).finding_leaks["reflex_achilles"] == reflex.by_age[0]
-    assert kb.aged(bands_of_age(kb.age_bands, 75)).finding_leaks["reflex_achilles"] == reflex.by_age[1]
+    assert reflex.leak == pytest.approx(
+        [0.7 * y + 0.3 * o for y, o in zip(young, old, strict=True)]
+    )
+    assert (
+        kb.aged(bands_of_age(kb.age_bands, 35)).finding_leaks["reflex_achilles"] == reflex.by_age[0]
+    )
+    assert (
+        kb.aged(bands_of_age(kb.age_bands, 75)).finding_leaks["reflex_achilles"] == reflex.by_age[1]
+    )
     assert kb.aged(frozenset({0, 1})).finding_leaks["reflex_achilles"] == pytest.approx(reflex.leak)
 
 
@@ -52,7 +58,11 @@ def test_an_age_banded_leak_is_the_bands_mixture_with_the_age_unknown(kb_copy: P
         ("below: 60", "at_least: 61", r"leak_by_age › 1 › at_least: found 61, expected 60"),
         ("below: 60", "at_least: 50", r"leak_by_age › 1 › at_least: found 50, expected 60"),
         ("at_least: 18, below: 60", "at_least: 60", r"leak_by_age › 0 › at_least: found 18"),
-        ("below: 60", "at_least: 60, below: 90", r"leak_by_age › 1 › below: found 90, expected none"),
+        (
+            "below: 60",
+            "at_least: 60, below: 90",
+            r"leak_by_age › 1 › below: found 90, expected none",
+        ),
     ],
 )
 def test_age_bands_with_a_gap_or_an_overlap_are_refused(

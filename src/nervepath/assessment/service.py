@@ -200,7 +200,15 @@ class Assessor:
             kb, evidence, dict(sites), cause_probabilities=dict(causes), site_explains=explains
         )
         return Differential(
-            evidence, origin, origin_explains, sites, explains, causes, triaged, found.split, compiled
+            evidence,
+            origin,
+            origin_explains,
+            sites,
+            explains,
+            causes,
+            triaged,
+            found.split,
+            compiled,
         )
 
     def explaining(self, evidence: Mapping[str, str], sites: Sequence[str]) -> dict[str, Causing]:

@@ -39,11 +39,13 @@ def revalue(compiled: CompiledNetwork, network: Network) -> CompiledNetwork:
     old = compiled.network
     _same_structure(old, network)
     findings = [
-        f for f, (a, b) in enumerate(zip(old.findings, network.findings, strict=True))
+        f
+        for f, (a, b) in enumerate(zip(old.findings, network.findings, strict=True))
         if a.leak != b.leak
     ]
     roots = [
-        i for i, (a, b) in enumerate(zip(old.hidden, network.hidden, strict=True))
+        i
+        for i, (a, b) in enumerate(zip(old.hidden, network.hidden, strict=True))
         if a.prior != b.prior
     ]
     if not findings and not roots:

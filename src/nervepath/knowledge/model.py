@@ -11,18 +11,18 @@ from pathlib import Path
 
 from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge import schema
-from nervepath.knowledge.checks import (
-    MIN_FINDINGS_PER_SITE,
-    condition_leaves,
-    cross_reference_problems,
-    matching_findings,
-)
 from nervepath.knowledge.ages import (
     AgedValues,
     PopulationBand,
     band_limits_problems,
     mixed,
     population_bands,
+)
+from nervepath.knowledge.checks import (
+    MIN_FINDINGS_PER_SITE,
+    condition_leaves,
+    cross_reference_problems,
+    matching_findings,
 )
 from nervepath.knowledge.derive import (
     FindingDef,

@@ -25,10 +25,10 @@ from pydantic import (
 
 __all__ = [
     "Advice",
-    "AllOf",
-    "Anatomy",
     "AgeLeak",
     "AgeShare",
+    "AllOf",
+    "Anatomy",
     "AnyOf",
     "AtLeast",
     "Baseline",
