@@ -119,3 +119,27 @@ def test_the_shipped_age_mix_agrees_with_the_age_findings_leaks(shipped_kb: Know
             continue
         inside = sum(b.share for b in bands if f.age_band.holds(b.at_least))
         assert inside == pytest.approx(f.leak.value, abs=0.005), f.id
+
+
+def test_an_age_finding_whose_limit_the_population_does_not_have_is_refused(
+    kb_copy: Path,
+) -> None:
+    """The self-check answers age findings, not ages: their limits must be the population's,
+    or an answered range would cut an age band in two."""
+    path = kb_copy / "findings" / "all.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + """  - id: age_over_50
+    category: history
+    lateral: false
+    age_band: {at_least: 51}
+    question: Are you over 50 years old?
+    clinician_text: Age over 50
+    settings: [self_check, clinician]
+    leak: {value: 0.5, estimate: {rationale: "fixture: half the people are over 50"}}
+""",
+        encoding="utf-8",
+    )
+    refused = r"age_over_50 › age_band › at_least: found 51, expected one of the age_mix limits"
+    with pytest.raises(KnowledgeBaseError, match=refused):
+        _load_with(kb_copy, _MIX)

@@ -260,14 +260,15 @@ def _age_problems(raw: RawKnowledgeBase, findings: Mapping[str, FindingDef]) -> 
             )
     if bands:
         limits = {b.at_least for b in bands} | {b.below for b in bands if b.below is not None}
-        for f in raw.findings:
-            if f.age_band is None:
+        for entry in raw.findings:
+            band = entry.age_band
+            if band is None:
                 continue
-            for field, value in (("at_least", f.age_band.at_least), ("below", f.age_band.below)):
+            for field, value in (("at_least", band.at_least), ("below", band.below)):
                 if value is not None and value not in limits:
                     problems.append(
-                        f"{raw.where(f)} › age_band › {field}: found {value}, expected one of "
-                        f"the age_mix limits {sorted(limits)}"
+                        f"{raw.where(entry)} › age_band › {field}: found {value}, expected one "
+                        f"of the age_mix limits {sorted(limits)}"
                     )
     return problems
 

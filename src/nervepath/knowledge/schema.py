@@ -11,6 +11,7 @@ beside the models they relate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -325,7 +326,7 @@ class AgeBand(Strict):
         )
 
 
-def band_problems(bands: list[AgeLeak] | list[AgeShare], field: str) -> list[str]:
+def band_problems(bands: Sequence[AgeLeak | AgeShare], field: str) -> list[str]:
     """Age bands in order must cover every age once: the first from birth (no ``at_least``),
     each next one from the age the previous one stops (``below``), the last with no end."""
     problems: list[str] = []
