@@ -200,23 +200,31 @@ def kb_export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
     ] = None,
+    age: Annotated[
+        int | None,
+        typer.Option("--age", min=0, max=120, help="With the leaks of a patient of this age."),
+    ] = None,
     data: DataOption = None,
 ) -> None:
     """Export the Bayesian network (full CPTs) for pgmpy, pyAgrum or any BIF reader.
 
     Variables are named by knowledge-base id with the side appended (``l5_root_left``);
     findings with many parents get exact auxiliary nodes (``back_pain__part0_0``) so that
-    no table is huge (parent divorcing, see ``engine/divorce.py``).
+    no table is huge (parent divorcing, see ``engine/divorce.py``). Signs that come with
+    age (an absent ankle jerk) take the population's age mixture of their leaks, or with
+    ``--age`` that age's, as an assessment of a patient of that age does.
     """
     from nervepath.engine.build import build_network
     from nervepath.engine.divorce import divorce_parents
     from nervepath.engine.export import to_bif, to_xmlbif
+    from nervepath.knowledge.ages import bands_of_age
 
     writers = {"bif": to_bif, "xmlbif": to_xmlbif}
     if fmt not in writers:
         raise NervepathError(f"--format {fmt!r}: expected one of {', '.join(writers)}")
     kb = _load(data)
-    network = divorce_parents(build_network(kb))
+    ages = None if age is None else kb.aged(bands_of_age(kb.age_bands, age))
+    network = divorce_parents(build_network(kb, ages=ages))
     text = writers[fmt](network, name=f"nervepath_{kb.version.replace('.', '_')}")
     if output is None:
         sys.stdout.write(text)

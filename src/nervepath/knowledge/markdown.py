@@ -176,6 +176,7 @@ def _lines(kb: KnowledgeBase) -> Iterator[str]:
             f"| `{fid}` | {kind} | {sides} | {_cell(f.question)} | "
             f"{_value(f.leak_provenance)} | {_prov(kb, f.leak_provenance)} |"
         )
+    yield from _age_lines(kb)
     yield ""
     yield "## Links"
     yield ""
@@ -223,6 +224,48 @@ def _lines(kb: KnowledgeBase) -> Iterator[str]:
         url = f" <{r.url}>" if r.url else ""
         label = f" (evidence base {r.evidence})" if r.evidence else ""
         yield f'- <a id="{r.id}"></a>**{r.id}**{label}: {_cell(r.citation)}{url}'
+
+
+def _ages(at_least: int | None, below: int | None) -> str:
+    if at_least is None:
+        return f"under {below}" if below is not None else "all"
+    return f"{at_least} and over" if below is None else f"{at_least}–{below - 1}"
+
+
+def _age_lines(kb: KnowledgeBase) -> Iterator[str]:
+    """Leaks given per age band, and the population's age bands that weigh them."""
+    d = kb.raw.derivation
+    banded = [(f.id, f.leak_by_age) for f in kb.raw.findings if f.leak_by_age]
+    banded += [(o.finding, o.leak_by_age) for o in d.leak_overrides if o.leak_by_age]
+    if not banded:
+        return
+    yield ""
+    yield "## Leaks by age"
+    yield ""
+    yield (
+        "A sign that comes with age has a leak per age band (knowledge/ages.py): a stated "
+        "age takes its band's; no age, or a range, the bands mixed by the population's shares "
+        "(below), the leak in the table above (there less a sign pattern's share, if any)."
+    )
+    yield ""
+    yield "| finding | ages | leak | source |"
+    yield "|---|---|---|---|"
+    for fid, bands in banded:
+        for band in bands:
+            leak = band.leak or band.leak_grades
+            assert leak is not None  # the schema gives one of the two
+            yield (
+                f"| `{fid}` | {_ages(band.at_least, band.below)} | {_value(leak)} | "
+                f"{_prov(kb, leak)} |"
+            )
+    yield ""
+    yield "| population ages | share | source |"
+    yield "|---|---|---|"
+    for share in d.age_mix:
+        yield (
+            f"| {_ages(share.at_least, share.below)} | {_value(share.share)} | "
+            f"{_prov(kb, share.share)} |"
+        )
 
 
 def _ratio(ratio: schema.PublishedRatio | None) -> str:
