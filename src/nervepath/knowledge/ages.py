@@ -23,10 +23,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from nervepath.knowledge import schema
+from nervepath.knowledge.loader import RawKnowledgeBase
 
 __all__ = [
     "AgedValues",
     "PopulationBand",
+    "age_problems",
     "band_limits_problems",
     "bands_answered",
     "bands_of_age",
@@ -135,3 +137,44 @@ def band_limits_problems(
         for field, value in (("at_least", leak.at_least), ("below", leak.below))
         if value is not None and value not in limits
     ]
+
+
+def age_problems(
+    raw: RawKnowledgeBase,
+    derived: Mapping[str, tuple[tuple[tuple[float, ...], ...], tuple[float, ...]]],
+) -> list[str]:
+    """Age bands line up with the population's (age_mix), and no pattern lowers an age-banded
+    leak after its bands are mixed (only a sign pattern's split is re-done per age).
+    ``derived`` is each derived finding's ``(by_age, leak)`` (knowledge/derive.py)."""
+    bands = population_bands(raw.derivation)
+    problems: list[str] = []
+    banded = [(raw.where(f), f.id, f.leak_by_age) for f in raw.findings if f.leak_by_age]
+    banded += [
+        (f"derivation.yaml › leak_overrides › {o.finding}", o.finding, o.leak_by_age)
+        for o in raw.derivation.leak_overrides
+        if o.leak_by_age
+    ]
+    for where, fid, leaks in banded:
+        problems += band_limits_problems(bands, where, leaks)
+        by_age, leak = derived.get(fid, ((), ()))
+        if not by_age or problems:
+            continue
+        everyone = mixed(bands, by_age, frozenset(range(len(bands))))
+        if any(abs(a - b) > 1e-12 for a, b in zip(everyone, leak, strict=True)):
+            problems.append(
+                f"{where} › leak_by_age: a region pattern or nerve territory lowers this leak; "
+                "expected a finding whose leak is its own"
+            )
+    if bands:
+        limits = {b.at_least for b in bands} | {b.below for b in bands if b.below is not None}
+        for entry in raw.findings:
+            band = entry.age_band
+            if band is None:
+                continue
+            for field, value in (("at_least", band.at_least), ("below", band.below)):
+                if value is not None and value not in limits:
+                    problems.append(
+                        f"{raw.where(entry)} › age_band › {field}: found {value}, expected one "
+                        f"of the age_mix limits {sorted(limits)}"
+                    )
+    return problems

@@ -10,14 +10,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from nervepath.errors import KnowledgeBaseError
-from nervepath.knowledge import schema
-from nervepath.knowledge.ages import (
-    AgedValues,
-    PopulationBand,
-    band_limits_problems,
-    mixed,
-    population_bands,
-)
+from nervepath.knowledge import ages, schema
 from nervepath.knowledge.checks import (
     MIN_FINDINGS_PER_SITE,
     condition_leaves,
@@ -145,11 +138,11 @@ class KnowledgeBase:
         return {r.id: r for r in self.raw.references}
 
     @cached_property
-    def age_bands(self) -> tuple[PopulationBand, ...]:
+    def age_bands(self) -> tuple[ages.PopulationBand, ...]:
         """The population's age bands (derivation.yaml › age_mix; knowledge/ages.py)."""
-        return population_bands(self.raw.derivation)
+        return ages.population_bands(self.raw.derivation)
 
-    def aged(self, bands: frozenset[int]) -> AgedValues:
+    def aged(self, bands: frozenset[int]) -> ages.AgedValues:
         """The age-banded leaks (and sign backgrounds) for a patient whose age lies in these
         population bands; every band gives the values the network holds already."""
         signs = self.raw.derivation.sign_pattern
@@ -158,12 +151,12 @@ class KnowledgeBase:
         for fid, f in self.findings.items():
             if not f.by_age:
                 continue
-            leak = mixed(self.age_bands, f.by_age, bands)
+            leak = ages.mixed(self.age_bands, f.by_age, bands)
             if signs is not None and fid in signs.findings:
                 side, prior = split_sign_leak(leak[1], signs)
                 leak, priors[sign_background_id(fid)] = (1.0 - side, side), prior
             leaks[fid] = leak
-        return AgedValues(leaks, priors)
+        return ages.AgedValues(leaks, priors)
 
     def stamp(self) -> dict[str, str]:
         """What every output carries so that any past result can be reproduced."""
@@ -213,7 +206,7 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
                 "finding, with 'leak' for a yes/no one and 'leak_grades' for a graded one"
             )
     problems += _same_question_problems(raw, findings)
-    problems += _age_problems(raw, findings)
+    problems += ages.age_problems(raw, {fid: (f.by_age, f.leak) for fid, f in findings.items()})
     signs, sign_problems = derive_sign_patterns(raw, findings)
     problems += sign_problems
     both_legs = raw.derivation.region_pattern and raw.derivation.region_pattern.both_legs
@@ -234,43 +227,6 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
     hidden = _expand_hidden(raw, patterns, territories)
     instances = _expand_findings(raw, findings, links, patterns, territories)
     return KnowledgeBase(raw, findings, links, hidden, instances)
-
-
-def _age_problems(raw: RawKnowledgeBase, findings: Mapping[str, FindingDef]) -> list[str]:
-    """Age bands line up with the population's (age_mix), and no pattern lowers an age-banded
-    leak after its bands are mixed (only a sign pattern's split is re-done per age)."""
-    bands = population_bands(raw.derivation)
-    problems: list[str] = []
-    banded = [(raw.where(f), f.id, f.leak_by_age) for f in raw.findings if f.leak_by_age]
-    banded += [
-        (f"derivation.yaml › leak_overrides › {o.finding}", o.finding, o.leak_by_age)
-        for o in raw.derivation.leak_overrides
-        if o.leak_by_age
-    ]
-    for where, fid, leaks in banded:
-        problems += band_limits_problems(bands, where, leaks)
-        f = findings.get(fid)
-        if f is None or not f.by_age or problems:
-            continue
-        everyone = mixed(bands, f.by_age, frozenset(range(len(bands))))
-        if any(abs(a - b) > 1e-12 for a, b in zip(everyone, f.leak, strict=True)):
-            problems.append(
-                f"{where} › leak_by_age: a region pattern or nerve territory lowers this leak; "
-                "expected a finding whose leak is its own"
-            )
-    if bands:
-        limits = {b.at_least for b in bands} | {b.below for b in bands if b.below is not None}
-        for entry in raw.findings:
-            band = entry.age_band
-            if band is None:
-                continue
-            for field, value in (("at_least", band.at_least), ("below", band.below)):
-                if value is not None and value not in limits:
-                    problems.append(
-                        f"{raw.where(entry)} › age_band › {field}: found {value}, expected one "
-                        f"of the age_mix limits {sorted(limits)}"
-                    )
-    return problems
 
 
 def _same_question_problems(raw: RawKnowledgeBase, findings: Mapping[str, FindingDef]) -> list[str]:
