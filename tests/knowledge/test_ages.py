@@ -143,3 +143,9 @@ def test_an_age_finding_whose_limit_the_population_does_not_have_is_refused(
     refused = r"age_over_50 › age_band › at_least: found 51, expected one of the age_mix limits"
     with pytest.raises(KnowledgeBaseError, match=refused):
         _load_with(kb_copy, _MIX)
+
+
+def test_a_band_with_a_grade_the_scale_does_not_have_is_refused(kb_copy: Path) -> None:
+    refused = r"leak_overrides › reflex_achilles › leak_by_age.1.leak_grades.gone: found grade"
+    with pytest.raises(KnowledgeBaseError, match=refused):
+        _load_with(kb_copy, _MIX + _reflex().replace("absent: 0.25", "gone: 0.25"))

@@ -71,7 +71,9 @@ class _Parents:
     leaks: FloatArray
 
 
-@functools.lru_cache(maxsize=4)
+# One per compiled network: an assessor keeps one per set of age bands (engine/revalue.py), up
+# to about ten, and cases of different ages alternate; each entry is about 1 MB.
+@functools.lru_cache(maxsize=16)
 def _parents(compiled: CompiledNetwork) -> _Parents:
     findings = compiled.network.findings
     logs = [np.asarray(compiled.log_cumulative[f]) for f in range(len(findings))]

@@ -207,16 +207,21 @@ def cross_reference_problems(kb: RawKnowledgeBase, derived_findings: Iterable[st
                 problems.append(
                     _unknown(kb.where(finding), "scale", finding.scale, scales, "scale")
                 )
-            elif finding.leak_grades is not None:
-                problems.extend(
-                    _grade_problems(kb.where(finding), "leak_grades", finding.leak_grades, scale)
-                )
+            else:
+                for field, grades in _leak_grades(finding.leak_grades, finding.leak_by_age):
+                    problems.extend(_grade_problems(kb.where(finding), field, grades, scale))
     derived_scales = {
         f: kb.derivation.motor_scale for f in derived_findings if f.startswith("strength_")
     }
     derived_scales |= {
         f: kb.derivation.reflex_scale for f in derived_findings if f.startswith("reflex_")
     }
+    for override in kb.derivation.leak_overrides:
+        scale = scales.get(derived_scales.get(override.finding, ""))
+        where = f"derivation.yaml › leak_overrides › {override.finding}"
+        for field, grades in _leak_grades(override.leak_grades, override.leak_by_age):
+            if scale is not None:
+                problems.extend(_grade_problems(where, field, grades, scale))
     for link in kb.links:
         where = kb.where(link)
         if link.finding not in all_findings:
@@ -602,6 +607,17 @@ def _grade_fields(derivation: schema.Derivation, prefix: str) -> list[str]:
         for name, value in derivation
         if name.startswith(prefix) and isinstance(value, schema.Grades)
     ]
+
+
+def _leak_grades(
+    grades: schema.Grades | None, bands: list[schema.AgeLeak]
+) -> Iterator[tuple[str, schema.Grades]]:
+    """A graded leak's grades with their field: one leak, or one per age band."""
+    if grades is not None:
+        yield "leak_grades", grades
+    for i, band in enumerate(bands):
+        if band.leak_grades is not None:
+            yield f"leak_by_age.{i}.leak_grades", band.leak_grades
 
 
 def _grade_problems(
