@@ -129,3 +129,17 @@ def test_a_sensory_loss_somewhere_in_the_leg_counts_for_the_roots_beside_a_knee_
         ratios = _ratios(answers, age, site, "sensory_loss_whole_leg_left", "present")
         assert all(ratios[r] > 2.5 for r in ROOTS)
         assert ratios["lumbar_somatic_referred"] > 1.5 and ratios["local"] < 1.1
+
+
+def test_walking_pain_eased_by_standing_still_points_to_the_arteries_beside_knee_pain() -> None:
+    """Pain eased by simply standing is LR 4.85 for vascular against neurogenic claudication
+    (Nadeau's 53 claudicants): 0.14 of the stenosis patients said yes, now the stenosis link.
+    In leg pain of other causes it is uncommon (leak 0.04), so beside knee pain at 65 it lifts
+    arterial disease about ten-fold (4.4-fold with the old 0.14 leak) and stenosis two-fold
+    (not at all before), the arteries still far more."""
+    before = _sites(KNEE, age=65)
+    after = _sites(KNEE | {"calf_cramp_walking_relieved_standing_left": "present"}, age=65)
+    pad = _p(after, "peripheral_arterial_disease", "left")
+    pad /= _p(before, "peripheral_arterial_disease", "left")
+    stenosis = _p(after, "multilevel_stenosis") / _p(before, "multilevel_stenosis")
+    assert pad > 8 and 1.5 < stenosis < pad / 3
