@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from nervepath.assessment.calibration import _entailed_ages, check_ratios
-from nervepath.assessment.case import Case, Patient
+from nervepath.assessment.case import Case, Patient, to_evidence
 from nervepath.assessment.service import Assessor
+from nervepath.engine.inference import probabilities_all_absent
 from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
@@ -249,3 +250,30 @@ def test_leg_pain_worse_than_back_is_checked_among_sciatica_patients(
     assert {c.target for c in checks} == {"l5_root_left", "s1_root_left"}
     assert all(c.ok for c in checks)
     assert shipped_kb.findings["leg_pain_worse_than_back"].leak[1] <= 0.1
+
+
+def test_a_symptom_in_one_leg_is_checked_without_the_one_leg_answer(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """Groin pain is LR 2.84 for hip OA against lumbar stenosis (Khan 2004), counted per
+    patient. A case with groin pain on one side alone also answers "not in both legs"
+    (case.py), a second finding that counts against stenosis and that the study did not
+    condition on: the check leaves it out, which with it would put the ratio near 7."""
+    assessor = Assessor(shipped_kb)
+    (check,) = [
+        c for c in check_ratios(assessor) if c.finding == "pain_groin_left" and c.kind == "LR+"
+    ]
+    population = ["hip_joint_left", "multilevel_stenosis"]
+
+    def odds(answers: dict[str, str], one_leg: bool) -> float:
+        case = Case(setting="clinician", patient=Patient(age=65), answers=answers)
+        evidence = to_evidence(shipped_kb, case, one_leg=one_leg)
+        hip, either = probabilities_all_absent(
+            assessor.compiled, evidence, [population[:1], population]
+        )
+        return (1 - hip) / (hip - either)
+
+    groin = {"pain_groin_left": "present"}
+    assert check.ok
+    assert check.implied == pytest.approx(odds(groin, False) / odds({}, False), rel=1e-9)
+    assert odds(groin, True) / odds({}, True) > check.bounds[1]

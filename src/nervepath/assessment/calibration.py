@@ -6,7 +6,10 @@ in both); the implied LR− the same with the finding answered absent (its norma
 graded). An age finding (``age_over_70``) is answered together with the other age findings
 its band settles (over 70 is also over 50 and not under 40), as a stated age answers them
 all: the bands are nested, so one answered alone would leave the model free to place the
-patient under 40 and over 70 at once. A lateral target is taken on the left.
+patient under 40 and over 70 at once. A symptom in one leg is not also read as "not in both
+legs" (case.py's one-leg rule): that is a second finding the studies did not condition on,
+and it would count against a midline site of ``among`` (groin pain, hip against stenosis).
+A lateral target is taken on the left.
 
 An entry with ``among`` was measured in a narrower population than leg pain at large (the
 straight leg raise among people referred with suspected radiculopathy): its odds are then the
@@ -95,11 +98,11 @@ def _checks(
 
     def odds(answers: dict[str, str]) -> float:
         case = Case(setting="clinician", patient=patient, answers=answers)
-        if population is None:
-            d = assessor.differential(case)
-            return _odds(dict((*d.sites, *d.causes))[target])
-        evidence = to_evidence(kb, case)
+        evidence = to_evidence(kb, case, one_leg=False)
         compiled = assessor.compiled_for(evidence, age=entry.age)
+        if population is None:
+            (alone,) = probabilities_all_absent(compiled, evidence, [[target]])
+            return _odds(1.0 - alone)
         alone, none = probabilities_all_absent(compiled, evidence, [[target], population])
         p_target, p_population = 1.0 - alone, 1.0 - none
         return math.inf if p_population <= p_target else p_target / (p_population - p_target)

@@ -58,8 +58,10 @@ def parse_case(data: object) -> Case:
         raise CaseError(f"case › {field}: {first['msg']}") from None
 
 
-def to_evidence(kb: KnowledgeBase, case: Case) -> dict[str, str]:
-    """Known answers as ``{finding instance: state}``; unknown ids or values are errors."""
+def to_evidence(kb: KnowledgeBase, case: Case, *, one_leg: bool = True) -> dict[str, str]:
+    """Known answers as ``{finding instance: state}``; unknown ids or values are errors.
+    ``one_leg=False`` leaves out the answers that symptoms in one leg imply about both legs
+    (a published likelihood ratio is the finding's alone, calibration.py)."""
     instances = kb.finding_instances_by_name
     evidence: dict[str, str] = {}
     for name, raw in case.answers.items():
@@ -80,7 +82,8 @@ def to_evidence(kb: KnowledgeBase, case: Case) -> dict[str, str]:
             continue
         evidence[name] = value
     evidence = _one_fact_once(kb, instances, evidence)
-    evidence |= _one_leg_answers(kb, instances, evidence)
+    if one_leg:
+        evidence |= _one_leg_answers(kb, instances, evidence)
     return evidence | _patient_answers(kb, case, evidence)
 
 
