@@ -24,6 +24,7 @@ from nervepath.knowledge.derive import (
     derive_links,
 )
 from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
+from nervepath.knowledge.myotome import MyotomeDef, derive_myotomes
 from nervepath.knowledge.pattern import PatternDef, derive_patterns
 from nervepath.knowledge.signs import apply_sign_patterns, derive_sign_patterns
 from nervepath.knowledge.territory import TerritoryDef, derive_territories
@@ -49,13 +50,14 @@ class HiddenInstance:
     network. Only causes and sites are diagnoses: a ``pattern`` (a quality felt over a whole
     region pattern, a noisy-OR of the sites that give it and of its ``background``, a root:
     the pattern felt without a modelled lesion; derivation.yaml › region_pattern; or an
-    examination sign found on both sides, signs.py) is never
-    ranked, triaged or explained."""
+    examination sign found on both sides, signs.py), a nerve's ``territory`` (territory.py)
+    or a root's dense motor lesion (``myotome``, myotome.py) is never ranked, triaged or
+    explained."""
 
     name: str
     id: str
     side: str | None
-    kind: str  # "cause" | "site" | "pattern" | "background" | "territory"
+    kind: str  # "cause" | "site" | "pattern" | "background" | "territory" | "myotome"
     probability: schema.Probability  # the prior of a cause or background, else the leak
     parents: tuple[tuple[str, schema.Probability], ...]
 
@@ -182,6 +184,8 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
     problems += _same_question_problems(raw, findings)
     signs, sign_problems = derive_sign_patterns(raw, findings)
     problems += sign_problems
+    myotomes, myotome_problems = derive_myotomes(raw)
+    problems += myotome_problems
     both_legs = raw.derivation.region_pattern and raw.derivation.region_pattern.both_legs
     if both_legs and both_legs.finding not in findings:
         problems.append(
@@ -190,15 +194,17 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
         )
     if problems:
         raise KnowledgeBaseError(problems)
-    derived = derive_links(raw, findings, patterns=patterns, territories=territories)
+    derived = derive_links(
+        raw, findings, patterns=patterns, territories=territories, myotomes=myotomes
+    )
     findings, signed = apply_sign_patterns(raw, signs, findings, derived)
     links = tuple(signed)
     patterns = patterns + signs  # hidden noisy-ORs of sites and a background, alike
-    problems = _reachability_problems(raw, findings, links, patterns, territories)
+    problems = _reachability_problems(raw, findings, links, patterns, territories, myotomes)
     if problems:
         raise KnowledgeBaseError(problems)
-    hidden = _expand_hidden(raw, patterns, territories)
-    instances = _expand_findings(raw, findings, links, patterns, territories)
+    hidden = _expand_hidden(raw, patterns, territories, myotomes)
+    instances = _expand_findings(raw, findings, links, patterns, territories, myotomes)
     return KnowledgeBase(raw, findings, links, hidden, instances)
 
 
@@ -230,6 +236,7 @@ def _reachability_problems(
     links: tuple[LinkDef, ...],
     patterns: list[PatternDef],
     territories: list[TerritoryDef],
+    myotomes: list[MyotomeDef],
 ) -> list[str]:
     problems: list[str] = []
     children: dict[str, set[str]] = {}
@@ -240,6 +247,9 @@ def _reachability_problems(
             children.setdefault(parent, set()).update(children.get(pattern.id, ()))
     for t in territories:  # and what its nerve territories reach
         children.setdefault(t.site, set()).update(children.get(t.id, ()))
+    for m in myotomes:  # and what its roots' dense lesions reach
+        for parent, _, _ in m.sites:
+            children.setdefault(parent, set()).update(children.get(m.id, ()))
     for site in raw.sites:
         count = len(children.get(site.id, ()))
         if count < MIN_FINDINGS_PER_SITE:
@@ -270,6 +280,13 @@ _NO_LEAK = schema.Probability(
     value=0.0,
     estimate=schema.Estimate(rationale="A region pattern is felt through a site or background."),
 )
+_NO_DENSE_LEAK = schema.Probability(
+    value=0.0,
+    estimate=schema.Estimate(
+        rationale="A dense root lesion is a lesion of a site (myotome.py); a root lesion "
+        "without a modelled cause is the site's own leak."
+    ),
+)
 _CERTAIN = schema.Probability(
     value=1.0,
     estimate=schema.Estimate(rationale="The background pattern is the pattern felt (definition)."),
@@ -277,11 +294,15 @@ _CERTAIN = schema.Probability(
 
 
 def _expand_hidden(
-    raw: RawKnowledgeBase, patterns: list[PatternDef], territories: list[TerritoryDef]
+    raw: RawKnowledgeBase,
+    patterns: list[PatternDef],
+    territories: list[TerritoryDef],
+    myotomes: list[MyotomeDef],
 ) -> tuple[HiddenInstance, ...]:
     """Causes and background patterns first (roots of the network), then sites with their
     cause parents, then the region patterns with their sites and background as parents, then
-    each side's nerve territories with that side's site as parent (territory.py)."""
+    each side's nerve territories with that side's site as parent (territory.py), and each
+    side's dense root lesions with that side's root sites (myotome.py)."""
     out: list[HiddenInstance] = [
         HiddenInstance(p.background, p.background, None, "background", p.prior, ())
         for p in patterns
@@ -330,6 +351,14 @@ def _expand_hidden(
             name = instance_name(t.id, side)
             parents = ((instance_name(t.site, side), t.rate),)
             out.append(HiddenInstance(name, t.id, side, "territory", t.leak, parents))
+    for m in myotomes:
+        for side in SIDES:
+            parents = tuple(
+                (instance_name(site, side if lateral else None), rate)
+                for site, lateral, rate in m.sites
+            )
+            name = instance_name(m.id, side)
+            out.append(HiddenInstance(name, m.id, side, "myotome", _NO_DENSE_LEAK, parents))
     return tuple(out)
 
 
@@ -352,10 +381,11 @@ def _expand_findings(
     links: tuple[LinkDef, ...],
     patterns: list[PatternDef],
     territories: list[TerritoryDef],
+    myotomes: list[MyotomeDef],
 ) -> tuple[FindingInstance, ...]:
     lateral = {s.id: s.lateral for s in raw.sites} | {c.id: c.lateral for c in raw.causes}
     lateral |= {p.id: False for p in patterns} | {p.background: False for p in patterns}
-    lateral |= {t.id: True for t in territories}
+    lateral |= {t.id: True for t in territories} | {m.id: True for m in myotomes}
     by_finding: dict[str, list[LinkDef]] = {}
     for link in links:
         by_finding.setdefault(link.finding, []).append(link)
