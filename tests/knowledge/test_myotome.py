@@ -5,13 +5,17 @@ root, because a lesion dense enough to drop the foot weakens the root's other mu
 from __future__ import annotations
 
 import math
+import shutil
+from pathlib import Path
 
 import pytest
 from motor_support import site_alone
 
 from nervepath.assessment.case import Case, Patient
 from nervepath.assessment.service import Assessor
-from nervepath.knowledge.model import KnowledgeBase
+from nervepath.knowledge.groups import or_findings
+from nervepath.knowledge.loader import default_data_dir
+from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
 # A painless dense foot drop on the left: dorsiflexion MRC 2, great-toe extension and
 # eversion 3, no back or leg pain.
@@ -142,3 +146,37 @@ def test_a_dense_lesion_is_one_hidden_node_a_side(shipped_kb: KnowledgeBase) -> 
         )
         got = site_alone(shipped_kb, "foot_drop_right", side or site)[1]
         assert math.isclose(got, link), site
+
+
+def test_any_listed_root_keeps_every_site_alone_as_before(
+    shipped_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """The pattern is data, not an L5 case: listing L4 and S1 too (sites that lesion two
+    listed roots give each node part of a link in turn) leaves every site alone giving every
+    finding exactly what it gave without those nodes. Not the OR of a part's findings
+    ("weakness of the foot"): that is the model's own rate of at least one of them, lower
+    now that they rise and fall together."""
+    data = tmp_path / "data"
+    shutil.copytree(Path(str(default_data_dir())), data)
+    derivation = data / "derivation.yaml"
+    text = derivation.read_text(encoding="utf-8")
+    assert "  roots: [l5]\n" in text
+    text = text.replace("  roots: [l5]\n", "  roots: [l4, l5, s1]\n")
+    text = text.replace(
+        "  carried: {l5: [foot_drop]}\n", "  carried: {l4: [foot_drop], l5: [foot_drop]}\n"
+    )
+    derivation.write_text(text, encoding="utf-8")
+    wider = load_knowledge_base(data)
+    kinds = {h.name for h in wider.hidden if h.kind == "myotome"}
+    assert {"l4_dense_motor_lesion_left", "s1_dense_motor_lesion_right"} <= kinds
+    sites = ["l4_root_left", "l5_root_left", "s1_root_left", "multilevel_stenosis", "cauda_equina"]
+    groups = {g.id for g in or_findings(wider.raw)}
+    checked = 0
+    for instance in wider.finding_instances:
+        if not instance.parents or instance.side == "right" or instance.id in groups:
+            continue
+        for site in sites:
+            before = site_alone(shipped_kb, instance.name, site)
+            assert site_alone(wider, instance.name, site) == pytest.approx(before, abs=1e-12)
+            checked += 1
+    assert checked > 1000

@@ -535,17 +535,17 @@ def _split_myotomes(
         return []
     d = kb.derivation
     mrc = next((s for s in d.scales if s.id == d.motor_scale), None)
-    hand = {
-        key: link.distribution[1]
-        for key, link in links.items()
-        if key[0] in pattern.carried and link.basis.startswith("hand-written")
-    }
-    carried = carried_links(myotomes, pattern.carried, hand)
+    # The links a root gives, found before any split: a site that lesions two listed roots
+    # gives each of their nodes part of the same link in turn (independent given the site).
     roots = (d.motor_root_primary, d.motor_root_primary_shared, d.movement_symptom_root_primary)
+    from_roots = {key for key, link in links.items() if any(link.provenance is p for p in roots)}
     problems: list[str] = []
     for m in myotomes:
+        # The carried links as they stand now: an earlier root's node may have taken a part.
+        hand = {k: links[k].distribution[1] for f in m.carried for k in _keys(f, m) if k in links}
+        carried = carried_links([m], hand)
         node: dict[str, tuple[tuple[float, ...], Provenance]] = {}
-        for fid in pattern.carried:
+        for fid in m.carried:
             if (fid, m.id) in carried:
                 q = carried[(fid, m.id)]
                 why = f"the least of its sites' links over their rates, min p / r = {q:.4g} (calc)"
@@ -559,9 +559,7 @@ def _split_myotomes(
         for site, _, rate in m.sites:
             for fid, (value, _) in node.items():
                 link = links.get((fid, site))
-                if link is None or not (
-                    fid in pattern.carried or any(link.provenance is p for p in roots)
-                ):
+                if link is None or not (fid in m.carried or (fid, site) in from_roots):
                     continue  # a hand-written or nerve link the dense lesion does not carry
                 own = own_remainder(link.distribution, value, rate.value)
                 if own is None:
@@ -595,6 +593,10 @@ def _split_myotomes(
             why = f"myotome: the dense {m.root} motor lesion"
             links[(fid, m.id)] = LinkDef(fid, m.id, "same", value, prov, why)
     return problems
+
+
+def _keys(fid: str, m: MyotomeDef) -> list[tuple[str, str]]:
+    return [(fid, site) for site, _, _ in m.sites]
 
 
 def _why(text: str) -> schema.Estimate:

@@ -39,6 +39,7 @@ class MyotomeDef:
     root: str
     sites: tuple[tuple[str, bool, schema.Probability], ...]  # site, lateral, link to the node
     movements: dict[str, bool]  # movement → the root its muscle's only or dominant primary
+    carried: tuple[str, ...]  # hand-written findings the node carries
 
 
 def myotome_id(root: str) -> str:
@@ -57,9 +58,14 @@ def derive_myotomes(kb: RawKnowledgeBase) -> tuple[list[MyotomeDef], list[str]]:
     roots = {r.id for r in kb.anatomy.roots}
     hand = {f.id: f for f in kb.findings}
     problems = [
-        f"{where} › carried: found {fid!r}, expected a lateral hand-written yes/no finding"
-        for fid in pattern.carried
-        if fid not in hand or not hand[fid].lateral or hand[fid].scale is not None
+        f"{where} › carried › {root}: found {fid!r}, expected a lateral hand-written yes/no "
+        "finding of a listed root"
+        for root, fids in pattern.carried.items()
+        for fid in fids
+        if root not in pattern.roots
+        or fid not in hand
+        or not hand[fid].lateral
+        or hand[fid].scale is not None
     ]
     muscles = {m.id: m for m in kb.anatomy.muscles}
     out: list[MyotomeDef] = []
@@ -88,7 +94,8 @@ def derive_myotomes(kb: RawKnowledgeBase) -> tuple[list[MyotomeDef], list[str]]:
                     ),
                 )
             links.append((site.id, site.lateral, rate))
-        out.append(MyotomeDef(myotome_id(root), root, tuple(links), movements))
+        carried = tuple(pattern.carried.get(root, ()))
+        out.append(MyotomeDef(myotome_id(root), root, tuple(links), movements, carried))
     return out, problems
 
 
@@ -110,14 +117,14 @@ def own_remainder(
 
 
 def carried_links(
-    myotomes: list[MyotomeDef], carried: list[str], links: Mapping[tuple[str, str], float]
+    myotomes: list[MyotomeDef], links: Mapping[tuple[str, str], float]
 ) -> dict[tuple[str, str], float]:
     """Each node's link to a carried finding: the least of its sites' hand-written links
     over their rates, ``min p / r`` (at most 1), so that every site keeps a remainder of its
     own and one (the root's own site) gives the finding only through the node."""
     out: dict[tuple[str, str], float] = {}
     for m in myotomes:
-        for fid in carried:
+        for fid in m.carried:
             ratios = [links[(fid, s)] / r.value for s, _, r in m.sites if (fid, s) in links]
             if ratios:
                 out[(fid, m.id)] = min(1.0, *ratios)

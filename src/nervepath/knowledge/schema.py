@@ -719,10 +719,10 @@ class MyotomePattern(Strict):
     symptom: Probability = Field(
         description="P(difficulty with a movement reported | the dense lesion), primary root"
     )
-    carried: list[Id] = Field(
-        default=[],
-        description="hand-written findings a root site's link to which the node carries, at "
-        "link / rate (foot drop)",
+    carried: dict[Id, list[Id]] = Field(
+        default={},
+        description="per root, hand-written findings its sites' links to which the node "
+        "carries, at the least link / rate (L5: the foot drop)",
     )
 
 
