@@ -13,6 +13,7 @@ from motor_support import site_alone
 
 from nervepath.assessment.case import Case, Patient
 from nervepath.assessment.service import Assessor
+from nervepath.errors import KnowledgeBaseError
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import default_data_dir
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
@@ -148,6 +149,35 @@ def test_a_dense_lesion_is_one_hidden_node_a_side(shipped_kb: KnowledgeBase) -> 
         assert math.isclose(got, link), site
 
 
+def _edited_copy(tmp_path: Path, old: str, new: str) -> Path:
+    """The shipped knowledge base with one line of derivation.yaml replaced."""
+    data = tmp_path / "data"
+    shutil.copytree(Path(str(default_data_dir())), data)
+    derivation = data / "derivation.yaml"
+    text = derivation.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    derivation.write_text(text.replace(old, new), encoding="utf-8")
+    return data
+
+
+def test_a_wrong_root_or_carried_finding_is_reported(tmp_path: Path) -> None:
+    data = _edited_copy(
+        tmp_path,
+        "  carried: {l5: [foot_drop]}\n",
+        "  carried: {l5: [foot_drop, back_pain], s1: [foot_drop]}\n",
+    )
+    text = (data / "derivation.yaml").read_text(encoding="utf-8")
+    (data / "derivation.yaml").write_text(
+        text.replace("  roots: [l5]\n", "  roots: [l5, l9]\n"), encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeBaseError) as error:
+        load_knowledge_base(data)
+    problems = "\n".join(error.value.problems)
+    assert "myotome_pattern › roots: found 'l9'" in problems
+    assert "myotome_pattern › carried › l5: found 'back_pain'" in problems
+    assert "myotome_pattern › carried › s1: found 'foot_drop'" in problems
+
+
 def test_any_listed_root_keeps_every_site_alone_as_before(
     shipped_kb: KnowledgeBase, tmp_path: Path
 ) -> None:
@@ -156,12 +186,9 @@ def test_any_listed_root_keeps_every_site_alone_as_before(
     finding exactly what it gave without those nodes. Not the OR of a part's findings
     ("weakness of the foot"): that is the model's own rate of at least one of them, lower
     now that they rise and fall together."""
-    data = tmp_path / "data"
-    shutil.copytree(Path(str(default_data_dir())), data)
+    data = _edited_copy(tmp_path, "  roots: [l5]\n", "  roots: [l4, l5, s1]\n")
     derivation = data / "derivation.yaml"
     text = derivation.read_text(encoding="utf-8")
-    assert "  roots: [l5]\n" in text
-    text = text.replace("  roots: [l5]\n", "  roots: [l4, l5, s1]\n")
     text = text.replace(
         "  carried: {l5: [foot_drop]}\n", "  carried: {l4: [foot_drop], l5: [foot_drop]}\n"
     )

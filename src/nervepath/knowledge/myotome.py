@@ -27,7 +27,7 @@ from itertools import accumulate, pairwise
 from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
 
-__all__ = ["MyotomeDef", "derive_myotomes", "myotome_id", "own_remainder"]
+__all__ = ["MyotomeDef", "carried_links", "derive_myotomes", "myotome_id", "own_remainder"]
 
 
 @dataclass(frozen=True)
