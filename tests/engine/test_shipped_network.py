@@ -86,14 +86,17 @@ def test_exported_network_in_pyagrum_matches_nervepath(
     engine = gum.LazyPropagation(bn)
     engine.setTargets({node.name for node in network.hidden})
     compiled = compile_network(network)
-    count = CASES if fmt == "xmlbif" else 20
-    cases = realistic_cases(network, count, seed=11)
+    cases = realistic_cases(network, CASES, seed=11)
     # The cases include many abnormal findings (up to 25) and graded ones.
     assert max(sum(1 for k in c.values() if k > 0) for c in cases) >= 15
     assert any(len(network.findings[f].states) > 2 for c in cases for f in c)
     divorced = divorce_parents(network)
     feasible = [e for e in cases if largest_clique(divorced, e) <= PYAGRUM_MAX_CLIQUE]
     assert len(feasible) >= CHECKED_AT_LEAST * len(cases), f"{len(feasible)} of {len(cases)}"
+    if fmt == "bif":
+        # The BIF file's float32 numbers need only a few cases; the share left out is judged
+        # on all of them (on its first 20 alone one case more or less decided it: 15 to 17).
+        feasible = feasible[:20]
     worst = 0.0
     for evidence in feasible:
         ours = infer(compiled, evidence).marginals
