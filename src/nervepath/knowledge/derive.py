@@ -7,7 +7,8 @@ The module is long on purpose: the derived findings and their links are one read
 anatomy (which regions, nerves and muscles a parent reaches), and split in two each half
 would carry its own copy of that reading. The region patterns' and nerve territories' hidden
 nodes are derived in pattern.py and territory.py, which read the anatomy's wiring from nerves.py
-as this module does; their links, and what they take from the leaks, are here.
+as this module does, and the roots' dense motor lesions in myotome.py; their links, and what
+they take from the leaks and the sites' links, are here.
 """
 
 from __future__ import annotations

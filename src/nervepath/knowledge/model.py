@@ -282,10 +282,7 @@ _NO_LEAK = schema.Probability(
 )
 _NO_DENSE_LEAK = schema.Probability(
     value=0.0,
-    estimate=schema.Estimate(
-        rationale="A dense root lesion is a lesion of a site (myotome.py); a root lesion "
-        "without a modelled cause is the site's own leak."
-    ),
+    estimate=schema.Estimate(rationale="A dense root lesion is a site's lesion (myotome.py)."),
 )
 _CERTAIN = schema.Probability(
     value=1.0,
