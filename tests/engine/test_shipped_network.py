@@ -56,10 +56,11 @@ CHECKED_AT_LEAST = 0.8
 def test_divorcing_keeps_every_table_small(network: Network) -> None:
     divorced = divorce_parents(network)
     # Divorcing bounds the yes/no findings; a graded finding (MRC, reflex) keeps its parents,
-    # and pyAgrum holds its table in full: 2^parents × grades entries, kept to 4,096 (32 KB;
-    # knee flexion's 9 parents × 6 grades is 3,072).
+    # and pyAgrum holds its table in full: 2^parents × grades entries, kept to 8,192 (64 KB;
+    # knee flexion's 10 parents × 6 grades, the L5 root's dense motor lesion among them, is
+    # 6,144).
     assert max(len(f.parents) for f in divorced.findings if len(f.states) == 2) <= 8
-    assert max(2 ** len(f.parents) * len(f.states) for f in divorced.findings) <= 4096
+    assert max(2 ** len(f.parents) * len(f.states) for f in divorced.findings) <= 8192
     assert divorced.hidden[: len(network.hidden)] == network.hidden
 
 
@@ -87,14 +88,17 @@ def test_exported_network_in_pyagrum_matches_nervepath(
     engine = gum.LazyPropagation(bn)
     engine.setTargets({node.name for node in network.hidden})
     compiled = compile_network(network)
-    count = CASES if fmt == "xmlbif" else 20
-    cases = realistic_cases(network, count, seed=11)
+    cases = realistic_cases(network, CASES, seed=11)
     # The cases include many abnormal findings (up to 25) and graded ones.
     assert max(sum(1 for k in c.values() if k > 0) for c in cases) >= 15
     assert any(len(network.findings[f].states) > 2 for c in cases for f in c)
     divorced = divorce_parents(network)
     feasible = [e for e in cases if largest_clique(divorced, e) <= PYAGRUM_MAX_CLIQUE]
     assert len(feasible) >= CHECKED_AT_LEAST * len(cases), f"{len(feasible)} of {len(cases)}"
+    if fmt == "bif":
+        # The BIF file's float32 numbers need only a few cases; the share left out is judged
+        # on all of them (on its first 20 alone one case more or less decided it: 15 to 17).
+        feasible = feasible[:20]
     worst = 0.0
     for evidence in feasible:
         ours = infer(compiled, evidence).marginals
@@ -129,3 +133,46 @@ def test_the_network_of_a_stated_age_in_pyagrum_matches_nervepath(
         for e in cases
     )
     assert worst <= TOLERANCE["xmlbif"]
+
+
+# Foot drops on the left: the L5 root's dense motor lesion (a hidden node under the root, the
+# cauda equina and central stenosis, over the root's myotome; knowledge/myotome.py) sits
+# between these findings and their sites.
+FOOT_DROPS = [
+    {"foot_drop_left": "present", "back_pain": "absent"},
+    {
+        "foot_drop_left": "present",
+        "strength_ankle_dorsiflexion_left": "2",
+        "strength_great_toe_extension_left": "3",
+        "strength_ankle_eversion_left": "3",
+        "strength_ankle_inversion_left": "5",
+        "strength_hip_abduction_left": "5",
+    },
+    {
+        "foot_drop_left": "present",
+        "foot_drop_right": "present",
+        "strength_ankle_dorsiflexion_left": "3",
+        "strength_ankle_dorsiflexion_right": "3",
+        "strength_ankle_inversion_left": "4",
+        "difficulty_hip_abduction_left": "absent",
+        "motor_weakness_foot_right": "present",
+    },
+]
+
+
+def test_dense_root_lesions_in_pyagrum_match_nervepath(network: Network, tmp_path: Path) -> None:
+    path = tmp_path / "nervepath.bifxml"
+    path.write_text(to_xmlbif(divorce_parents(network)), encoding="utf-8")
+    engine = gum.LazyPropagation(gum.loadBN(str(path)))
+    engine.setTargets({node.name for node in network.hidden})
+    compiled = compile_network(network)
+    index = {f.name: i for i, f in enumerate(network.findings)}
+    assert any(node.name == "l5_dense_motor_lesion_left" for node in network.hidden)
+    for answers in FOOT_DROPS:
+        evidence = {
+            index[name]: network.findings[index[name]].states.index(state)
+            for name, state in answers.items()
+        }
+        ours = infer(compiled, evidence).marginals
+        theirs = _gum_marginals(engine, network, evidence)
+        assert float(np.max(np.abs(ours - theirs))) <= TOLERANCE["xmlbif"]

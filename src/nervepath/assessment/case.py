@@ -21,7 +21,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from nervepath.errors import CaseError
 from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
-from nervepath.knowledge.model import FindingInstance, KnowledgeBase, instance_name
+from nervepath.knowledge.model import FindingInstance, KnowledgeBase
+from nervepath.knowledge.sides import instance_name
 
 __all__ = ["Case", "Patient", "parse_case", "to_evidence"]
 

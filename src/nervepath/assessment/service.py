@@ -130,7 +130,7 @@ class Assessor:
         self._causes = [(h.name, hidden[h.name]) for h in kb.hidden if h.kind == "cause"]
         # A site produces what its region patterns and nerve territories produce
         # (engine.causation, expressions).
-        patterns = [h for h in kb.hidden if h.kind in ("pattern", "territory")]
+        patterns = [h for h in kb.hidden if h.kind in ("pattern", "territory", "myotome")]
         self._expressions = {
             hidden[site]: tuple(hidden[h.name] for h in patterns if site in dict(h.parents))
             for site in {parent for h in patterns for parent, _ in h.parents}

@@ -7,7 +7,8 @@ The module is long on purpose: the derived findings and their links are one read
 anatomy (which regions, nerves and muscles a parent reaches), and split in two each half
 would carry its own copy of that reading. The region patterns' and nerve territories' hidden
 nodes are derived in pattern.py and territory.py, which read the anatomy's wiring from nerves.py
-as this module does; their links, and what they take from the leaks, are here.
+as this module does, and the roots' dense motor lesions in myotome.py; their links, and what
+they take from the leaks and the sites' links, are here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from nervepath.knowledge import schema
 from nervepath.knowledge.ages import PopulationBand, mixed, per_population_band, population_bands
 from nervepath.knowledge.groups import or_findings
 from nervepath.knowledge.loader import RawKnowledgeBase
+from nervepath.knowledge.myotome import MyotomeDef, carried_links, own_remainder
 from nervepath.knowledge.nerves import nerve_descendants, supply_of
 from nervepath.knowledge.pattern import PatternDef, pattern_id, patterned_qualities
 from nervepath.knowledge.territory import TerritoryDef, part_leak, territory_leaks
@@ -402,9 +404,11 @@ def derive_links(
     *,
     patterns: list[PatternDef],
     territories: list[TerritoryDef],
+    myotomes: list[MyotomeDef],
 ) -> list[LinkDef]:
     """Anatomy-derived links, then hand-written ones (which replace a derived twin);
-    ``patterns`` and ``territories`` as for :func:`derive_findings`."""
+    ``patterns`` and ``territories`` as for :func:`derive_findings`, ``myotomes`` from
+    ``derive_myotomes(kb)``: each takes part of its sites' motor links (myotome.py)."""
     d = kb.derivation
     scales = {s.id: s for s in d.scales}
     branches = nerve_descendants(kb.anatomy.nerves)
@@ -571,7 +575,102 @@ def derive_links(
         )
     if pattern is not None and pattern.both_legs is not None:
         _keep_both_legs_marginal(kb, patterns, derived, pattern.both_legs)
+    problems = _split_myotomes(kb, myotomes, derived)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    # The OR findings after the split: a dense lesion's members are independent given it, so
+    # the OR of its links and of the site's own remainders is still the model's own rate.
     return list(derived.values()) + list(_group_links(kb, derived))
+
+
+def _split_myotomes(
+    kb: RawKnowledgeBase, myotomes: list[MyotomeDef], links: dict[tuple[str, str], LinkDef]
+) -> list[str]:
+    """Each root's dense motor lesion (myotome.py) links the movements the root supplies as a
+    primary root and the carried findings, and each of its sites keeps the rest of its link
+    (``own_remainder``), so that each finding alone reads as before."""
+    pattern = kb.derivation.myotome_pattern
+    if pattern is None or not myotomes:
+        return []
+    d = kb.derivation
+    mrc = next((s for s in d.scales if s.id == d.motor_scale), None)
+    # The links a root gives, found before any split: a site that lesions two listed roots
+    # gives each of their nodes part of the same link in turn (independent given the site).
+    roots = (d.motor_root_primary, d.motor_root_primary_shared, d.movement_symptom_root_primary)
+    from_roots = {key for key, link in links.items() if any(link.provenance is p for p in roots)}
+    problems: list[str] = []
+    for m in myotomes:
+        # The carried links as they stand now: an earlier root's node may have taken a part.
+        hand = {k: links[k].distribution[1] for f in m.carried for k in _keys(f, m) if k in links}
+        carried = carried_links([m], hand)
+        node: dict[str, tuple[tuple[float, ...], Provenance]] = {}
+        for fid in m.carried:
+            if (fid, m.id) in carried:
+                q = carried[(fid, m.id)]
+                why = f"the least of its sites' links over their rates, min p / r = {q:.4g} (calc)"
+                node[fid] = (binary(q), schema.Probability(value=q, estimate=_why(why)))
+        for movement, whole in m.movements.items():
+            if mrc is not None:
+                grades = pattern.primary if whole else pattern.shared
+                node[f"strength_{movement}"] = (graded(grades, mrc), grades)
+            node[f"difficulty_{movement}"] = (binary(pattern.symptom.value), pattern.symptom)
+        split: dict[str, int] = {}
+        for site, _, rate in m.sites:
+            for fid, (value, _) in node.items():
+                link = links.get((fid, site))
+                if link is None or not (fid in m.carried or (fid, site) in from_roots):
+                    continue  # a hand-written or nerve link the dense lesion does not carry
+                own = own_remainder(link.distribution, value, rate.value)
+                if own is None:
+                    problems.append(
+                        f"derivation.yaml › myotome_pattern: {m.root}'s dense lesion gives {fid} "
+                        f"more often than {site} does ({link.distribution}); expected at most "
+                        "the site's link at every grade"
+                    )
+                    continue
+                split[fid] = split.get(fid, 0) + 1
+                if own[0] >= 1.0 - 1e-12:
+                    del links[(fid, site)]  # all of it through the dense lesion
+                    continue
+                why = (
+                    f"{link.basis}; less what its dense {m.root} motor lesion gives: "
+                    "c_own(k) = c_T(k) / (1 − r + r · c_D(k)) (calc, myotome.py)"
+                )
+                scale = mrc if len(own) > 2 else None
+                links[(fid, site)] = LinkDef(
+                    fid, site, link.side, own, _as_provenance(own, scale, why), why
+                )
+        for fid, (value, prov) in node.items():
+            if fid not in split:
+                continue  # no such finding (a movement not asked about)
+            if split[fid] < len(m.sites):
+                problems.append(
+                    f"derivation.yaml › myotome_pattern: {split[fid]} of the {len(m.sites)} sites "
+                    f"lesioning {m.root} link {fid} from the root; expected all of them (the "
+                    "dense lesion would add to the others)"
+                )
+            why = f"myotome: the dense {m.root} motor lesion"
+            links[(fid, m.id)] = LinkDef(fid, m.id, "same", value, prov, why)
+    return problems
+
+
+def _keys(fid: str, m: MyotomeDef) -> list[tuple[str, str]]:
+    return [(fid, site) for site, _, _ in m.sites]
+
+
+def _why(text: str) -> schema.Estimate:
+    return schema.Estimate(rationale=text)
+
+
+def _as_provenance(
+    dist: tuple[float, ...], scale: schema.GradeScale | None, why: str
+) -> Provenance:
+    """A computed distribution's provenance: grades on ``scale``, or yes/no without one."""
+    estimate = schema.Estimate(rationale=why)
+    if scale is not None:
+        grades = dict(zip(scale.grades[1:], dist[1:], strict=True))
+        return schema.Grades(value=grades, estimate=estimate)
+    return schema.Probability(value=dist[1], estimate=estimate)
 
 
 def _keep_both_legs_marginal(

@@ -1,5 +1,5 @@
 """The loaded knowledge base: validated entries, derived findings and links, and their
-expansion to the left and right sides (``l5_root_left``, ``straight_leg_raise_right``)."""
+expansion to the left and right sides (sides.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,15 @@ from nervepath.knowledge.derive import (
     derive_links,
 )
 from nervepath.knowledge.loader import RawKnowledgeBase, read_knowledge_base
+from nervepath.knowledge.myotome import MyotomeDef, derive_myotomes
 from nervepath.knowledge.pattern import PatternDef, derive_patterns
+from nervepath.knowledge.sides import (
+    SIDES,
+    FindingInstance,
+    HiddenInstance,
+    expand_findings,
+    expand_hidden,
+)
 from nervepath.knowledge.signs import (
     apply_sign_patterns,
     derive_sign_patterns,
@@ -40,39 +48,6 @@ __all__ = [
     "KnowledgeBase",
     "load_knowledge_base",
 ]
-
-SIDES = ("left", "right")
-
-
-def instance_name(base: str, side: str | None) -> str:
-    return base if side is None else f"{base}_{side}"
-
-
-@dataclass(frozen=True)
-class HiddenInstance:
-    """A cause, site or region pattern on one side (or midline) with its parents in the
-    network. Only causes and sites are diagnoses: a ``pattern`` (a quality felt over a whole
-    region pattern, a noisy-OR of the sites that give it and of its ``background``, a root:
-    the pattern felt without a modelled lesion; derivation.yaml › region_pattern; or an
-    examination sign found on both sides, signs.py) is never
-    ranked, triaged or explained."""
-
-    name: str
-    id: str
-    side: str | None
-    kind: str  # "cause" | "site" | "pattern" | "background" | "territory"
-    probability: schema.Probability  # the prior of a cause or background, else the leak
-    parents: tuple[tuple[str, schema.Probability], ...]
-
-
-@dataclass(frozen=True)
-class FindingInstance:
-    """A finding on one side (or midline) with its parents in the network."""
-
-    name: str
-    id: str
-    side: str | None
-    parents: tuple[tuple[str, LinkDef], ...]
 
 
 @dataclass(frozen=True)
@@ -209,6 +184,8 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
     problems += ages.age_problems(raw, {fid: (f.by_age, f.leak) for fid, f in findings.items()})
     signs, sign_problems = derive_sign_patterns(raw, findings)
     problems += sign_problems
+    myotomes, myotome_problems = derive_myotomes(raw)
+    problems += myotome_problems
     both_legs = raw.derivation.region_pattern and raw.derivation.region_pattern.both_legs
     if both_legs and both_legs.finding not in findings:
         problems.append(
@@ -217,15 +194,17 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
         )
     if problems:
         raise KnowledgeBaseError(problems)
-    derived = derive_links(raw, findings, patterns=patterns, territories=territories)
+    derived = derive_links(
+        raw, findings, patterns=patterns, territories=territories, myotomes=myotomes
+    )
     findings, signed = apply_sign_patterns(raw, signs, findings, derived)
     links = tuple(signed)
     patterns = patterns + signs  # hidden noisy-ORs of sites and a background, alike
-    problems = _reachability_problems(raw, findings, links, patterns, territories)
+    problems = _reachability_problems(raw, findings, links, patterns, territories, myotomes)
     if problems:
         raise KnowledgeBaseError(problems)
-    hidden = _expand_hidden(raw, patterns, territories)
-    instances = _expand_findings(raw, findings, links, patterns, territories)
+    hidden = expand_hidden(raw, patterns, territories, myotomes)
+    instances = expand_findings(raw, findings, links, patterns, territories, myotomes)
     return KnowledgeBase(raw, findings, links, hidden, instances)
 
 
@@ -257,6 +236,7 @@ def _reachability_problems(
     links: tuple[LinkDef, ...],
     patterns: list[PatternDef],
     territories: list[TerritoryDef],
+    myotomes: list[MyotomeDef],
 ) -> list[str]:
     problems: list[str] = []
     children: dict[str, set[str]] = {}
@@ -267,6 +247,9 @@ def _reachability_problems(
             children.setdefault(parent, set()).update(children.get(pattern.id, ()))
     for t in territories:  # and what its nerve territories reach
         children.setdefault(t.site, set()).update(children.get(t.id, ()))
+    for m in myotomes:  # and what its roots' dense lesions reach
+        for parent, _, _ in m.sites:
+            children.setdefault(parent, set()).update(children.get(m.id, ()))
     for site in raw.sites:
         count = len(children.get(site.id, ()))
         if count < MIN_FINDINGS_PER_SITE:
@@ -287,112 +270,3 @@ def _reachability_problems(
                 "expected at least one (or triage_only: true for a finding only triage reads)"
             )
     return problems
-
-
-def _sides(lateral: bool) -> tuple[str | None, ...]:
-    return SIDES if lateral else (None,)
-
-
-_NO_LEAK = schema.Probability(
-    value=0.0,
-    estimate=schema.Estimate(rationale="A region pattern is felt through a site or background."),
-)
-_CERTAIN = schema.Probability(
-    value=1.0,
-    estimate=schema.Estimate(rationale="The background pattern is the pattern felt (definition)."),
-)
-
-
-def _expand_hidden(
-    raw: RawKnowledgeBase, patterns: list[PatternDef], territories: list[TerritoryDef]
-) -> tuple[HiddenInstance, ...]:
-    """Causes and background patterns first (roots of the network), then sites with their
-    cause parents, then the region patterns with their sites and background as parents, then
-    each side's nerve territories with that side's site as parent (territory.py)."""
-    out: list[HiddenInstance] = [
-        HiddenInstance(p.background, p.background, None, "background", p.prior, ())
-        for p in patterns
-    ]
-    for cause in raw.causes:
-        for side in _sides(cause.lateral):
-            out.append(
-                HiddenInstance(
-                    instance_name(cause.id, side), cause.id, side, "cause", cause.prior, ()
-                )
-            )
-    site_parents: dict[str, list[tuple[str, schema.Probability]]] = {}
-    sites = {s.id: s for s in raw.sites}
-    for cause in raw.causes:
-        for cause_side in _sides(cause.lateral):
-            for link in cause.sites:
-                site = sites[link.site]
-                for site_side in _sides(site.lateral):
-                    if (
-                        cause_side is None
-                        or site_side is None
-                        or link.side == "both"
-                        or cause_side == site_side
-                    ):
-                        site_parents.setdefault(instance_name(site.id, site_side), []).append(
-                            (instance_name(cause.id, cause_side), link.probability)
-                        )
-    for site in raw.sites:
-        for side in _sides(site.lateral):
-            name = instance_name(site.id, side)
-            out.append(
-                HiddenInstance(
-                    name, site.id, side, "site", site.leak, tuple(site_parents.get(name, ()))
-                )
-            )
-    for p in patterns:
-        parents = tuple(
-            (instance_name(site, side), link)
-            for site, link in p.parents
-            for side in _sides(sites[site].lateral)
-        )
-        parents += ((p.background, _CERTAIN),)
-        out.append(HiddenInstance(p.id, p.id, None, "pattern", _NO_LEAK, parents))
-    for t in territories:
-        for side in SIDES:
-            name = instance_name(t.id, side)
-            parents = ((instance_name(t.site, side), t.rate),)
-            out.append(HiddenInstance(name, t.id, side, "territory", t.leak, parents))
-    return tuple(out)
-
-
-def _parent_sides(
-    link: LinkDef, parent_lateral: bool, finding_side: str | None
-) -> list[str | None]:
-    """Which side(s) of a parent feed a finding on ``finding_side``."""
-    if not parent_lateral:
-        return [None]
-    if finding_side is None or link.side == "both":
-        return list(SIDES)
-    if link.side == "contralateral":
-        return [SIDES[1 - SIDES.index(finding_side)]]
-    return [finding_side]
-
-
-def _expand_findings(
-    raw: RawKnowledgeBase,
-    findings: Mapping[str, FindingDef],
-    links: tuple[LinkDef, ...],
-    patterns: list[PatternDef],
-    territories: list[TerritoryDef],
-) -> tuple[FindingInstance, ...]:
-    lateral = {s.id: s.lateral for s in raw.sites} | {c.id: c.lateral for c in raw.causes}
-    lateral |= {p.id: False for p in patterns} | {p.background: False for p in patterns}
-    lateral |= {t.id: True for t in territories}
-    by_finding: dict[str, list[LinkDef]] = {}
-    for link in links:
-        by_finding.setdefault(link.finding, []).append(link)
-    out: list[FindingInstance] = []
-    for fid, finding in findings.items():
-        for side in _sides(finding.lateral):
-            parents: list[tuple[str, LinkDef]] = []
-            for link in by_finding.get(fid, []):
-                for parent_side in _parent_sides(link, lateral[link.parent], side):
-                    parents.append((instance_name(link.parent, parent_side), link))
-            if parents or finding.triage_only:
-                out.append(FindingInstance(instance_name(fid, side), fid, side, tuple(parents)))
-    return tuple(out)

@@ -56,6 +56,7 @@ __all__ = [
     "Manifest",
     "Movement",
     "Muscle",
+    "MyotomePattern",
     "Nerve",
     "OriginGroup",
     "PatientBook",
@@ -778,6 +779,40 @@ class SignPattern(Strict):
     )
 
 
+class MyotomePattern(Strict):
+    """A root's myotome weakened as a whole (knowledge/myotome.py).
+
+    A root's links to the movements it supplies were independent given the root, so a foot
+    drop with normal inversion and hip abduction still counted about 0.6 × 0.6 for the L5
+    root, though a lesion dense enough to drop the foot nearly always weakens tibialis
+    posterior and gluteus medius too. Each listed root gets one hidden node per side, the
+    dense motor lesion: every lateral site whose lesion is that root alone its parent at
+    ``rate``; each movement whose muscles the root supplies as a primary root its child (at
+    ``primary``, or ``shared`` where another primary root spares the muscle, and reported
+    difficulty at ``symptom``), and the ``carried`` hand-written findings too, at the site's
+    link over ``rate``. The site's own link to each keeps the rest, so one finding alone
+    reads as before; the myotome's findings now rise and fall together."""
+
+    roots: list[Id] = Field(min_length=1, description="the roots that get a dense-lesion node")
+    rate: Probability = Field(description="P(dense motor lesion | a lesion of the root)")
+    primary: Grades = Field(
+        description="a movement's grade given the dense lesion, the root its muscle's only or "
+        "dominant primary root"
+    )
+    shared: Grades = Field(
+        description="a movement's grade given the dense lesion, the root one of two primary "
+        "roots of its muscle"
+    )
+    symptom: Probability = Field(
+        description="P(difficulty with a movement reported | the dense lesion), primary root"
+    )
+    carried: dict[Id, list[Id]] = Field(
+        default={},
+        description="per root, hand-written findings its sites' links to which the node "
+        "carries, at the least link / rate (L5: the foot drop)",
+    )
+
+
 class Derivation(Strict):
     """The probabilities that turn anatomy into links (see ``knowledge/network.py``)."""
 
@@ -815,6 +850,7 @@ class Derivation(Strict):
     region_pattern: RegionPattern | None = None
     territory_pattern: TerritoryPattern | None = None
     sign_pattern: SignPattern | None = None
+    myotome_pattern: MyotomePattern | None = None
 
     @model_validator(mode="after")
     def _age_mix_covers_every_age(self) -> Derivation:
