@@ -24,7 +24,8 @@ from nervepath.evaluation.published import (
     load_published_cases,
 )
 from nervepath.evaluation.replay import SILENT_ANSWERS, body_map_places, replay
-from nervepath.interview.machine import MAX_QUESTIONS, Interview
+from nervepath.interview.adaptive import MAX_QUESTIONS
+from nervepath.interview.machine import Interview
 from nervepath.interview.plan import plan
 from nervepath.interview.start import age_band
 from nervepath.knowledge.model import KnowledgeBase

@@ -16,9 +16,10 @@ from nervepath.assessment.case import Case
 from nervepath.assessment.service import Assessor, Differential
 from nervepath.engine.questions import rank_questions
 from nervepath.errors import CaseError
-from nervepath.interview import machine
-from nervepath.interview.machine import Interview, Step
+from nervepath.interview import adaptive
+from nervepath.interview.machine import Interview
 from nervepath.interview.plan import plan
+from nervepath.interview.steps import Step
 from nervepath.interview.terminal import parse_reply, run_interview
 from nervepath.knowledge.catalogue import findings_catalogue
 from nervepath.knowledge.model import KnowledgeBase
@@ -599,7 +600,7 @@ def test_clinician_questions_offer_grades(shipped: Assessor) -> None:
 
 
 def _step(kind: str, values: list[str]) -> Step:
-    from nervepath.interview.machine import Option
+    from nervepath.interview.steps import Option
 
     phase = "start" if kind in ("for_whom", "age") else "body_map"
     multiple = kind in ("regions", "feelings", "warning_signs")
@@ -722,9 +723,9 @@ def test_pregnancy_is_never_a_question_for_a_man(shipped: Assessor) -> None:
     interview = Interview(shipped)
     name = "pregnant_or_recent_birth"
     assert name in shipped.candidates("self_check", {})
-    assert not interview._for_sex(name, "male")
-    assert all(interview._for_sex(name, sex) for sex in ("female", "other", None))
-    assert interview._for_sex("back_pain", "male")
+    assert not interview._chooser.for_sex(name, "male")
+    assert all(interview._chooser.for_sex(name, sex) for sex in ("female", "other", None))
+    assert interview._chooser.for_sex("back_pain", "male")
 
 
 # ── the stop rule reads the result's ranking ────────────────────────────────────────────────
@@ -762,7 +763,7 @@ def test_the_chance_of_a_change_is_that_the_results_top_three_change(shipped: As
     interview = _l5_after_screen(shipped)
     answers = {k: v for k, v in interview.answers.items() if v != "unknown"}
     d = _differential(shipped, answers)
-    top = machine._result(d.sites, d.explains)
+    top = adaptive.result_top(d.sites, d.explains)
     targets = plan(shipped.kb, "self_check").targets
     scores = rank_questions(
         shipped.compiled,
@@ -773,11 +774,11 @@ def test_the_chance_of_a_change_is_that_the_results_top_three_change(shipped: As
             if shipped.kb.finding_instances_by_name[c].id not in shipped.kb.triaged_findings
         ],
         targets=targets,
-    )[: machine.LOOKAHEAD]
+    )[: adaptive.LOOKAHEAD]
 
     def by_posterior(sites: Iterable[tuple[str, float]]) -> frozenset[str]:
         ranked = sorted(sites, key=lambda t: -t[1])[:3]
-        return frozenset(n for n, p in ranked if p >= machine.PLAUSIBLE)
+        return frozenset(n for n, p in ranked if p >= adaptive.PLAUSIBLE)
 
     differs = False
     for score in scores:
@@ -789,10 +790,11 @@ def test_the_chance_of_a_change_is_that_the_results_top_three_change(shipped: As
             if p <= 0.0:
                 continue  # an answer that cannot be given
             then = _differential(shipped, {**answers, score.finding: value})
-            result += p * (machine._result(then.sites, then.explains) != top)
+            result += p * (adaptive.result_top(then.sites, then.explains) != top)
             was = by_posterior(zip(targets, after, strict=True)) != by_posterior(d.sites)
             posterior += p * was
-        assert interview._change(d, score, enough=math.inf) == pytest.approx(result, abs=1e-12)
+        change = interview._chooser.change(d, score, enough=math.inf)
+        assert change == pytest.approx(result, abs=1e-12)
         differs |= abs(result - posterior) > 1e-6
     assert differs
 
@@ -806,11 +808,11 @@ def test_the_change_may_stop_counting_once_it_is_enough(shipped: Assessor) -> No
         d.evidence,
         candidates=shipped.candidates("self_check", d.evidence),
         targets=plan(shipped.kb, "self_check").targets,
-    )[: machine.LOOKAHEAD]
+    )[: adaptive.LOOKAHEAD]
     for score in scores:
-        full = interview._change(d, score, enough=math.inf)
+        full = interview._chooser.change(d, score, enough=math.inf)
         for enough in (0.0, 0.2, 0.5):
-            cut = interview._change(d, score, enough=enough)
+            cut = interview._chooser.change(d, score, enough=enough)
             assert cut <= full + 1e-15
             assert (cut >= enough and cut > 0) == (full >= enough and full > 0)
 
@@ -851,7 +853,7 @@ def test_the_other_legs_twin_is_asked_only_if_it_may_change_the_result(
     asked = _asked_answering_no(_both_heels(shipped))
     first = asked[0]
     assert first in mirrors and asked[1] == mirrors[first]  # here the right heel may differ
-    monkeypatch.setattr(machine, "MIRROR_CHANGE", math.inf)
+    monkeypatch.setattr(adaptive, "MIRROR_CHANGE", math.inf)
     once = _asked_answering_no(_both_heels(shipped))
     assert once[0] == first
     assert not any(mirrors.get(name) in once for name in once)  # no leg asked twice

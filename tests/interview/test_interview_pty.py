@@ -19,7 +19,7 @@ import pytest
 
 from nervepath.assessment.case import parse_case
 from nervepath.assessment.service import assess
-from nervepath.interview.machine import QUALITIES
+from nervepath.interview.plan import QUALITIES
 from nervepath.interview.start import sided
 from nervepath.knowledge.catalogue import findings_catalogue
 from nervepath.knowledge.model import KnowledgeBase

@@ -29,8 +29,10 @@ from typing import Any, Final, Literal
 from nervepath.assessment.case import to_evidence
 from nervepath.assessment.service import Assessor, Differential
 from nervepath.evaluation.evaluate import TOP_K, Expected, LabelledCase, is_hit
-from nervepath.interview.machine import NONE_OF_THESE, QUALITIES, Interview, Step
+from nervepath.interview.machine import Interview
+from nervepath.interview.plan import QUALITIES
 from nervepath.interview.start import age_band
+from nervepath.interview.steps import NONE_OF_THESE, Step
 from nervepath.knowledge.catalogue import UNKNOWN
 from nervepath.knowledge.model import KnowledgeBase
 

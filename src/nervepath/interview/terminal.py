@@ -20,7 +20,8 @@ from rich.text import Text
 from nervepath.assessment.service import Assessor
 from nervepath.assessment.summary import render_assessment
 from nervepath.errors import CaseError
-from nervepath.interview.machine import Interview, Progress, Step
+from nervepath.interview.machine import Interview
+from nervepath.interview.steps import Progress, Step
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
 __all__ = ["PROMPT", "parse_reply", "run_interview"]
