@@ -192,6 +192,35 @@ def test_a_part_of_the_leg_marked_without_a_finer_place(shipped: Assessor) -> No
     assert not [n for n in back.answers if "thigh_left" in n]
 
 
+def test_a_place_that_feels_different_is_said_so_and_no_more(shipped: Assessor) -> None:
+    """ "The top of my foot feels different from normal", no word for it: the feelings step
+    offers that, and it answers the place's altered sensation (numb, pins and needles or
+    burning) present, denying none of them; ticked with one of them, or on the other leg, it
+    is not answered again (the OR of what is said: counted once)."""
+    interview = Interview(shipped)
+    _start(interview)
+    step = interview.mark(["dorsum_of_foot_left"])
+    labels = {o.value: o.label for o in step.options}
+    assert labels["altered_sensation"].startswith("feels different from normal")
+    interview.answer("altered_sensation")
+    answers = interview.answers
+    assert answers["altered_sensation_dorsum_of_foot_left"] == "present"
+    for kind in ("numbness", "pins_and_needles", "tingling", "burning"):
+        assert f"{kind}_dorsum_of_foot_left" not in answers
+    assert answers["pain_dorsum_of_foot_left"] == "absent"  # pain is no kind of it
+    assert answers["numbness_dorsum_of_foot_right"] == "absent"
+    assert "altered_sensation_dorsum_of_foot_right" not in answers
+    # It reads as a changed feeling: a nerve or root of the top of the foot leads.
+    d = shipped.differential(interview.case())
+    assert d.explains[d.sites[0][0]] > 0.05 and d.sites[0][0].endswith("_left")
+    named = Interview(shipped)
+    _start(named)
+    named.mark(["dorsum_of_foot_left"], {"dorsum_of_foot_left": ["numbness", "altered_sensation"]})
+    assert named.answers["numbness_dorsum_of_foot_left"] == "present"
+    assert named.answers["pins_and_needles_dorsum_of_foot_left"] == "absent"
+    assert "altered_sensation_dorsum_of_foot_left" not in named.answers
+
+
 def test_mark_asks_next_for_places_without_feelings(shipped: Assessor) -> None:
     interview = Interview(shipped)
     _start(interview)

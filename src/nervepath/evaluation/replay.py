@@ -5,7 +5,10 @@ itself, and gives its age band, sex, how long and how it started from its case w
 case says (else "rather not say" / "don't know"). It marks on the body map every place the
 case names a feeling in (``pain_calf_left`` → the left calf; back pain → the lower back),
 with what it feels in each place (a part named without a finer place, ``pain_thigh_left``:
-the part itself, "somewhere in my left thigh", pain felt there), then ticks on the warning-
+the part itself, "somewhere in my left thigh", pain felt there; a place that "feels
+different", ``altered_sensation_heel_left``, with that; a case that names no feeling in a
+place but something about one leg, a painless foot drop: that whole leg, what is felt there
+unsaid), then ticks on the warning-
 sign screen those its case says it has, and on the risk-factor checklist likewise (a
 checklist has no "don't know": the others are answered no), then answers each question
 from the case. Where the case is silent it answers ``silent``: "no" (``absent``) or "don't
@@ -109,6 +112,16 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, 
         )
     if not places and answers.get("back_pain") == "present":
         places = {"lower_back": ["pain"]}
+    if not places:
+        # No feeling named in a place, yet something about one leg (a painless foot drop):
+        # the patient marks that leg, "somewhere in my right leg", and says nothing about
+        # what it feels there (the case says nothing either).
+        sides = {
+            instances[n].side
+            for n, v in answers.items()
+            if v == "present" and n in instances and instances[n].side is not None
+        }
+        places = {f"{_whole_leg(kb)}_{side}": [] for side in sorted(sides, key=str)}
     order = {q: i for i, q in enumerate(QUALITIES)}
     return {
         p: sorted(set(felt), key=order.__getitem__) if felt else [UNKNOWN]
@@ -117,13 +130,20 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, 
 
 
 def _part_findings(kb: KnowledgeBase) -> dict[str, tuple[str, str]]:
-    """A felt part finding (``pain_thigh``) → (its quality, the part): a body-map place."""
+    """A felt part finding (``pain_thigh``, ``altered_sensation_foot``) → (its quality, the
+    part): a body-map place."""
+    vague = [g.id for g in kb.raw.derivation.quality_groups if g.id in QUALITIES]
     return {
         f"{quality}_{group.id}": (quality, group.id)
         for group in kb.raw.derivation.region_groups
-        for quality in group.qualities
-        if quality in QUALITIES
+        for quality in (*group.qualities, *vague)
+        if quality in QUALITIES and f"{quality}_{group.id}" in kb.findings
     }
+
+
+def _whole_leg(kb: KnowledgeBase) -> str:
+    """The part of the leg that holds all the others ("anywhere from the hip to the toes")."""
+    return max(kb.raw.derivation.region_groups, key=lambda g: len(g.groups)).id
 
 
 def _start_answer(kb: KnowledgeBase, item: LabelledCase, step: Step) -> str:

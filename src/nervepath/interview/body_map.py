@@ -26,6 +26,11 @@ __all__ = [
 ]
 
 SIDE_CHOICES: Final = {"left": ("left",), "right": ("right",), "both": SIDES}
+_SAME_AS_A_KIND: Final = frozenset({"tingling"})
+"""Tingling is pins and needles in other words (derivation.yaml, the note on
+``altered_sensation``): left out of that group only so that one feeling is not counted twice,
+it is one of the kinds a place that "feels different" may have."""
+_LABELS: Final = {"altered_sensation": "feels different from normal (none of these words fits)"}
 
 
 def body_map_step(plan: Plan, setting: str, state: State) -> Step | None:
@@ -116,7 +121,8 @@ def marked_sides(plan: Plan, places: Iterable[str]) -> tuple[str, ...]:
 
 def other_leg(plan: Plan, sides: Iterable[str]) -> dict[str, str]:
     """One leg chosen: nothing is felt anywhere on the other, so its body-map findings
-    are answered no (and never asked one by one)."""
+    are answered no (and never asked one by one); "feels different" there is not, as its
+    kinds already say it."""
     others = [s for s in SIDES if s not in tuple(sides)]
     if len(others) != 1:
         return {}
@@ -124,7 +130,9 @@ def other_leg(plan: Plan, sides: Iterable[str]) -> dict[str, str]:
         name: "absent"
         for place, (rid, side) in plan.places.items()
         if side == others[0] and place not in plan.parts  # its regions say it all
-        for name in body_map_answers(plan.instances, (side,), (rid,), QUALITIES)
+        for name in body_map_answers(
+            plan.instances, (side,), (rid,), [q for q in QUALITIES if q not in plan.vague]
+        )
     }
 
 
@@ -133,17 +141,33 @@ def felt_answers(plan: Plan, felt: Mapping[str, Iterable[str]]) -> dict[str, str
     a part of the leg (``thigh_left``: somewhere in it, not placed finer) only the ticked
     ones: "no numbness anywhere in my leg" is a claim about each of its places that a
     person who cannot place the feeling has not made, and a place of the part marked too
-    would say the opposite."""
+    would say the opposite.
+
+    "Feels different" (a quality group, ``altered_sensation``) is the OR of its kinds, a
+    finding of its own with the links of that OR: ticked alone, it is present and its kinds
+    are left unsaid there (a person who cannot name the feeling has not denied numbness);
+    ticked with one of its kinds, or unticked, it is not answered, for the kinds already say
+    it and answering both would count the same feeling twice."""
     answers: dict[str, str] = {}
     for place, chosen in felt.items():
         rid, side = plan.places[place]
-        if list(chosen) == [UNKNOWN]:
+        ticked = set(chosen)
+        if ticked == {UNKNOWN}:
             continue  # marked, nothing said about what is felt there
         part = place in plan.parts
+        unsaid: set[str] = set()
+        for group, kinds in plan.vague.items():
+            kinds = kinds | _SAME_AS_A_KIND
+            if group in ticked and not kinds & ticked:
+                unsaid |= kinds
+            else:
+                unsaid.add(group)
         for option in quality_options(plan, place):
-            present = option.value in chosen
-            if part and not present:
+            present = option.value in ticked
+            if not present and (part or option.value in unsaid):
                 continue
+            if present and option.value in plan.vague and option.value in unsaid:
+                continue  # "feels different" with one of its kinds named
             for name in body_map_answers(
                 plan.instances, (side,) if side else (), (rid,), [option.value]
             ):
@@ -156,7 +180,7 @@ def quality_options(plan: Plan, place: str) -> Iterator[Option]:
     rid, side = plan.places[place]
     for quality in QUALITIES:
         if body_map_answers(plan.instances, (side,) if side else (), (rid,), [quality]):
-            yield Option(quality, quality.replace("_", " "))
+            yield Option(quality, _LABELS.get(quality, quality.replace("_", " ")))
 
 
 def _region_options(plan: Plan, setting: str) -> Iterator[Option]:

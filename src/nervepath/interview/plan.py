@@ -28,7 +28,12 @@ QUALITIES: Final = (
     "burning",
     "heaviness",
     "weakness",
+    "altered_sensation",
 )
+"""What may be felt in a place. ``altered_sensation`` is the knowledge base's quality group
+(derivation.yaml › quality_groups): the place "feels different from normal" in a way none
+of the other words fits, the OR of its members (numb, pins and needles, burning); without
+it such a place had nothing to tick, and three tuning cases name just that."""
 _GROUPS: Final = ("foot", "ankle", "leg", "knee", "thigh", "hip", "pelvis", "back")
 KEPT: Final = 8
 """Plans kept (knowledge base × setting): a server holds one knowledge base, tests a few."""
@@ -56,6 +61,8 @@ class Plan:
     mirrors: Mapping[str, str]  # a lateral instance → the same finding on the other leg
     warning_order: tuple[str, ...]
     background: tuple[str, ...]  # the self-check's checklist of risk factors, in KB order
+    # a quality group among QUALITIES (altered_sensation) → the qualities it is the OR of
+    vague: Mapping[str, frozenset[str]]
 
 
 _plans: OrderedDict[tuple[int, str], tuple[weakref.ref[KnowledgeBase], Plan]] = OrderedDict()
@@ -166,6 +173,11 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         mirrors=_mirrors(instances),
         warning_order=warning_order,
         background=_background(kb, instances) if setting == "self_check" else (),
+        vague={
+            g.id: frozenset(g.qualities)
+            for g in kb.raw.derivation.quality_groups
+            if g.id in QUALITIES
+        },
     )
 
 
