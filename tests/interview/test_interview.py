@@ -54,10 +54,13 @@ def _l5_body_map(interview: Interview) -> None:
 
 
 def _screen(interview: Interview, *ticked: str) -> Step:
-    """The warning-sign screen, then the risk-factor checklist if it comes next: none."""
+    """The warning-sign screen, then the risk-factor and noticed-sign checklists if they come
+    next: none."""
     assert interview.step.kind == "warning_signs"
     step = interview.answer(*(ticked or ["none"]))
-    return interview.answer("none") if step.kind == "background" else step
+    while step.kind in ("background", "signs"):
+        step = interview.answer("none")
+    return step
 
 
 # ── the start ───────────────────────────────────────────────────────────────────────────────
@@ -306,8 +309,8 @@ def test_warning_signs_on_one_screen_none_of_these_answers_all(
     assert all(interview.answers[v] == "absent" for v in values[:-1])
     assert interview.warning_signs_unanswered() == ()
     assert interview.step.kind in ("question", "done") and interview.step.phase != "warning_signs"
-    # The screen and the risk-factor checklist count one question each.
-    assert interview.step.number == 3
+    # The screen and the two checklists count one question each.
+    assert interview.step.number == 4
 
 
 def test_risk_factors_on_one_checklist_after_the_screen(shipped: Assessor) -> None:
@@ -328,13 +331,49 @@ def test_risk_factors_on_one_checklist_after_the_screen(shipped: Assessor) -> No
     step = interview.answer("takes_blood_thinner")
     answers = interview.answers
     assert answers["takes_blood_thinner"] == "present" and answers["smoker"] == "absent"
-    assert step.kind in ("question", "done") and step.number == 3
+    assert step.kind == "signs"
+    step = interview.answer("none")
+    assert step.kind in ("question", "done") and step.number == 4
     asked = []
     while interview.step.kind == "question":
         asked.append(interview.step.finding)
         interview.answer("unknown")
     assert not set(asked) & set(values)
     assert Interview(shipped, setting="clinician")._plan.background == ()
+
+
+def test_rare_noticed_signs_on_one_checklist_for_the_marked_leg(shipped: Assessor) -> None:
+    """A lump along the nerve, a thinner calf or thigh, a swollen knee, being unable to bear
+    weight: each rare, so asked alone never reached, yet decisive when present. After the
+    risk factors, one checklist lists them for the marked leg only, at the cost of one
+    question; ticked present, the others absent, never asked again."""
+    interview = Interview(shipped)
+    _start(interview)
+    interview.mark(["medial_sole_left", "heel_left"], ["pain", "numbness"])
+    interview.answer("none")  # the warning signs
+    step = interview.answer("none")  # the risk factors
+    assert step.kind == "signs" and step.multiple and step.exclusive == "none"
+    values = [o.value for o in step.options]
+    assert {"lump_along_nerve_left", "calf_wasting_left", "unable_to_bear_weight_left"} <= set(
+        values
+    )
+    assert not [v for v in values if v.endswith("_right")] and values[-1] == "none"
+    before = shipped.differential(interview.case())
+    step = interview.answer("lump_along_nerve_left")
+    answers = interview.answers
+    assert answers["lump_along_nerve_left"] == "present"
+    assert answers["calf_wasting_left"] == "absent" and "calf_wasting_right" not in answers
+    assert step.kind in ("question", "done") and step.number == 4
+    # The lump is decisive: the tibial nerve at the tarsal tunnel moves up the ranking.
+    after = shipped.differential(interview.case())
+    rank = [n for n, _ in after.sites].index("tibial_nerve_tarsal_tunnel_left")
+    assert rank < [n for n, _ in before.sites].index("tibial_nerve_tarsal_tunnel_left") and rank < 3
+    asked = []
+    while interview.step.kind == "question":
+        asked.append(interview.step.finding)
+        interview.answer("unknown")
+    assert not set(asked) & set(values)
+    assert Interview(shipped, setting="clinician")._plan.signs == ()
 
 
 def test_ticked_signs_are_present_the_others_absent(shipped: Assessor) -> None:
@@ -406,7 +445,7 @@ def test_cauda_equina_answer_shows_emergency_at_once(
     # Continuing goes on (the risk factors, then the questions); the same emergency is not
     # shown again.
     after = interview.answer("continue")
-    if after.kind == "background":
+    while after.kind in ("background", "signs"):
         after = interview.answer("none")
     assert after.kind in ("question", "done") and after.phase != "warning_signs"
     assert interview.progress().urgency == "emergency"
@@ -511,6 +550,7 @@ def test_back_undoes_one_answer_at_a_time(shipped: Assessor) -> None:
     assert first.finding in interview.answers
     assert interview.back() == first
     assert first.finding not in interview.answers
+    assert interview.back().kind == "signs"
     assert interview.back().kind == "background"
     assert interview.back().kind == "warning_signs"
     assert interview.back().kind == "feelings"

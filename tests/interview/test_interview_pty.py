@@ -133,6 +133,11 @@ def test_left_l5_interview_in_a_terminal(tmp_path: Path, shipped_kb: KnowledgeBa
         screen = _clean(child.before)
         assert "Do any of these apply to you?" in screen and "Type 0 (none of these)" in screen
         child.sendline("0")
+        # And the rare signs a person notices: none.
+        child.expect(PROMPT)
+        screen = _clean(child.before)
+        assert "Have you noticed any of these?" in screen and "Type 0 (none of these)" in screen
+        child.sendline("0")
 
         asked: list[tuple[int, str, str]] = []
         while child.expect([PROMPT, "Saved the answers to"]) == 0:

@@ -177,7 +177,8 @@ def test_a_question_about_one_leg_says_which_leg(client: TestClient) -> None:
     html = _self_check_to_first_question(client, ["heel_left"], ["pain"])
     html = _answer(client, html, "none").text  # type: ignore[attr-defined]
     for _ in range(15):  # to the first question about one leg
-        if "Do any of these apply to you?" in html:  # the risk-factor checklist: none
+        if re.search("Do any of these apply to you[?]|Have you noticed any of these[?]", html):
+            # the risk-factor and noticed-sign checklists: none
             html = _answer(client, html, "none").text  # type: ignore[attr-defined]
             continue
         if re.search(r"your (left|right) ", html, re.IGNORECASE):

@@ -9,14 +9,14 @@ the part itself, "somewhere in my left thigh", pain felt there; a place that "fe
 different", ``altered_sensation_heel_left``, with that; a case that names no feeling in a
 place but something about one leg, a painless foot drop: that whole leg, what is felt there
 unsaid), then ticks on the warning-
-sign screen those its case says it has, and on the risk-factor checklist likewise (a
-checklist has no "don't know": the others are answered no), then answers each question
+sign screen those its case says it has, and on the risk-factor and noticed-sign checklists
+likewise (a checklist has no "don't know": the others are answered no), then answers each question
 from the case. Where the case is silent it answers ``silent``: "no" (``absent``) or "don't
 know" (``unknown``). It carries on after an emergency step, so the length of the whole
 interview is measured, and notes when the first one appeared.
 
 What is reported, per case: how many questions were asked after the body map (the warning-
-sign screen and the risk-factor checklist count one each) and how many signs the screen
+sign screen and each checklist count one each) and how many signs the screen
 held, why the interview ended, the rank of the truth in the interview's final differential
 and in the same case answered at once, and the urgency.
 """
@@ -35,7 +35,7 @@ from nervepath.evaluation.evaluate import TOP_K, Expected, LabelledCase, is_hit
 from nervepath.interview.machine import Interview
 from nervepath.interview.plan import QUALITIES
 from nervepath.interview.start import age_band
-from nervepath.interview.steps import NONE_OF_THESE, Step
+from nervepath.interview.steps import CHECKLISTS, NONE_OF_THESE, Step
 from nervepath.knowledge.catalogue import UNKNOWN
 from nervepath.knowledge.model import KnowledgeBase
 
@@ -206,7 +206,7 @@ def replay(
             step = interview.answer("continue")
             continue
         questions += 1
-        if step.kind in ("warning_signs", "background"):  # checklists: ticked, or none
+        if step.kind in CHECKLISTS:  # ticked, or none
             signs = [o.value for o in step.options if answers.get(o.value) == "present"]
             if step.kind == "warning_signs":
                 warning = len(step.options) - 1

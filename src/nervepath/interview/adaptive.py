@@ -102,9 +102,11 @@ class Ask:
 
 @dataclass(frozen=True)
 class Checklist:
-    """Ask these risk factors on one checklist."""
+    """Ask these on one checklist: the risk factors (``background``), or the rare signs a
+    person notices on the marked side(s) (``signs``)."""
 
     names: tuple[str, ...]
+    kind: Literal["background", "signs"] = "background"
 
 
 @dataclass(frozen=True)
@@ -193,10 +195,18 @@ class Chooser:
                 )
                 return Ask(best[0].finding, "follow_up")
         # After the follow-ups, before the questions one by one: the risk factors on one
-        # checklist, then never again (all of them are answered by it).
+        # checklist, then the rare signs on the marked side(s) on another, then never again
+        # (all of their items are answered by them).
         background = tuple(n for n in self.plan.background if n in unasked)
         if background:
             return Checklist(background)
+        signs = tuple(
+            n
+            for n in self.plan.signs
+            if n in unasked and self.plan.instances[n].side in (None, *sides)
+        )
+        if signs:
+            return Checklist(signs, "signs")
         scores = rank_questions(
             self.assessor.compiled,
             d.evidence,

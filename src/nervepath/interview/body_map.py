@@ -30,7 +30,7 @@ _SAME_AS_A_KIND: Final = frozenset({"tingling"})
 """Tingling is pins and needles in other words (derivation.yaml, the note on
 ``altered_sensation``): left out of that group only so that one feeling is not counted twice,
 it is one of the kinds a place that "feels different" may have."""
-_LABELS: Final = {"altered_sensation": "feels different from normal (none of these words fits)"}
+_LABELS: Final = {"altered_sensation": "feels different from normal (no other word fits)"}
 
 
 def body_map_step(plan: Plan, setting: str, state: State) -> Step | None:

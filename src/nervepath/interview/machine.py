@@ -24,6 +24,9 @@ The flow (design.md, "The reasoning"; issue #16):
    yet a present one often decides the result; a checklist costs one question, and patients
    fill such self-administered history forms reliably (orthopaedic surgery candidates: 96 %
    agreement with the practitioner's, https://pubmed.ncbi.nlm.nih.gov/15921474);
+3c. a self-check's rare signs a person notices (``noticed: true``: a lump along the nerve, a
+   thinner calf or thigh, a swollen knee, being unable to bear weight) on the marked leg(s), on
+   another checklist: each decisive when present, each too rare to be reached asked alone;
 4. then one question at a time about the complaint, each naming its side in words: first, on the
    marked side(s), any finding whose answer alone would fire a further emergency rule
    (:mod:`.escalation`), then the most informative question about the lesion sites, until the
@@ -64,6 +67,7 @@ from nervepath.interview.plan import QUALITIES, plan
 from nervepath.interview.start import start_answers, start_questions
 from nervepath.interview.state import State, StateCache, StateDocument, resumed
 from nervepath.interview.steps import (
+    CHECKLISTS,
     NONE_OF_THESE,
     Phase,
     Progress,
@@ -193,7 +197,7 @@ class Interview:
             )
         elif step.kind == "feelings":
             new = self._felt(state, {step.place or "": picked})
-        elif step.kind in ("warning_signs", "background"):
+        elif step.kind in CHECKLISTS:
             listed = tuple(o.value for o in step.options if o.value != NONE_OF_THESE)
             new = self._with_answers(
                 replace(state, screen=listed) if step.kind == "warning_signs" else state,
@@ -354,16 +358,16 @@ class Interview:
             return replace(entry, step=Step("done", "end", "", reason="max_questions"))
         return replace(entry, step=self._adaptive(state, d))
 
-    def _background_done(self, state: State) -> int:
-        """1 once the risk-factor checklist is answered (it answers every item), else 0."""
-        return int(
-            bool(self._plan.background)
-            and all(
-                n in state.answers
-                for n in self._plan.background
-                if self._chooser.for_sex(n, state.start.get("sex"))
-            )
+    def _checklists_done(self, state: State) -> int:
+        """How many of the risk-factor and the noticed-sign checklists are answered (each
+        answers every item it lists: the first for the patient's sex, the second for the
+        marked side(s))."""
+        sex, sides = state.start.get("sex"), (None, *(state.sides or SIDES))
+        lists = (
+            [n for n in self._plan.background if self._chooser.for_sex(n, sex)],
+            [n for n in self._plan.signs if self._plan.instances[n].side in sides],
         )
+        return sum(bool(names) and all(n in state.answers for n in names) for names in lists)
 
     def _adaptive(self, state: State, d: Differential) -> Step:
         """The next question about the complaint, or the end (:class:`.adaptive.Chooser`)."""
@@ -371,10 +375,10 @@ class Interview:
         if isinstance(chosen, Ask):
             return self._question(state, chosen.finding, chosen.phase)
         if isinstance(chosen, Checklist):
-            return checklist_step(self._plan, chosen.names)
+            return checklist_step(self._plan, chosen.names, chosen.kind)
         return Step("done", "end", "", reason=chosen.reason)
 
     def _question(self, state: State, name: str, phase: Phase) -> Step:
-        # The warning-sign screen and the risk-factor checklist count one each.
-        number = len(state.asked) + int(bool(state.screen)) + self._background_done(state) + 1
+        # The warning-sign screen and each checklist count one each.
+        number = len(state.asked) + int(bool(state.screen)) + self._checklists_done(state) + 1
         return question_step(self.kb, self._plan, self.setting, name, phase, number=number)

@@ -61,6 +61,7 @@ class Plan:
     mirrors: Mapping[str, str]  # a lateral instance → the same finding on the other leg
     warning_order: tuple[str, ...]
     background: tuple[str, ...]  # the self-check's checklist of risk factors, in KB order
+    signs: tuple[str, ...]  # the self-check's checklist of rare noticed signs, in KB order
     # a quality group among QUALITIES (altered_sensation) → the qualities it is the OR of
     vague: Mapping[str, frozenset[str]]
 
@@ -173,6 +174,7 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         mirrors=_mirrors(instances),
         warning_order=warning_order,
         background=_background(kb, instances) if setting == "self_check" else (),
+        signs=_signs(kb, instances) if setting == "self_check" else (),
         vague={
             g.id: frozenset(g.qualities)
             for g in kb.raw.derivation.quality_groups
@@ -197,6 +199,15 @@ def _background(kb: KnowledgeBase, instances: Mapping[str, FindingInstance]) -> 
         and inst.id not in ages
         and inst.id not in kb.red_flag_findings
     )
+
+
+def _signs(kb: KnowledgeBase, instances: Mapping[str, FindingInstance]) -> tuple[str, ...]:
+    """The rare signs a person notices (``noticed: true``: a lump, a swelling, a wasted
+    muscle, being unable to bear weight), listed on one checklist: each is rare, so asked alone
+    it ranks too low to be reached, yet decisive when present (a lump along the nerve of a
+    tarsal tunnel, a thin thigh of a femoral nerve palsy)."""
+    noticed = {f.id for f in kb.raw.findings if f.noticed}
+    return tuple(name for name, inst in instances.items() if inst.id in noticed)
 
 
 def _mirrors(instances: Mapping[str, FindingInstance]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from nervepath.knowledge.catalogue import UNKNOWN, allowed_values
 from nervepath.knowledge.model import SIDES, KnowledgeBase
 
 __all__ = [
+    "CHECKLISTS",
     "NONE_OF_THESE",
     "Alert",
     "Option",
@@ -45,13 +46,30 @@ StepKind = Literal[
     "feelings",
     "warning_signs",
     "background",
+    "signs",
     "question",
     "emergency",
     "done",
 ]
 Phase = Literal[
-    "start", "body_map", "warning_signs", "background", "follow_up", "adaptive", "emergency", "end"
+    "start",
+    "body_map",
+    "warning_signs",
+    "background",
+    "signs",
+    "follow_up",
+    "adaptive",
+    "emergency",
+    "end",
 ]
+CHECKLISTS: Final = ("warning_signs", "background", "signs")
+"""The steps that list several yes/no findings at once: ticked present, the others absent."""
+_CHECKLIST_TEXT: Final = {
+    "background": "Do any of these apply to you? Tick each one that does; most people have "
+    "few or none.",
+    "signs": "Have you noticed any of these? Tick each one that applies; most people have "
+    "none of them.",
+}
 NONE_OF_THESE: Final = "none"
 
 
@@ -148,12 +166,15 @@ def screen_step(plan: Plan, setting: str, signs: Iterable[str]) -> Step:
     )
 
 
-def checklist_step(plan: Plan, names: Iterable[str]) -> Step:
-    """The risk factors not yet answered on one checklist, "none of these" last."""
+def checklist_step(
+    plan: Plan, names: Iterable[str], kind: Literal["background", "signs"] = "background"
+) -> Step:
+    """The risk factors, or the rare noticed signs, not yet answered on one checklist, "none
+    of these" last."""
     return Step(
-        "background",
-        "background",
-        "Do any of these apply to you? Tick each one that does; most people have few or none.",
+        kind,
+        kind,
+        _CHECKLIST_TEXT[kind],
         (
             *(Option(n, plan.texts[n][0]) for n in names),
             Option(NONE_OF_THESE, "none of these"),
