@@ -157,9 +157,9 @@ def test_left_l5_interview_in_a_terminal(tmp_path: Path, shipped_kb: KnowledgeBa
         child.close(force=True)
     assert child.exitstatus == 0, final
 
-    # The questions after the screen and the checklist (questions 1 and 2), numbered one by
-    # one; none the same.
-    assert [n for n, _, _ in asked] == list(range(3, len(asked) + 3))
+    # The questions after the screen and the two checklists (questions 1 to 3), numbered one
+    # by one; none the same.
+    assert [n for n, _, _ in asked] == list(range(4, len(asked) + 4))
     assert len({f for _, f, _ in asked}) == len(asked) <= 14
     print(f"\nleft L5 interview: {len(asked)} questions: {[f for _, f, _ in asked]}")
 
