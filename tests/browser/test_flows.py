@@ -30,12 +30,19 @@ def test_self_check_by_clicking_the_body_map(page: Page, base_url: str) -> None:
     # What is felt, one marked place at a time.
     for _ in range(2):
         expect(page.locator("legend.question")).to_contain_text("What do you feel in")
+        # A feeling with no word for it can be said too.
+        expect(page.get_by_label("feels different from normal", exact=False)).to_be_visible()
         page.get_by_label("numbness").check()
         page.get_by_role("button", name="Next").click()
     # Every warning sign on one screen; none of them. Then the risk factors; none either.
     page.get_by_label("none of these").check()
     page.get_by_role("button", name="Next").click()
     expect(page.locator("legend.question")).to_contain_text("Do any of these apply to you?")
+    page.get_by_label("none of these").check()
+    page.get_by_role("button", name="Next").click()
+    # Then the rare signs a person notices (a lump, a thinner calf): none.
+    expect(page.locator("legend.question")).to_contain_text("Have you noticed any of these?")
+    expect(page.locator(".progress")).to_contain_text("What you have noticed")
     page.get_by_label("none of these").check()
     page.get_by_role("button", name="Next").click()
     for _ in range(2):
@@ -173,8 +180,12 @@ def test_what_is_felt_is_asked_for_each_place_and_sides_are_named(
     expect(legend).to_contain_text("Do any of these apply to you?")
     page.get_by_label("none of these").check()
     page.get_by_role("button", name="Next").click()
+    # And the rare signs a person notices: none.
+    expect(legend).to_contain_text("Have you noticed any of these?")
+    page.get_by_label("none of these").check()
+    page.get_by_role("button", name="Next").click()
     # Then the questions about the complaint: the first about one leg names it.
-    expect(page.locator(".progress")).to_contain_text("Question 3")
+    expect(page.locator(".progress")).to_contain_text("Question 4")
     for _ in range(10):
         text = legend.inner_text().lower()
         if "left" in text or "right" in text:

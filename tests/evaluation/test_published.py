@@ -24,7 +24,8 @@ from nervepath.evaluation.published import (
     load_published_cases,
 )
 from nervepath.evaluation.replay import SILENT_ANSWERS, body_map_places, replay
-from nervepath.interview.machine import MAX_QUESTIONS, Interview
+from nervepath.interview.adaptive import MAX_QUESTIONS
+from nervepath.interview.machine import Interview
 from nervepath.interview.plan import plan
 from nervepath.interview.start import age_band
 from nervepath.knowledge.model import KnowledgeBase
@@ -248,6 +249,28 @@ def test_the_body_map_marks_the_places_the_case_names(shipped_kb: KnowledgeBase)
     assert places == {"calf_left": ["pain"], "heel_left": ["pain", "numbness"]}
     assert body_map_places(shipped_kb, {"back_pain": "present"}) == {"lower_back": ["pain"]}
     assert body_map_places(shipped_kb, {"fever": "present"}) == {}
+    # "Feels different", no word for it: the place, with that.
+    assert body_map_places(
+        shipped_kb, {"altered_sensation_heel_left": "present", "pain_heel_left": "present"}
+    ) == {"heel_left": ["pain", "altered_sensation"]}
+
+
+def test_a_painless_complaint_of_one_leg_marks_that_leg(shipped_kb: KnowledgeBase) -> None:
+    """A painless foot drop names no feeling in a place: the patient marks the leg it is in,
+    "somewhere in my right leg", and says nothing about what it feels there; so the case is
+    replayed (it was left out), with the warning-sign screen ticking the foot drop."""
+    answers = {"foot_drop_right": "present", "sudden_onset": "present"}
+    assert body_map_places(shipped_kb, answers) == {"whole_leg_right": ["unknown"]}
+    item = LabelledCase(
+        "painless_foot_drop",
+        Case(setting="self_check", answers=answers),
+        Expected("common_peroneal_nerve", "right", "peripheral_nerve", "urgent"),
+    )
+    seen: list[Interview] = []
+    result = replay(Assessor(shipped_kb), item, "absent", trace=lambda i, _q: seen.append(i))
+    assert result.ended != "no_places" and result.places == ("whole_leg_right",)
+    assert seen[-1].answers["foot_drop_right"] == "present"
+    assert result.rank is not None and result.rank <= 3
 
 
 def test_replayed_interview_answers_from_the_case(

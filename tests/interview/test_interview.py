@@ -16,9 +16,10 @@ from nervepath.assessment.case import Case
 from nervepath.assessment.service import Assessor, Differential
 from nervepath.engine.questions import rank_questions
 from nervepath.errors import CaseError
-from nervepath.interview import machine
-from nervepath.interview.machine import Interview, Step
+from nervepath.interview import adaptive
+from nervepath.interview.machine import Interview
 from nervepath.interview.plan import plan
+from nervepath.interview.steps import Step
 from nervepath.interview.terminal import parse_reply, run_interview
 from nervepath.knowledge.catalogue import findings_catalogue
 from nervepath.knowledge.model import KnowledgeBase
@@ -53,10 +54,13 @@ def _l5_body_map(interview: Interview) -> None:
 
 
 def _screen(interview: Interview, *ticked: str) -> Step:
-    """The warning-sign screen, then the risk-factor checklist if it comes next: none."""
+    """The warning-sign screen, then the risk-factor and noticed-sign checklists if they come
+    next: none."""
     assert interview.step.kind == "warning_signs"
     step = interview.answer(*(ticked or ["none"]))
-    return interview.answer("none") if step.kind == "background" else step
+    while step.kind in ("background", "signs"):
+        step = interview.answer("none")
+    return step
 
 
 # ── the start ───────────────────────────────────────────────────────────────────────────────
@@ -191,6 +195,35 @@ def test_a_part_of_the_leg_marked_without_a_finer_place(shipped: Assessor) -> No
     assert not [n for n in back.answers if "thigh_left" in n]
 
 
+def test_a_place_that_feels_different_is_said_so_and_no_more(shipped: Assessor) -> None:
+    """ "The top of my foot feels different from normal", no word for it: the feelings step
+    offers that, and it answers the place's altered sensation (numb, pins and needles or
+    burning) present, denying none of them; ticked with one of them, or on the other leg, it
+    is not answered again (the OR of what is said: counted once)."""
+    interview = Interview(shipped)
+    _start(interview)
+    step = interview.mark(["dorsum_of_foot_left"])
+    labels = {o.value: o.label for o in step.options}
+    assert labels["altered_sensation"].startswith("feels different from normal")
+    interview.answer("altered_sensation")
+    answers = interview.answers
+    assert answers["altered_sensation_dorsum_of_foot_left"] == "present"
+    for kind in ("numbness", "pins_and_needles", "tingling", "burning"):
+        assert f"{kind}_dorsum_of_foot_left" not in answers
+    assert answers["pain_dorsum_of_foot_left"] == "absent"  # pain is no kind of it
+    assert answers["numbness_dorsum_of_foot_right"] == "absent"
+    assert "altered_sensation_dorsum_of_foot_right" not in answers
+    # It reads as a changed feeling: a nerve or root of the top of the foot leads.
+    d = shipped.differential(interview.case())
+    assert d.explains[d.sites[0][0]] > 0.05 and d.sites[0][0].endswith("_left")
+    named = Interview(shipped)
+    _start(named)
+    named.mark(["dorsum_of_foot_left"], {"dorsum_of_foot_left": ["numbness", "altered_sensation"]})
+    assert named.answers["numbness_dorsum_of_foot_left"] == "present"
+    assert named.answers["pins_and_needles_dorsum_of_foot_left"] == "absent"
+    assert "altered_sensation_dorsum_of_foot_left" not in named.answers
+
+
 def test_mark_asks_next_for_places_without_feelings(shipped: Assessor) -> None:
     interview = Interview(shipped)
     _start(interview)
@@ -276,8 +309,8 @@ def test_warning_signs_on_one_screen_none_of_these_answers_all(
     assert all(interview.answers[v] == "absent" for v in values[:-1])
     assert interview.warning_signs_unanswered() == ()
     assert interview.step.kind in ("question", "done") and interview.step.phase != "warning_signs"
-    # The screen and the risk-factor checklist count one question each.
-    assert interview.step.number == 3
+    # The screen and the two checklists count one question each.
+    assert interview.step.number == 4
 
 
 def test_risk_factors_on_one_checklist_after_the_screen(shipped: Assessor) -> None:
@@ -298,13 +331,49 @@ def test_risk_factors_on_one_checklist_after_the_screen(shipped: Assessor) -> No
     step = interview.answer("takes_blood_thinner")
     answers = interview.answers
     assert answers["takes_blood_thinner"] == "present" and answers["smoker"] == "absent"
-    assert step.kind in ("question", "done") and step.number == 3
+    assert step.kind == "signs"
+    step = interview.answer("none")
+    assert step.kind in ("question", "done") and step.number == 4
     asked = []
     while interview.step.kind == "question":
         asked.append(interview.step.finding)
         interview.answer("unknown")
     assert not set(asked) & set(values)
     assert Interview(shipped, setting="clinician")._plan.background == ()
+
+
+def test_rare_noticed_signs_on_one_checklist_for_the_marked_leg(shipped: Assessor) -> None:
+    """A lump along the nerve, a thinner calf or thigh, a swollen knee, being unable to bear
+    weight: each rare, so asked alone never reached, yet decisive when present. After the
+    risk factors, one checklist lists them for the marked leg only, at the cost of one
+    question; ticked present, the others absent, never asked again."""
+    interview = Interview(shipped)
+    _start(interview)
+    interview.mark(["medial_sole_left", "heel_left"], ["pain", "numbness"])
+    interview.answer("none")  # the warning signs
+    step = interview.answer("none")  # the risk factors
+    assert step.kind == "signs" and step.multiple and step.exclusive == "none"
+    values = [o.value for o in step.options]
+    assert {"lump_along_nerve_left", "calf_wasting_left", "unable_to_bear_weight_left"} <= set(
+        values
+    )
+    assert not [v for v in values if v.endswith("_right")] and values[-1] == "none"
+    before = shipped.differential(interview.case())
+    step = interview.answer("lump_along_nerve_left")
+    answers = interview.answers
+    assert answers["lump_along_nerve_left"] == "present"
+    assert answers["calf_wasting_left"] == "absent" and "calf_wasting_right" not in answers
+    assert step.kind in ("question", "done") and step.number == 4
+    # The lump is decisive: the tibial nerve at the tarsal tunnel moves up the ranking.
+    after = shipped.differential(interview.case())
+    rank = [n for n, _ in after.sites].index("tibial_nerve_tarsal_tunnel_left")
+    assert rank < [n for n, _ in before.sites].index("tibial_nerve_tarsal_tunnel_left") and rank < 3
+    asked = []
+    while interview.step.kind == "question":
+        asked.append(interview.step.finding)
+        interview.answer("unknown")
+    assert not set(asked) & set(values)
+    assert Interview(shipped, setting="clinician")._plan.signs == ()
 
 
 def test_ticked_signs_are_present_the_others_absent(shipped: Assessor) -> None:
@@ -376,7 +445,7 @@ def test_cauda_equina_answer_shows_emergency_at_once(
     # Continuing goes on (the risk factors, then the questions); the same emergency is not
     # shown again.
     after = interview.answer("continue")
-    if after.kind == "background":
+    while after.kind in ("background", "signs"):
         after = interview.answer("none")
     assert after.kind in ("question", "done") and after.phase != "warning_signs"
     assert interview.progress().urgency == "emergency"
@@ -481,6 +550,7 @@ def test_back_undoes_one_answer_at_a_time(shipped: Assessor) -> None:
     assert first.finding in interview.answers
     assert interview.back() == first
     assert first.finding not in interview.answers
+    assert interview.back().kind == "signs"
     assert interview.back().kind == "background"
     assert interview.back().kind == "warning_signs"
     assert interview.back().kind == "feelings"
@@ -599,7 +669,7 @@ def test_clinician_questions_offer_grades(shipped: Assessor) -> None:
 
 
 def _step(kind: str, values: list[str]) -> Step:
-    from nervepath.interview.machine import Option
+    from nervepath.interview.steps import Option
 
     phase = "start" if kind in ("for_whom", "age") else "body_map"
     multiple = kind in ("regions", "feelings", "warning_signs")
@@ -722,9 +792,9 @@ def test_pregnancy_is_never_a_question_for_a_man(shipped: Assessor) -> None:
     interview = Interview(shipped)
     name = "pregnant_or_recent_birth"
     assert name in shipped.candidates("self_check", {})
-    assert not interview._for_sex(name, "male")
-    assert all(interview._for_sex(name, sex) for sex in ("female", "other", None))
-    assert interview._for_sex("back_pain", "male")
+    assert not interview._chooser.for_sex(name, "male")
+    assert all(interview._chooser.for_sex(name, sex) for sex in ("female", "other", None))
+    assert interview._chooser.for_sex("back_pain", "male")
 
 
 # ── the stop rule reads the result's ranking ────────────────────────────────────────────────
@@ -762,7 +832,7 @@ def test_the_chance_of_a_change_is_that_the_results_top_three_change(shipped: As
     interview = _l5_after_screen(shipped)
     answers = {k: v for k, v in interview.answers.items() if v != "unknown"}
     d = _differential(shipped, answers)
-    top = machine._result(d.sites, d.explains)
+    top = adaptive.result_top(d.sites, d.explains)
     targets = plan(shipped.kb, "self_check").targets
     scores = rank_questions(
         shipped.compiled,
@@ -773,11 +843,11 @@ def test_the_chance_of_a_change_is_that_the_results_top_three_change(shipped: As
             if shipped.kb.finding_instances_by_name[c].id not in shipped.kb.triaged_findings
         ],
         targets=targets,
-    )[: machine.LOOKAHEAD]
+    )[: adaptive.LOOKAHEAD]
 
     def by_posterior(sites: Iterable[tuple[str, float]]) -> frozenset[str]:
         ranked = sorted(sites, key=lambda t: -t[1])[:3]
-        return frozenset(n for n, p in ranked if p >= machine.PLAUSIBLE)
+        return frozenset(n for n, p in ranked if p >= adaptive.PLAUSIBLE)
 
     differs = False
     for score in scores:
@@ -789,10 +859,11 @@ def test_the_chance_of_a_change_is_that_the_results_top_three_change(shipped: As
             if p <= 0.0:
                 continue  # an answer that cannot be given
             then = _differential(shipped, {**answers, score.finding: value})
-            result += p * (machine._result(then.sites, then.explains) != top)
+            result += p * (adaptive.result_top(then.sites, then.explains) != top)
             was = by_posterior(zip(targets, after, strict=True)) != by_posterior(d.sites)
             posterior += p * was
-        assert interview._change(d, score, enough=math.inf) == pytest.approx(result, abs=1e-12)
+        change = interview._chooser.change(d, score, enough=math.inf)
+        assert change == pytest.approx(result, abs=1e-12)
         differs |= abs(result - posterior) > 1e-6
     assert differs
 
@@ -806,11 +877,11 @@ def test_the_change_may_stop_counting_once_it_is_enough(shipped: Assessor) -> No
         d.evidence,
         candidates=shipped.candidates("self_check", d.evidence),
         targets=plan(shipped.kb, "self_check").targets,
-    )[: machine.LOOKAHEAD]
+    )[: adaptive.LOOKAHEAD]
     for score in scores:
-        full = interview._change(d, score, enough=math.inf)
+        full = interview._chooser.change(d, score, enough=math.inf)
         for enough in (0.0, 0.2, 0.5):
-            cut = interview._change(d, score, enough=enough)
+            cut = interview._chooser.change(d, score, enough=enough)
             assert cut <= full + 1e-15
             assert (cut >= enough and cut > 0) == (full >= enough and full > 0)
 
@@ -851,7 +922,7 @@ def test_the_other_legs_twin_is_asked_only_if_it_may_change_the_result(
     asked = _asked_answering_no(_both_heels(shipped))
     first = asked[0]
     assert first in mirrors and asked[1] == mirrors[first]  # here the right heel may differ
-    monkeypatch.setattr(machine, "MIRROR_CHANGE", math.inf)
+    monkeypatch.setattr(adaptive, "MIRROR_CHANGE", math.inf)
     once = _asked_answering_no(_both_heels(shipped))
     assert once[0] == first
     assert not any(mirrors.get(name) in once for name in once)  # no leg asked twice

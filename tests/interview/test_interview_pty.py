@@ -19,7 +19,7 @@ import pytest
 
 from nervepath.assessment.case import parse_case
 from nervepath.assessment.service import assess
-from nervepath.interview.machine import QUALITIES
+from nervepath.interview.plan import QUALITIES
 from nervepath.interview.start import sided
 from nervepath.knowledge.catalogue import findings_catalogue
 from nervepath.knowledge.model import KnowledgeBase
@@ -133,6 +133,11 @@ def test_left_l5_interview_in_a_terminal(tmp_path: Path, shipped_kb: KnowledgeBa
         screen = _clean(child.before)
         assert "Do any of these apply to you?" in screen and "Type 0 (none of these)" in screen
         child.sendline("0")
+        # And the rare signs a person notices: none.
+        child.expect(PROMPT)
+        screen = _clean(child.before)
+        assert "Have you noticed any of these?" in screen and "Type 0 (none of these)" in screen
+        child.sendline("0")
 
         asked: list[tuple[int, str, str]] = []
         while child.expect([PROMPT, "Saved the answers to"]) == 0:
@@ -152,9 +157,9 @@ def test_left_l5_interview_in_a_terminal(tmp_path: Path, shipped_kb: KnowledgeBa
         child.close(force=True)
     assert child.exitstatus == 0, final
 
-    # The questions after the screen and the checklist (questions 1 and 2), numbered one by
-    # one; none the same.
-    assert [n for n, _, _ in asked] == list(range(3, len(asked) + 3))
+    # The questions after the screen and the two checklists (questions 1 to 3), numbered one
+    # by one; none the same.
+    assert [n for n, _, _ in asked] == list(range(4, len(asked) + 4))
     assert len({f for _, f, _ in asked}) == len(asked) <= 14
     print(f"\nleft L5 interview: {len(asked)} questions: {[f for _, f, _ in asked]}")
 

@@ -177,3 +177,24 @@ def test_only_a_history_finding_may_be_a_risk_factor(kb_copy: Path) -> None:
     )
     problems = _problems(kb_copy)
     assert any("straight_leg_raise" in p and "risk_factor" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "finding"),
+    [
+        # A warning sign is on the screen already, not the noticed-sign checklist.
+        ("    red_flag: true", "    red_flag: true\n    noticed: true", "bladder_dysfunction"),
+        # A clinician's examination is no sign a person notices in a self-check.
+        (
+            "    settings: [clinician]\n",
+            "    settings: [clinician]\n    noticed: true\n",
+            "straight_leg_raise",
+        ),
+    ],
+)
+def test_a_noticed_sign_is_a_self_check_sign_and_no_warning_sign(
+    kb_copy: Path, old: str, new: str, finding: str
+) -> None:
+    _edit(kb_copy / "findings" / "all.yaml", old, new)
+    problems = _problems(kb_copy)
+    assert any(finding in p and "noticed" in p for p in problems), problems

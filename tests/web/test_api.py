@@ -204,8 +204,14 @@ def test_interview_runs_statelessly_to_a_result(client: TestClient) -> None:
         "/api/interview", json={"state": screened["state"], "action": "answer", "values": ["none"]}
     ).json()
     assert screened["state"]["answers"]["takes_blood_thinner"] == "absent"
+    # Then the rare signs a person notices, on another: none of them either.
+    assert screened["step"]["kind"] == "signs" and screened["step"]["exclusive"] == "none"
+    screened = client.post(
+        "/api/interview", json={"state": screened["state"], "action": "answer", "values": ["none"]}
+    ).json()
+    assert screened["state"]["answers"]["lump_along_nerve_left"] == "absent"
     question = screened["step"]
-    assert question["kind"] == "question" and question["number"] == 3 + follow_ups
+    assert question["kind"] == "question" and question["number"] == 4 + follow_ups
     answered = client.post(
         "/api/interview",
         json={"state": screened["state"], "action": "answer", "values": ["absent"]},

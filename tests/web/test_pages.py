@@ -177,13 +177,33 @@ def test_a_question_about_one_leg_says_which_leg(client: TestClient) -> None:
     html = _self_check_to_first_question(client, ["heel_left"], ["pain"])
     html = _answer(client, html, "none").text  # type: ignore[attr-defined]
     for _ in range(15):  # to the first question about one leg
-        if "Do any of these apply to you?" in html:  # the risk-factor checklist: none
+        if re.search("Do any of these apply to you[?]|Have you noticed any of these[?]", html):
+            # the risk-factor and noticed-sign checklists: none
             html = _answer(client, html, "none").text  # type: ignore[attr-defined]
             continue
         if re.search(r"your (left|right) ", html, re.IGNORECASE):
             break
         html = _answer(client, html, "absent").text  # type: ignore[attr-defined]
     assert re.search(r"<legend class=\"question\">[^<]*your left ", html, re.IGNORECASE)
+
+
+def test_a_place_may_feel_different_with_no_word_for_it(client: TestClient) -> None:
+    """The feelings page offers "feels different from normal" beside the named feelings, and
+    ticking it alone moves on to the warning signs."""
+    html = _body_map(client)
+    html = client.post(
+        "/self-check",
+        data={
+            "csrf_token": csrf_of(html),
+            "state": hidden(html, "state"),
+            "history": hidden(html, "history"),
+            "region": ["dorsum_of_foot_left"],
+        },
+    ).text
+    assert "What do you feel in the top of your left foot?" in html
+    assert re.search(r'value="altered_sensation"[^>]*> feels different from normal', html)
+    html = _answer(client, html, "altered_sensation").text  # type: ignore[attr-defined]
+    assert "Have you had any of these since this started?" in html
 
 
 def test_the_body_map_page_goes_back_to_the_start(client: TestClient) -> None:

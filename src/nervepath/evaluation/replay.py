@@ -5,15 +5,18 @@ itself, and gives its age band, sex, how long and how it started from its case w
 case says (else "rather not say" / "don't know"). It marks on the body map every place the
 case names a feeling in (``pain_calf_left`` → the left calf; back pain → the lower back),
 with what it feels in each place (a part named without a finer place, ``pain_thigh_left``:
-the part itself, "somewhere in my left thigh", pain felt there), then ticks on the warning-
-sign screen those its case says it has, and on the risk-factor checklist likewise (a
-checklist has no "don't know": the others are answered no), then answers each question
+the part itself, "somewhere in my left thigh", pain felt there; a place that "feels
+different", ``altered_sensation_heel_left``, with that; a case that names no feeling in a
+place but something about one leg, a painless foot drop: that whole leg, what is felt there
+unsaid), then ticks on the warning-
+sign screen those its case says it has, and on the risk-factor and noticed-sign checklists
+likewise (a checklist has no "don't know": the others are answered no), then answers each question
 from the case. Where the case is silent it answers ``silent``: "no" (``absent``) or "don't
 know" (``unknown``). It carries on after an emergency step, so the length of the whole
 interview is measured, and notes when the first one appeared.
 
 What is reported, per case: how many questions were asked after the body map (the warning-
-sign screen and the risk-factor checklist count one each) and how many signs the screen
+sign screen and each checklist count one each) and how many signs the screen
 held, why the interview ended, the rank of the truth in the interview's final differential
 and in the same case answered at once, and the urgency.
 """
@@ -29,8 +32,10 @@ from typing import Any, Final, Literal
 from nervepath.assessment.case import to_evidence
 from nervepath.assessment.service import Assessor, Differential
 from nervepath.evaluation.evaluate import TOP_K, Expected, LabelledCase, is_hit
-from nervepath.interview.machine import NONE_OF_THESE, QUALITIES, Interview, Step
+from nervepath.interview.machine import Interview
+from nervepath.interview.plan import QUALITIES
 from nervepath.interview.start import age_band
+from nervepath.interview.steps import CHECKLISTS, NONE_OF_THESE, Step
 from nervepath.knowledge.catalogue import UNKNOWN
 from nervepath.knowledge.model import KnowledgeBase
 
@@ -107,6 +112,16 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, 
         )
     if not places and answers.get("back_pain") == "present":
         places = {"lower_back": ["pain"]}
+    if not places:
+        # No feeling named in a place, yet something about one leg (a painless foot drop):
+        # the patient marks that leg, "somewhere in my right leg", and says nothing about
+        # what it feels there (the case says nothing either).
+        sides = {
+            instances[n].side
+            for n, v in answers.items()
+            if v == "present" and n in instances and instances[n].side is not None
+        }
+        places = {f"{_whole_leg(kb)}_{side}": [] for side in sorted(sides, key=str)}
     order = {q: i for i, q in enumerate(QUALITIES)}
     return {
         p: sorted(set(felt), key=order.__getitem__) if felt else [UNKNOWN]
@@ -115,13 +130,20 @@ def body_map_places(kb: KnowledgeBase, answers: Mapping[str, str]) -> dict[str, 
 
 
 def _part_findings(kb: KnowledgeBase) -> dict[str, tuple[str, str]]:
-    """A felt part finding (``pain_thigh``) → (its quality, the part): a body-map place."""
+    """A felt part finding (``pain_thigh``, ``altered_sensation_foot``) → (its quality, the
+    part): a body-map place."""
+    vague = [g.id for g in kb.raw.derivation.quality_groups if g.id in QUALITIES]
     return {
         f"{quality}_{group.id}": (quality, group.id)
         for group in kb.raw.derivation.region_groups
-        for quality in group.qualities
-        if quality in QUALITIES
+        for quality in (*group.qualities, *vague)
+        if quality in QUALITIES and f"{quality}_{group.id}" in kb.findings
     }
+
+
+def _whole_leg(kb: KnowledgeBase) -> str:
+    """The part of the leg that holds all the others ("anywhere from the hip to the toes")."""
+    return max(kb.raw.derivation.region_groups, key=lambda g: len(g.groups)).id
 
 
 def _start_answer(kb: KnowledgeBase, item: LabelledCase, step: Step) -> str:
@@ -184,7 +206,7 @@ def replay(
             step = interview.answer("continue")
             continue
         questions += 1
-        if step.kind in ("warning_signs", "background"):  # checklists: ticked, or none
+        if step.kind in CHECKLISTS:  # ticked, or none
             signs = [o.value for o in step.options if answers.get(o.value) == "present"]
             if step.kind == "warning_signs":
                 warning = len(step.options) - 1

@@ -28,7 +28,12 @@ QUALITIES: Final = (
     "burning",
     "heaviness",
     "weakness",
+    "altered_sensation",
 )
+"""What may be felt in a place. ``altered_sensation`` is the knowledge base's quality group
+(derivation.yaml › quality_groups): the place "feels different from normal" in a way none
+of the other words fits, the OR of its members (numb, pins and needles, burning); without
+it such a place had nothing to tick, and three tuning cases name just that."""
 _GROUPS: Final = ("foot", "ankle", "leg", "knee", "thigh", "hip", "pelvis", "back")
 KEPT: Final = 8
 """Plans kept (knowledge base × setting): a server holds one knowledge base, tests a few."""
@@ -56,6 +61,9 @@ class Plan:
     mirrors: Mapping[str, str]  # a lateral instance → the same finding on the other leg
     warning_order: tuple[str, ...]
     background: tuple[str, ...]  # the self-check's checklist of risk factors, in KB order
+    signs: tuple[str, ...]  # the self-check's checklist of rare noticed signs, in KB order
+    # a quality group among QUALITIES (altered_sensation) → the qualities it is the OR of
+    vague: Mapping[str, frozenset[str]]
 
 
 _plans: OrderedDict[tuple[int, str], tuple[weakref.ref[KnowledgeBase], Plan]] = OrderedDict()
@@ -166,6 +174,12 @@ def _make(kb: KnowledgeBase, setting: str) -> Plan:
         mirrors=_mirrors(instances),
         warning_order=warning_order,
         background=_background(kb, instances) if setting == "self_check" else (),
+        signs=_signs(kb, instances) if setting == "self_check" else (),
+        vague={
+            g.id: frozenset(g.qualities)
+            for g in kb.raw.derivation.quality_groups
+            if g.id in QUALITIES
+        },
     )
 
 
@@ -185,6 +199,15 @@ def _background(kb: KnowledgeBase, instances: Mapping[str, FindingInstance]) -> 
         and inst.id not in ages
         and inst.id not in kb.red_flag_findings
     )
+
+
+def _signs(kb: KnowledgeBase, instances: Mapping[str, FindingInstance]) -> tuple[str, ...]:
+    """The rare signs a person notices (``noticed: true``: a lump, a swelling, a wasted
+    muscle, being unable to bear weight), listed on one checklist: each is rare, so asked alone
+    it ranks too low to be reached, yet decisive when present (a lump along the nerve of a
+    tarsal tunnel, a thin thigh of a femoral nerve palsy)."""
+    noticed = {f.id for f in kb.raw.findings if f.noticed}
+    return tuple(name for name, inst in instances.items() if inst.id in noticed)
 
 
 def _mirrors(instances: Mapping[str, FindingInstance]) -> dict[str, str]:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["State", "StateCache", "StateDocument"]
+from nervepath.errors import CaseError
+
+__all__ = ["State", "StateCache", "StateDocument", "resumed"]
 
 T = TypeVar("T")
 
@@ -92,6 +94,29 @@ class StateDocument(BaseModel):
             shown=frozenset(self.shown),
             finished=self.finished,
         )
+
+
+def resumed(
+    document: Mapping[str, object],
+    *,
+    start: Mapping[str, Collection[str]],
+    places: Collection[str],
+) -> State:
+    """The state a client sent back, checked: its start answers among ``start``'s options
+    (question → values), its places among the body map's; else ``CaseError`` saying where."""
+    try:
+        doc = StateDocument.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "state"
+        raise CaseError(f"state › {where}: {first['msg']}") from None
+    for key, value in doc.start.items():
+        if key not in start or value not in start[key]:
+            raise CaseError(f"state › start › {key}: {value!r} is not an answer here")
+    for place in (*(doc.places or ()), *doc.felt):
+        if place not in places:
+            raise CaseError(f"state › places: {place!r} is not a body-map region")
+    return doc.to_state()
 
 
 class StateCache(Generic[T]):

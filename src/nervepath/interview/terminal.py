@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
 
 from rich.console import Console
 from rich.panel import Panel
@@ -20,7 +19,8 @@ from rich.text import Text
 from nervepath.assessment.service import Assessor
 from nervepath.assessment.summary import render_assessment
 from nervepath.errors import CaseError
-from nervepath.interview.machine import Interview, Progress, Step
+from nervepath.interview.machine import Interview
+from nervepath.interview.steps import CHECKLISTS, Progress, Step
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base
 
 __all__ = ["PROMPT", "parse_reply", "run_interview"]
@@ -41,7 +41,6 @@ _STOPPED = {
     "stopped": "Stopped after the emergency warning.",
 }
 _BANNER = "bold white on red"
-_CHECKLISTS: Final = ("warning_signs", "background")  # one screen, "none of these" as 0
 
 
 def parse_reply(step: Step, reply: str) -> list[str]:
@@ -55,7 +54,7 @@ def parse_reply(step: Step, reply: str) -> list[str]:
         if side not in values:
             raise ValueError("type 1 (left), 2 (right) or 3 (both)")
         return [side]
-    if step.kind in _CHECKLISTS and text in ("0", "n", "no", "none", "none of these"):
+    if step.kind in CHECKLISTS and text in ("0", "n", "no", "none", "none of these"):
         return [step.exclusive or "none"]
     if step.phase == "start":
         if text.isdigit() and 1 <= int(text) <= len(values):
@@ -172,7 +171,7 @@ def _show(out: Console, step: Step, progress: Progress, setting: str) -> None:
         out.print(f"[bold]{step.text}")
         out.print("  1 left   2 right   3 both")
         return
-    if step.phase in ("start", "body_map") or step.kind in _CHECKLISTS:
+    if step.phase in ("start", "body_map") or step.kind in CHECKLISTS:
         out.print(Text(step.text, style="bold"))
         group = None
         shown = [o for o in step.options if o.value != step.exclusive]
@@ -181,7 +180,7 @@ def _show(out: Console, step: Step, progress: Progress, setting: str) -> None:
                 group = option.group
                 out.print(f"  [bold cyan]{(group or '').capitalize()}")
             out.print(Text(f"    {number:2d}  {option.label}"))
-        if step.kind in _CHECKLISTS:
+        if step.kind in CHECKLISTS:
             out.print("Type 0 (none of these), or the numbers of those you have (e.g. 2 5).")
         elif step.multiple:
             out.print("Type the numbers, separated by spaces (e.g. 1 2).")

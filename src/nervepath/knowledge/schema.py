@@ -426,6 +426,12 @@ class Finding(Strict):
         description="a trait or exposure that makes a site likelier (age, sex, diabetes, a past "
         "illness), not something a site produces: no site is credited with explaining it",
     )
+    noticed: bool = Field(
+        default=False,
+        description="a rare sign a person notices without an examination (a lump, a swelling, "
+        "a wasted muscle, being unable to bear weight): decisive when present, yet too rare to "
+        "be reached asked alone, so the self-check lists these on one checklist",
+    )
     course: bool = Field(
         default=False,
         description="the time course of the whole complaint (when it began, how long it has "
@@ -472,6 +478,10 @@ class Finding(Strict):
                 raise ValueError("an age or sex finding is yes/no and not lateral")
         if self.risk_factor and self.category != "history":
             raise ValueError("risk_factor: a symptom or sign is something a site produces")
+        if self.noticed and (
+            "self_check" not in self.settings or self.red_flag or self.risk_factor or self.course
+        ):
+            raise ValueError("noticed: a self-check sign, not a warning sign or a risk factor")
         if self.course and (self.category != "history" or self.lateral or self.risk_factor):
             raise ValueError("course: a yes/no history item about the whole complaint, not lateral")
         if self.one_leg_answers_no and (self.lateral or self.scale is not None):

@@ -25,7 +25,8 @@ from nervepath.assessment.triage import URGENCY_LEVELS
 from nervepath.assessment.wording import ORIGIN_PLAIN, URGENCY_HEADLINE, URGENCY_MEANING
 from nervepath.bodymap import marked_from_answers, render_body_map_views
 from nervepath.errors import CaseError
-from nervepath.interview.machine import QUALITIES, Interview
+from nervepath.interview.machine import Interview
+from nervepath.interview.plan import QUALITIES
 from nervepath.report import render_pdf, render_report
 from nervepath.report.patient import patient_view
 from nervepath.storage import MAX_OFFSET, StoredAssessment, User
