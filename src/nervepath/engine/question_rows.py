@@ -4,13 +4,13 @@ with the terms' signed weights, and per origin group (:mod:`nervepath.engine.que
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from nervepath.engine.junction import JunctionTree, Propagation
-from nervepath.engine.soft_evidence import soft_evidence_terms
+from nervepath.engine.soft_evidence import Oriented
 from nervepath.engine.split import signed_log_sum
 
 __all__ = ["Push", "Pushed", "distinct_rows", "pusher", "with_groups"]
@@ -21,18 +21,44 @@ Pushed = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
 """``P(t = 1 | e)``, ``P(t = 0 | e)``, then per row ``log E[λ_r | e]`` and ``P(t = 1 | e, λ_r)``;
 the origin groups' events follow the targets as extra columns."""
 
-Push = Callable[[int, FloatArray, list[int]], Pushed | None]
+
+class Push(Protocol):
+    """``rows`` through the calibrations of batch rows ``i · T + t`` (:func:`pusher`), reading
+    ``targets``; ``remember``: keep the target tables made for them (the next push reads the
+    same targets)."""
+
+    def __call__(
+        self,
+        i: int,
+        rows: FloatArray,
+        targets: list[int],
+        remember: bool = True,
+    ) -> Pushed | None: ...
 
 
 def pusher(
-    tree: JunctionTree, base: Propagation, weights: FloatArray, log_z: FloatArray
-) -> Callable[[int, FloatArray, list[int]], Pushed | None]:
+    tree: JunctionTree,
+    base: Propagation,
+    weights: FloatArray,
+    log_z: FloatArray,
+    orient: FloatArray,
+) -> Push:
     """Rows through the trees of batch rows ``i · T + t`` (``T`` terms; ``t`` term ``t`` of
     the evidence with group ``i − 1`` absent, or of the evidence alone for ``i = 0``),
-    summed with the terms' ``weights[i]``; ``None`` when a row's sum cancels too much."""
-    count = weights.shape[1]
+    summed with the terms' ``weights[i]``; ``None`` when a row's sum cancels too much.
 
-    def push(i: int, rows: FloatArray, targets: list[int]) -> Pushed | None:
+    Every push through one ``i`` shares one :class:`Oriented` tree, oriented for the rows
+    ``orient`` (the candidates'): its separators' inverses and target tables are made once
+    for all the batches and the bound's rows, not once per push."""
+    count = weights.shape[1]
+    oriented: dict[int, Oriented] = {}
+
+    def push(
+        i: int,
+        rows: FloatArray,
+        targets: list[int],
+        remember: bool = True,
+    ) -> Pushed | None:
         cols = _columns(tree.variables, targets)
         picked = base.present[i * count : (i + 1) * count][:, cols]
         present = weights[i] @ picked
@@ -43,11 +69,18 @@ def pusher(
         # A term whose tree has no mass adds nothing. The others share one pass over the
         # rows (:func:`soft_evidence_terms`: what depends on the rows alone is made once).
         live = [t for t in range(count) if math.isfinite(float(log_z[i, t]))]
-        columns = [i * count + t for t in live]
-        potentials = [
-            [np.ascontiguousarray(p[..., b : b + 1]) for p in base.potentials] for b in columns
-        ]
-        pushed = _soft(tree, potentials, [picked[t] for t in live], rows, targets)
+        if i not in oriented:
+            potentials = [
+                [np.ascontiguousarray(p[..., b : b + 1]) for p in base.potentials]
+                for b in (i * count + t for t in live)
+            ]
+            oriented[i] = Oriented(tree, potentials, _padded(tree, orient))
+        pushed = oriented[i].push(
+            [picked[t] for t in live],
+            _padded(tree, rows),
+            targets,
+            remember=remember,
+        )
         for t, (log_mass, conditional) in zip(live, pushed, strict=True):
             masses[:, t] = log_mass
             if count > 1:
@@ -65,7 +98,7 @@ def pusher(
 
 def with_groups(
     main: Pushed | None,
-    pushed: Callable[[int, FloatArray, list[int]], Pushed | None],
+    pushed: Push,
     rows: FloatArray,
     groups: list[list[int]],
     log_absent: FloatArray,
@@ -101,19 +134,12 @@ def with_groups(
     )
 
 
-def _soft(
-    tree: JunctionTree,
-    potentials: Sequence[Sequence[FloatArray]],
-    present: Sequence[FloatArray],
-    rows: FloatArray,
-    targets: list[int],
-) -> list[tuple[FloatArray, FloatArray]]:
-    """:func:`soft_evidence_terms` of ``rows`` (over the hidden nodes; widened to the
-    tree's) through each calibration of the tree."""
+def _padded(tree: JunctionTree, rows: FloatArray) -> FloatArray:
+    """``rows`` over the hidden nodes, widened to the tree's variables."""
     width = max(tree.variables, default=-1) + 1
     padded = np.zeros((rows.shape[0], max(width, rows.shape[1])))
     padded[:, : rows.shape[1]] = rows
-    return soft_evidence_terms(tree, potentials, present, padded, targets)
+    return padded
 
 
 def distinct_rows(rows: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:

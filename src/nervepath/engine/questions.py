@@ -131,7 +131,10 @@ def rank_questions(
     for f in (f for copies in answers for f in copies):
         extra |= compiled.finding_scopes[f]
     aside = {copies[0] for copies in candidate_answers(compiled, checked, apart)}
-    ranking = _Ranking(compiled, answers, target_list, group_list, top, aside)
+    ranking = _Ranking(
+        compiled, answers, target_list, group_list, top, aside, _candidate_rows(compiled, answers)
+    )
+    orient = distinct_rows(ranking.rows.rows)[0]
     ranked = None
     terms = cheapest_split(compiled, checked, extra)
     if terms is not None:
@@ -139,7 +142,7 @@ def rank_questions(
         if split is not None:
             absorbed, base, weights, log_totals = split
             log_z = base.log_z.reshape(len(group_list) + 1, len(terms.signs))
-            pushed = pusher(absorbed.tree, base, weights, log_z)
+            pushed = pusher(absorbed.tree, base, weights, log_z, orient)
             work = _entries(absorbed.tree) * len(terms.signs)
             ranked = ranking.ranked(pushed, log_totals - log_totals[0], work)
     if ranked is None:
@@ -149,7 +152,8 @@ def rank_questions(
         base = propagate(absorbed.tree, absorbed.static, group_rows(absorbed.log_unary, group_list))
         if not math.isfinite(float(base.log_z[0])):
             raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-        pushed = pusher(absorbed.tree, base, np.ones((len(group_list) + 1, 1)), base.log_z[:, None])
+        ones = np.ones((len(group_list) + 1, 1))
+        pushed = pusher(absorbed.tree, base, ones, base.log_z[:, None], orient)
         ranked = ranking.ranked(pushed, base.log_z - base.log_z[0], _entries(absorbed.tree))
         assert ranked is not None  # one term per tree: no signed sum to cancel
     return ranked
@@ -160,6 +164,42 @@ BOUND_FROM = 1 << 15
 the extra pushes cost more than they save (published tuning cases, docs/engine.md)."""
 
 READ_SLICE = 64  # columns read per push of the bound's event rows (docs/engine.md: memory)
+READ_WHOLE = 1 << 23
+"""Tree entries × calibrations × columns up to which the bound's rows read every column in one
+push: their target tables then take at most about 64 MB, and one push costs ×0.7 of three
+(published self-check cases, docs/engine.md)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """Every candidate's rows of soft evidence: a finding's ``log F_f(k)`` for ``k < K − 1``
+    (the leak's part in ``leak``), a risk factor's one per state (leak 0); ``spans[j]``: the
+    rows of candidate ``j``."""
+
+    rows: FloatArray
+    leak: FloatArray
+    spans: list[range]
+
+
+def _candidate_rows(compiled: CompiledNetwork, answers: list[tuple[int, ...]]) -> _Rows:
+    findings = compiled.network.findings
+    parts: list[FloatArray] = []
+    leaks: list[FloatArray] = []
+    spans: list[range] = []
+    start = 0
+    for copies in answers:
+        f = copies[0]
+        if findings[f].answer:
+            part = trait_rows(compiled, copies)
+            leak = np.zeros(len(part))
+        else:
+            part = np.asarray(compiled.log_cumulative[f])[: len(findings[f].states) - 1]
+            leak = np.asarray(compiled.leak_log_cumulative[f])[: len(part)]
+        parts.append(part.reshape(-1, compiled.n_hidden))
+        leaks.append(leak)
+        spans.append(range(start, start + len(part)))
+        start += len(part)
+    return _Rows(np.concatenate(parts), np.concatenate(leaks), spans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +212,7 @@ class _Ranking:
     groups: list[list[int]]
     top: int | None
     aside: set[int]
+    rows: _Rows
 
     def ranked(
         self, push: Push, log_absent: FloatArray, work: int
@@ -180,9 +221,11 @@ class _Ranking:
         the tree's entries times its calibrations (bounds pay from :data:`BOUND_FROM`)."""
         key = _order
         if self.top is None:
-            scores = self._scores(push, log_absent, self.answers)
+            scores = self._scores(push, log_absent, list(range(len(self.answers))))
             return None if scores is None else tuple(sorted(scores, key=key))
-        bounds = self._bounds(push) if work >= BOUND_FROM else np.full(len(self.answers), np.inf)
+        bounds = (
+            self._bounds(push, work) if work >= BOUND_FROM else np.full(len(self.answers), np.inf)
+        )
         if bounds is None:
             return None
         # In each pool, by decreasing bound: first the unbounded candidates and the 2·top
@@ -206,7 +249,7 @@ class _Ranking:
                 batch += waiting[: size - len(gains) if gains else size]
             if not batch:
                 break
-            scores = self._scores(push, log_absent, [self.answers[i] for i in batch])
+            scores = self._scores(push, log_absent, batch)
             if scores is None:
                 return None
             done.update(zip(batch, scores, strict=True))
@@ -216,7 +259,7 @@ class _Ranking:
             best += sorted((done[i] for i in pool if i in done), key=key)[: self.top]
         return tuple(sorted(best, key=key))
 
-    def _bounds(self, push: Push) -> FloatArray | None:
+    def _bounds(self, push: Push, work: int) -> FloatArray | None:
         """:func:`gain_bounds` of every candidate (``inf`` for a risk factor: always scored)."""
         compiled = self.compiled
         findings = [c[0] for c in self.answers]
@@ -227,12 +270,14 @@ class _Ranking:
         # targets by their marginals alone left 2× as many candidates to score on the slowest
         # cases, more than the 2–3× cheaper push of the event rows saved.
         read = sorted(set(nodes) | set(self.targets))
-        # In slices of columns: each slice's tables for the leaving rows are (separator
-        # configurations × columns) per term, 2× the ranking's peak memory when all at once.
+        # On large trees in slices of columns: each slice's tables for the leaving rows are
+        # (separator configurations × columns) per term, 2× the ranking's peak memory when all
+        # at once on the slowest cases; on small ones, one push (READ_WHOLE).
         rows = event_rows(compiled.n_hidden, events)
+        step = len(read) if work * len(read) <= READ_WHOLE else READ_SLICE
         parts = []
-        for start in range(0, len(read), READ_SLICE):
-            part = push(0, rows, read[start : start + READ_SLICE])
+        for start in range(0, len(read), step):
+            part = push(0, rows, read[start : start + step], remember=False)
             if part is None:
                 return None
             parts.append(part)
@@ -250,24 +295,23 @@ class _Ranking:
         return out * (1.0 + 1e-6) + 1e-9
 
     def _scores(
-        self, push: Push, log_absent: FloatArray, answers: list[tuple[int, ...]]
+        self, push: Push, log_absent: FloatArray, batch: list[int]
     ) -> list[QuestionScore] | None:
-        """Every one of ``answers`` scored (in their order); ``None``: a sum cancels."""
+        """The candidates ``batch`` (indices into ``answers``) scored, in their order;
+        ``None``: a sum cancels."""
         compiled, network = self.compiled, self.compiled.network
-        traits = [copies for copies in answers if network.findings[copies[0]].answer]
-        chosen = [copies[0] for copies in answers if not network.findings[copies[0]].answer]
+        answers = [self.answers[j] for j in batch]
+        is_trait = [bool(network.findings[copies[0]].answer) for copies in answers]
+        traits = [copies for copies, t in zip(answers, is_trait, strict=True) if t]
+        chosen = [copies[0] for copies, t in zip(answers, is_trait, strict=True) if not t]
         # 1. The rows: (candidate, k) for k < K − 1, with F_f(k) as soft evidence; then a
         #    risk factor's rows, one per state.
-        owners: list[tuple[int, int]] = []
-        for f in chosen:
-            owners.extend((f, k) for k in range(len(network.findings[f].states) - 1))
-        trait_parts = [trait_rows(compiled, copies) for copies in traits]
-        rows = np.zeros((len(owners), compiled.n_hidden))
-        leak = np.empty(len(owners))
-        for r, (f, k) in enumerate(owners):
-            rows[r] = compiled.log_cumulative[f][k]
-            leak[r] = compiled.leak_log_cumulative[f][k]
-        rows = np.concatenate([rows, *trait_parts])
+        spans = self.rows.spans
+        plain = [r for j, t in zip(batch, is_trait, strict=True) if not t for r in spans[j]]
+        trait = [r for j, t in zip(batch, is_trait, strict=True) if t for r in spans[j]]
+        rows = self.rows.rows[plain + trait]
+        leak = self.rows.leak[plain]
+        owners = plain
         # 2–3. Every row through the calibrated tree (or its split terms' calibrations).
         # Twin findings and shared parent sets repeat rows: each distinct row is pushed once.
         distinct, inverse = distinct_rows(rows)
