@@ -30,8 +30,9 @@ several trees multiplies their ``Z``. Every quantity is a sum of non-negative te
 subtraction), so the result is as exact as a propagation. Tables are configurations ×
 rows, batch last.
 
-Steps 1 and 2 depend on the rows only through the orientation: :class:`Oriented` makes them
-once for a family of pushes through the same calibrations (the question ranking's batches).
+:class:`Oriented` orients the tree once for a family of pushes through the same calibrations
+(the question ranking's batches) and keeps what then depends on the calibrations alone: the
+separators' inverses and step 4's tables ``J_W``.
 
 The module is over 400 lines on purpose: it is one algorithm, the four steps above over
 the tree's orientation (:func:`_orient`) with their fast paths for small chunks of rows,
