@@ -48,7 +48,6 @@ whole ranking's. Bounds from marginals alone (``I(t; f) ≤ I(pa(f); f)``; ``KL 
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -73,9 +72,17 @@ from nervepath.engine.inference import (
 )
 from nervepath.engine.junction import JunctionTree, propagate
 from nervepath.engine.network import Network
-from nervepath.engine.question_rows import Push, distinct_rows, pusher, with_groups
+from nervepath.engine.question_rows import (
+    CandidateRows,
+    Push,
+    candidate_rows,
+    distinct_rows,
+    finding_scores,
+    pusher,
+    with_groups,
+)
 from nervepath.engine.threads import one_blas_thread
-from nervepath.engine.traits import candidate_answers, trait_rows, trait_scores, weighted_entropy
+from nervepath.engine.traits import candidate_answers, trait_scores
 
 __all__ = ["QuestionScore", "rank_questions", "should_stop"]
 
@@ -133,7 +140,7 @@ def rank_questions(
         extra |= compiled.finding_scopes[f]
     aside = {copies[0] for copies in candidate_answers(compiled, checked, apart)}
     ranking = _Ranking(
-        compiled, answers, target_list, group_list, top, aside, _candidate_rows(compiled, answers)
+        compiled, answers, target_list, group_list, top, aside, candidate_rows(compiled, answers)
     )
     orient = distinct_rows(ranking.rows.rows)[0]
     ranked = None
@@ -172,48 +179,6 @@ push: their target tables then take at most about 64 MB, and one push costs ×0.
 
 
 @dataclass(frozen=True, slots=True)
-class _Rows:
-    """Every candidate's rows of soft evidence: a finding's ``log F_f(k)`` for ``k < K − 1``
-    (the leak's part in ``leak``), a risk factor's one per state (leak 0); ``spans[j]``: the
-    rows of candidate ``j``."""
-
-    rows: FloatArray
-    leak: FloatArray
-    spans: list[range]
-
-
-def _candidate_rows(compiled: CompiledNetwork, answers: list[tuple[int, ...]]) -> _Rows:
-    parts = [_answer_rows(compiled, copies) for copies in answers]
-    ends = np.cumsum([len(rows) for rows, _ in parts]).tolist()
-    spans = [range(end - len(rows), end) for (rows, _), end in zip(parts, ends, strict=True)]
-    return _Rows(
-        np.concatenate([rows for rows, _ in parts]),
-        np.concatenate([leak for _, leak in parts]),
-        spans,
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _answer_rows(
-    compiled: CompiledNetwork, copies: tuple[int, ...]
-) -> tuple[FloatArray, FloatArray]:
-    """One candidate's rows and their leak terms (:class:`_Rows`), read-only: they depend on
-    the network alone, and a risk factor's took about 5 % of the median case's ranking."""
-    finding = compiled.network.findings[copies[0]]
-    if finding.answer:
-        rows = trait_rows(compiled, copies)
-        leak = np.zeros(len(rows))
-    else:
-        count = len(finding.states) - 1
-        rows = np.array(compiled.log_cumulative[copies[0]][:count], dtype=np.float64)
-        leak = np.array(compiled.leak_log_cumulative[copies[0]][:count], dtype=np.float64)
-    rows = rows.reshape(-1, compiled.n_hidden)
-    rows.setflags(write=False)
-    leak.setflags(write=False)
-    return rows, leak
-
-
-@dataclass(frozen=True, slots=True)
 class _Ranking:
     """One ranking's candidates and targets, scored through one calibrated tree's rows."""
 
@@ -223,7 +188,7 @@ class _Ranking:
     groups: list[list[int]]
     top: int | None
     aside: set[int]
-    rows: _Rows
+    rows: CandidateRows
 
     def ranked(
         self, push: Push, log_absent: FloatArray, work: int
@@ -345,7 +310,7 @@ class _Ranking:
                 strict=True,
             )
         }
-        found = _finding_scores(
+        found = finding_scores(
             network,
             chosen,
             leak,
@@ -355,7 +320,7 @@ class _Ranking:
             base_absent,
             len(self.targets),
         )
-        scored.update(zip(chosen, found, strict=True))
+        scored.update(zip(chosen, (_Scored(*f) for f in found), strict=True))
         return [scored[copies[0]] for copies in answers]
 
 
@@ -385,70 +350,6 @@ class _Scored:
 def _order(score: _Scored) -> tuple[float, str]:
     # Gains equal to 1e-9 nats (left/right twins, equal but for rounding) go by name.
     return (-round(score.expected_information_gain, 9), score.finding)
-
-
-def _finding_scores(
-    network: Network,
-    chosen: list[int],
-    leak: FloatArray,
-    log_mass: FloatArray,
-    conditional: FloatArray,
-    base_present: FloatArray,
-    base_absent: FloatArray,
-    n_targets: int,
-) -> list[_Scored]:
-    """The findings' scores from their rows' ``log E[λ_r | e]`` and conditionals."""
-    log_ratio = log_mass + leak
-    upto = np.exp(np.minimum(log_ratio, 0.0))[:, None]
-    joint_present = upto * conditional
-    joint_absent = upto * (1.0 - conditional)
-    # 4. Differences of cumulative rows give each state's probability and joints,
-    #    for all candidates with the same number of states at once.
-    n_states = np.array([len(network.findings[f].states) for f in chosen], dtype=np.intp)
-    first = np.concatenate([[0], np.cumsum(n_states - 1)[:-1]]).astype(np.intp)
-    mass_rows = np.exp(np.minimum(log_ratio, 0.0))
-    base_entropy = float(weighted_entropy(base_present, base_absent).sum())
-    gains = np.empty(len(chosen))
-    probabilities: list[FloatArray] = [np.empty(0)] * len(chosen)
-    posteriors: list[FloatArray] = [np.empty(0)] * len(chosen)
-    for count in np.unique(n_states):
-        members = np.flatnonzero(n_states == count)
-        m = len(members)
-        pick = first[members][:, None] + np.arange(count - 1)[None, :]
-        mass = np.concatenate([np.zeros((m, 1)), mass_rows[pick], np.ones((m, 1))], axis=1)
-        present = np.concatenate(
-            [
-                np.zeros((m, 1, len(base_present))),
-                joint_present[pick],
-                np.tile(base_present, (m, 1, 1)),
-            ],
-            axis=1,
-        )
-        absent = np.concatenate(
-            [
-                np.zeros((m, 1, len(base_present))),
-                joint_absent[pick],
-                np.tile(base_absent, (m, 1, 1)),
-            ],
-            axis=1,
-        )
-        state_present = np.maximum(np.diff(present, axis=1), 0.0)
-        state_absent = np.maximum(np.diff(absent, axis=1), 0.0)
-        expected = weighted_entropy(state_present, state_absent).sum(axis=(1, 2))
-        gains[members] = np.maximum(base_entropy - expected, 0.0)
-        state = np.maximum(np.diff(mass, axis=1), 0.0)
-        # P(t = 1 | e, f = k) = P(t = 1, f = k | e) / P(f = k | e); 0 where the state is.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            given = state_present[:, :, :n_targets] / state[:, :, None]
-        given = np.clip(np.nan_to_num(given, nan=0.0, posinf=0.0), 0.0, 1.0)
-        state /= state.sum(axis=1, keepdims=True)
-        for i, member in enumerate(members):
-            probabilities[member] = state[i]
-            posteriors[member] = given[i]
-    return [
-        _Scored(network.findings[f].name, float(gains[i]), probabilities[i], posteriors[i])
-        for i, f in enumerate(chosen)
-    ]
 
 
 def should_stop(
