@@ -30,8 +30,11 @@ over all of them it times:
 * with ``--network kb``, the full assessment as every door runs it (``Assessor.assess``:
   posterior, explanations of the top sites, ranked next questions, triage, advice), with
   where its time goes (posterior, origin groups, explanations, ranking, the rest);
-* for generated cases, ``rank_questions`` over every unanswered finding and ``explain``
-  for all hidden nodes on ``--rank-cases`` cases.
+* on the first ``--rank-cases`` cases (25; 50 with ``--network kb``), the next questions as
+  the service asks for them (``Assessor.best_questions``: the best five and as many warning
+  signs, the rest ruled out by a bound on their gain; on another network, the best five of
+  every unanswered finding) and ``rank_questions`` scoring every candidate in full, the two
+  alternating case by case, and ``explain`` for all hidden nodes.
 
 It prints one table (p50, p90, p99, max, total and share of the time) and, with
 ``--json``, the whole report. BLAS and pyAgrum are limited to one thread.
@@ -68,8 +71,10 @@ from assessment_timing import (  # noqa: E402
     stress_case_set,
     time_assessments,
 )
-from nervepath.assessment.service import TOP_SITES_EXPLAINED, Assessor  # noqa: E402
+from nervepath.assessment.case import to_evidence  # noqa: E402
+from nervepath.assessment.service import NEXT_QUESTIONS, TOP_SITES_EXPLAINED, Assessor  # noqa: E402
 from nervepath.engine import (  # noqa: E402
+    CompiledNetwork,
     Network,
     compile_network,
     explain,
@@ -83,6 +88,7 @@ from nervepath.engine.divorce import (  # noqa: E402
     divorce_parents,
     largest_clique,
 )
+from nervepath.engine.questions import QuestionScore  # noqa: E402
 from nervepath.knowledge.model import KnowledgeBase, load_knowledge_base  # noqa: E402
 from synthetic import realistic_cases, realistic_network  # noqa: E402
 
@@ -505,27 +511,74 @@ def run(
                 all_times.setdefault(part, []).extend(seconds)
         if all_times:
             report["all"]["full_assessment"] = _assessment_report(all_times, all_ids)
-    # 5. Next question over every unanswered finding; explanations of every hidden node.
+    # 5. The next questions as the service asks for them (the best NEXT_QUESTIONS and as many
+    #    warning signs, the rest ruled out by their bounds) and every candidate in full, the
+    #    two alternating case by case; explanations of every hidden node.
     if rank_cases:
-        ranking: list[float] = []
+        report.update(_rankings(compiled, case_sets, assessor, rank_cases))
         explaining: list[float] = []
-        candidates: list[int] = []
         hidden = list(range(len(network.hidden)))
         for evidence in everything[:rank_cases]:
             start = time.perf_counter()
-            scores = rank_questions(compiled, evidence)
-            ranking.append(time.perf_counter() - start)
-            candidates.append(len(scores))
-            start = time.perf_counter()
             explain(compiled, evidence, hidden)
             explaining.append(time.perf_counter() - start)
-        report["rank_questions"] = _stats(ranking) | {
-            "candidates_median": float(np.median(candidates))
-        }
         report["explain_all_hidden"] = _stats(explaining)
     report["peak_memory_mb"] = _peak_memory_mb()
     report["machine"]["load_average"]["end"] = os.getloadavg()[0]
     return report
+
+
+def _rankings(
+    compiled: CompiledNetwork,
+    case_sets: list[CaseSet],
+    assessor: Assessor | None,
+    count: int,
+) -> dict[str, Any]:
+    """Seconds of the first ``count`` cases' ranking: as the service asks for it
+    (``rank_questions_service``: with an assessor, ``Assessor.best_questions`` on the case's
+    answers; else the best :data:`NEXT_QUESTIONS` of every unanswered finding) and every
+    candidate in full (``rank_questions``), alternating which goes first; the service's
+    questions must be the whole ranking's first ones."""
+    service: list[float] = []
+    whole: list[float] = []
+    candidates: list[int] = []
+    jobs: list[tuple[Callable[[int | None], tuple[QuestionScore, ...]], Evidence]] = []
+    for s in case_sets:
+        for i, evidence in enumerate(s.evidence):
+            case = s.cases[i] if assessor is not None and s.cases else None
+            if case is not None and assessor is not None:
+                named = to_evidence(assessor.kb, case)
+                jobs.append((_service_ranking(assessor, case.setting, named), evidence))
+            else:
+                jobs.append((_engine_ranking(compiled, evidence), evidence))
+    for n, (ranking, _) in enumerate(jobs[:count]):
+        order = (NEXT_QUESTIONS, None) if n % 2 == 0 else (None, NEXT_QUESTIONS)
+        scored = {}
+        for top in order:
+            start = time.perf_counter()
+            scored[top] = ranking(top)
+            (service if top else whole).append(time.perf_counter() - start)
+        candidates.append(len(scored[None]))
+        gains = {q.finding: q.expected_information_gain for q in scored[None]}
+        best = scored[NEXT_QUESTIONS]
+        if any(abs(gains[q.finding] - q.expected_information_gain) > 1e-9 for q in best):
+            raise AssertionError("the service's questions differ from the whole ranking's")
+    return {
+        "rank_questions_service": _stats(service),
+        "rank_questions": _stats(whole) | {"candidates_median": float(np.median(candidates))},
+    }
+
+
+def _service_ranking(
+    assessor: Assessor, setting: str, evidence: dict[str, str]
+) -> Callable[[int | None], tuple[QuestionScore, ...]]:
+    return lambda top: assessor.best_questions(setting, evidence, top=top)
+
+
+def _engine_ranking(
+    compiled: CompiledNetwork, evidence: Evidence
+) -> Callable[[int | None], tuple[QuestionScore, ...]]:
+    return lambda top: rank_questions(compiled, evidence, top=top)
 
 
 # --- the table ---------------------------------------------------------------------------
@@ -600,7 +653,9 @@ def _summary(report: dict[str, Any]) -> str:
     pg = report["pgmpy_variable_elimination"]
     lines.append(_row("posterior: pgmpy VariableElimination", pg))
     if "rank_questions" in report:
-        lines.append(_row("rank_questions (every unanswered finding)", report["rank_questions"]))
+        service = report["rank_questions_service"]
+        lines.append(_row(f"rank_questions, best {NEXT_QUESTIONS} (the service's)", service))
+        lines.append(_row("rank_questions, every candidate in full", report["rank_questions"]))
         lines.append(_row("explain (every hidden node)", report["explain_all_hidden"]))
     ours = report["nervepath"]
     agrum = report["pyagrum_lazy_propagation"]
@@ -678,7 +733,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--rank-cases",
         type=int,
         default=None,
-        help="generated cases ranked and explained alone (default 25; 0 with --network kb)",
+        help="cases ranked (as the service does, and in full) and explained alone "
+        "(default 25; 50 with --network kb)",
     )
     parser.add_argument(
         "--max-clique",
@@ -708,7 +764,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         network,
         case_sets=_case_sets(choice, kb, network, args),
         assessor=Assessor(kb) if kb is not None else None,
-        rank_cases=args.rank_cases if args.rank_cases is not None else (0 if is_kb else 25),
+        rank_cases=args.rank_cases if args.rank_cases is not None else (50 if is_kb else 25),
         max_clique=args.max_clique,
         pyagrum_max_clique=args.pyagrum_max_clique,
         pgmpy_budget_s=args.pgmpy_budget

@@ -54,6 +54,7 @@ def test_small_run_reports_every_measure_and_agreement(bench: ModuleType) -> Non
     assert pgmpy["cases_done"] == 6
     assert pgmpy["max_abs_difference"] <= 1e-9
     assert report["rank_questions"]["n"] == 2
+    assert report["rank_questions_service"]["n"] == 2
     assert report["explain_all_hidden"]["n"] == 2
     assert "pyAgrum" in bench._summary(report)
 

@@ -22,7 +22,7 @@ from nervepath.engine.build import build_network
 from nervepath.engine.causation import Causing, SplitTree, causation, probabilities_causing
 from nervepath.engine.compiled import CompiledNetwork, compile_network
 from nervepath.engine.explain import FindingContribution, explain
-from nervepath.engine.questions import rank_questions
+from nervepath.engine.questions import QuestionScore, rank_questions
 from nervepath.engine.revalue import revalue
 from nervepath.knowledge.ages import bands_answered, bands_of_age
 from nervepath.knowledge.catalogue import allowed_values
@@ -243,15 +243,7 @@ class Assessor:
         # most informative others, so the test that best separates the top sites is never
         # crowded out by warning signs. Only the best of each are scored in full.
         red = kb.red_flag_findings
-        candidates = self.candidates(case.setting, d.evidence)
-        scores = rank_questions(
-            compiled,
-            d.evidence,
-            candidates=candidates,
-            targets=[h.name for h in self._sites],
-            top=NEXT_QUESTIONS,
-            apart=[name for name in candidates if self._instances[name].id in red],
-        )
+        scores = self.best_questions(case.setting, d.evidence, network=compiled)
         flagged = [
             (s.finding, s.expected_information_gain)
             for s in scores
@@ -292,6 +284,29 @@ class Assessor:
             next_questions,
             advice,
             d.origin_explains,
+        )
+
+    def best_questions(
+        self,
+        setting: str,
+        evidence: Mapping[str, str],
+        *,
+        top: int | None = NEXT_QUESTIONS,
+        network: CompiledNetwork | None = None,
+    ) -> tuple[QuestionScore, ...]:
+        """The ``top`` most informative questions about the sites that may be asked in this
+        setting, and as many warning signs (listed apart), each exactly as the whole ranking
+        scores it (engine.questions); ``top=None``: every candidate, scored in full. On
+        ``network``, the case's (:meth:`compiled_for`; by default its age answers')."""
+        candidates = self.candidates(setting, evidence)
+        red = self.kb.red_flag_findings
+        return rank_questions(
+            network or self.compiled_for(evidence),
+            evidence,
+            candidates=candidates,
+            targets=[h.name for h in self._sites],
+            top=top,
+            apart=[name for name in candidates if self._instances[name].id in red],
         )
 
     def candidates(self, setting: str, evidence: Mapping[str, str]) -> list[str]:

@@ -72,9 +72,17 @@ from nervepath.engine.inference import (
 )
 from nervepath.engine.junction import JunctionTree, propagate
 from nervepath.engine.network import Network
-from nervepath.engine.question_rows import Push, distinct_rows, pusher, with_groups
+from nervepath.engine.question_rows import (
+    CandidateRows,
+    Push,
+    candidate_rows,
+    distinct_rows,
+    finding_scores,
+    pusher,
+    with_groups,
+)
 from nervepath.engine.threads import one_blas_thread
-from nervepath.engine.traits import candidate_answers, trait_rows, trait_scores, weighted_entropy
+from nervepath.engine.traits import candidate_answers, trait_scores
 
 __all__ = ["QuestionScore", "rank_questions", "should_stop"]
 
@@ -131,7 +139,10 @@ def rank_questions(
     for f in (f for copies in answers for f in copies):
         extra |= compiled.finding_scopes[f]
     aside = {copies[0] for copies in candidate_answers(compiled, checked, apart)}
-    ranking = _Ranking(compiled, answers, target_list, group_list, top, aside)
+    ranking = _Ranking(
+        compiled, answers, target_list, group_list, top, aside, candidate_rows(compiled, answers)
+    )
+    orient = distinct_rows(ranking.rows.rows)[0]
     ranked = None
     terms = cheapest_split(compiled, checked, extra)
     if terms is not None:
@@ -139,7 +150,7 @@ def rank_questions(
         if split is not None:
             absorbed, base, weights, log_totals = split
             log_z = base.log_z.reshape(len(group_list) + 1, len(terms.signs))
-            pushed = pusher(absorbed.tree, base, weights, log_z)
+            pushed = pusher(absorbed.tree, base, weights, log_z, orient)
             work = _entries(absorbed.tree) * len(terms.signs)
             ranked = ranking.ranked(pushed, log_totals - log_totals[0], work)
     if ranked is None:
@@ -149,7 +160,8 @@ def rank_questions(
         base = propagate(absorbed.tree, absorbed.static, group_rows(absorbed.log_unary, group_list))
         if not math.isfinite(float(base.log_z[0])):
             raise ImpossibleEvidenceError("the evidence has probability zero under the network")
-        pushed = pusher(absorbed.tree, base, np.ones((len(group_list) + 1, 1)), base.log_z[:, None])
+        ones = np.ones((len(group_list) + 1, 1))
+        pushed = pusher(absorbed.tree, base, ones, base.log_z[:, None], orient)
         ranked = ranking.ranked(pushed, base.log_z - base.log_z[0], _entries(absorbed.tree))
         assert ranked is not None  # one term per tree: no signed sum to cancel
     return ranked
@@ -160,6 +172,10 @@ BOUND_FROM = 1 << 15
 the extra pushes cost more than they save (published tuning cases, docs/engine.md)."""
 
 READ_SLICE = 64  # columns read per push of the bound's event rows (docs/engine.md: memory)
+READ_WHOLE = 1 << 23
+"""Tree entries × calibrations × columns up to which the bound's rows read every column in one
+push: their target tables then take at most about 64 MB, and one push costs ×0.7 of three
+(published self-check cases, docs/engine.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +188,7 @@ class _Ranking:
     groups: list[list[int]]
     top: int | None
     aside: set[int]
+    rows: CandidateRows
 
     def ranked(
         self, push: Push, log_absent: FloatArray, work: int
@@ -180,9 +197,11 @@ class _Ranking:
         the tree's entries times its calibrations (bounds pay from :data:`BOUND_FROM`)."""
         key = _order
         if self.top is None:
-            scores = self._scores(push, log_absent, self.answers)
-            return None if scores is None else tuple(sorted(scores, key=key))
-        bounds = self._bounds(push) if work >= BOUND_FROM else np.full(len(self.answers), np.inf)
+            scores = self._scores(push, log_absent, list(range(len(self.answers))))
+            return None if scores is None else tuple(s.score() for s in sorted(scores, key=key))
+        bounds = (
+            self._bounds(push, work) if work >= BOUND_FROM else np.full(len(self.answers), np.inf)
+        )
         if bounds is None:
             return None
         # In each pool, by decreasing bound: first the unbounded candidates and the 2·top
@@ -195,7 +214,7 @@ class _Ranking:
             )
             for aside in (False, True)
         ]
-        done: dict[int, QuestionScore] = {}
+        done: dict[int, _Scored] = {}
         quota = [2 * self.top + int(np.isinf(bounds[pool]).sum()) for pool in pools]
         while True:
             batch: list[int] = []
@@ -206,17 +225,17 @@ class _Ranking:
                 batch += waiting[: size - len(gains) if gains else size]
             if not batch:
                 break
-            scores = self._scores(push, log_absent, [self.answers[i] for i in batch])
+            scores = self._scores(push, log_absent, batch)
             if scores is None:
                 return None
             done.update(zip(batch, scores, strict=True))
             quota = [2 * sum(i in done for i in pool) for pool in pools]
-        best: list[QuestionScore] = []
+        best: list[_Scored] = []
         for pool in pools:
             best += sorted((done[i] for i in pool if i in done), key=key)[: self.top]
-        return tuple(sorted(best, key=key))
+        return tuple(s.score() for s in sorted(best, key=key))
 
-    def _bounds(self, push: Push) -> FloatArray | None:
+    def _bounds(self, push: Push, work: int) -> FloatArray | None:
         """:func:`gain_bounds` of every candidate (``inf`` for a risk factor: always scored)."""
         compiled = self.compiled
         findings = [c[0] for c in self.answers]
@@ -227,12 +246,14 @@ class _Ranking:
         # targets by their marginals alone left 2× as many candidates to score on the slowest
         # cases, more than the 2–3× cheaper push of the event rows saved.
         read = sorted(set(nodes) | set(self.targets))
-        # In slices of columns: each slice's tables for the leaving rows are (separator
-        # configurations × columns) per term, 2× the ranking's peak memory when all at once.
+        # On large trees in slices of columns: each slice's tables for the leaving rows are
+        # (separator configurations × columns) per term, 2× the ranking's peak memory when all
+        # at once on the slowest cases; on small ones, one push (READ_WHOLE).
         rows = event_rows(compiled.n_hidden, events)
+        step = len(read) if work * len(read) <= READ_WHOLE else READ_SLICE
         parts = []
-        for start in range(0, len(read), READ_SLICE):
-            part = push(0, rows, read[start : start + READ_SLICE])
+        for start in range(0, len(read), step):
+            part = push(0, rows, read[start : start + step], remember=False)
             if part is None:
                 return None
             parts.append(part)
@@ -249,25 +270,22 @@ class _Ranking:
         # Slack for the gains' own rounding (sums of ~50 entropies).
         return out * (1.0 + 1e-6) + 1e-9
 
-    def _scores(
-        self, push: Push, log_absent: FloatArray, answers: list[tuple[int, ...]]
-    ) -> list[QuestionScore] | None:
-        """Every one of ``answers`` scored (in their order); ``None``: a sum cancels."""
+    def _scores(self, push: Push, log_absent: FloatArray, batch: list[int]) -> list[_Scored] | None:
+        """The candidates ``batch`` (indices into ``answers``) scored, in their order;
+        ``None``: a sum cancels."""
         compiled, network = self.compiled, self.compiled.network
-        traits = [copies for copies in answers if network.findings[copies[0]].answer]
-        chosen = [copies[0] for copies in answers if not network.findings[copies[0]].answer]
+        answers = [self.answers[j] for j in batch]
+        is_trait = [bool(network.findings[copies[0]].answer) for copies in answers]
+        traits = [copies for copies, t in zip(answers, is_trait, strict=True) if t]
+        chosen = [copies[0] for copies, t in zip(answers, is_trait, strict=True) if not t]
         # 1. The rows: (candidate, k) for k < K − 1, with F_f(k) as soft evidence; then a
         #    risk factor's rows, one per state.
-        owners: list[tuple[int, int]] = []
-        for f in chosen:
-            owners.extend((f, k) for k in range(len(network.findings[f].states) - 1))
-        trait_parts = [trait_rows(compiled, copies) for copies in traits]
-        rows = np.zeros((len(owners), compiled.n_hidden))
-        leak = np.empty(len(owners))
-        for r, (f, k) in enumerate(owners):
-            rows[r] = compiled.log_cumulative[f][k]
-            leak[r] = compiled.leak_log_cumulative[f][k]
-        rows = np.concatenate([rows, *trait_parts])
+        spans = self.rows.spans
+        plain = [r for j, t in zip(batch, is_trait, strict=True) if not t for r in spans[j]]
+        trait = [r for j, t in zip(batch, is_trait, strict=True) if t for r in spans[j]]
+        rows = self.rows.rows[plain + trait]
+        leak = self.rows.leak[plain]
+        owners = plain
         # 2–3. Every row through the calibrated tree (or its split terms' calibrations).
         # Twin findings and shared parent sets repeat rows: each distinct row is pushed once.
         distinct, inverse = distinct_rows(rows)
@@ -279,7 +297,7 @@ class _Ranking:
         base_present, base_absent, log_mass, conditional = pushed
         log_mass, conditional = log_mass[inverse], conditional[inverse]
         scored = {
-            copies[0]: QuestionScore(name, gain, tuple(p.tolist()), tuple(map(tuple, g.tolist())))
+            copies[0]: _Scored(name, gain, p, g)
             for copies, (name, gain, p, g) in zip(
                 traits,
                 trait_scores(
@@ -292,7 +310,7 @@ class _Ranking:
                 strict=True,
             )
         }
-        found = _finding_scores(
+        found = finding_scores(
             network,
             chosen,
             leak,
@@ -302,7 +320,7 @@ class _Ranking:
             base_absent,
             len(self.targets),
         )
-        scored.update(zip(chosen, found, strict=True))
+        scored.update(zip(chosen, (_Scored(*f) for f in found), strict=True))
         return [scored[copies[0]] for copies in answers]
 
 
@@ -310,78 +328,28 @@ def _entries(tree: JunctionTree) -> int:
     return sum(1 << len(clique) for clique in tree.cliques)
 
 
-def _order(score: QuestionScore) -> tuple[float, str]:
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """A scored candidate, made a :class:`QuestionScore` only if it is returned: the service
+    shows ten of ~450, and making every one took about 4 % of the median case's ranking."""
+
+    finding: str
+    expected_information_gain: float
+    probabilities: FloatArray
+    posteriors: FloatArray
+
+    def score(self) -> QuestionScore:
+        return QuestionScore(
+            self.finding,
+            self.expected_information_gain,
+            tuple(self.probabilities.tolist()),
+            tuple(map(tuple, self.posteriors.tolist())),
+        )
+
+
+def _order(score: _Scored) -> tuple[float, str]:
     # Gains equal to 1e-9 nats (left/right twins, equal but for rounding) go by name.
     return (-round(score.expected_information_gain, 9), score.finding)
-
-
-def _finding_scores(
-    network: Network,
-    chosen: list[int],
-    leak: FloatArray,
-    log_mass: FloatArray,
-    conditional: FloatArray,
-    base_present: FloatArray,
-    base_absent: FloatArray,
-    n_targets: int,
-) -> list[QuestionScore]:
-    """The findings' scores from their rows' ``log E[λ_r | e]`` and conditionals."""
-    log_ratio = log_mass + leak
-    upto = np.exp(np.minimum(log_ratio, 0.0))[:, None]
-    joint_present = upto * conditional
-    joint_absent = upto * (1.0 - conditional)
-    # 4. Differences of cumulative rows give each state's probability and joints,
-    #    for all candidates with the same number of states at once.
-    n_states = np.array([len(network.findings[f].states) for f in chosen], dtype=np.intp)
-    first = np.concatenate([[0], np.cumsum(n_states - 1)[:-1]]).astype(np.intp)
-    mass_rows = np.exp(np.minimum(log_ratio, 0.0))
-    base_entropy = float(weighted_entropy(base_present, base_absent).sum())
-    gains = np.empty(len(chosen))
-    probabilities: list[FloatArray] = [np.empty(0)] * len(chosen)
-    posteriors: list[FloatArray] = [np.empty(0)] * len(chosen)
-    for count in np.unique(n_states):
-        members = np.flatnonzero(n_states == count)
-        m = len(members)
-        pick = first[members][:, None] + np.arange(count - 1)[None, :]
-        mass = np.concatenate([np.zeros((m, 1)), mass_rows[pick], np.ones((m, 1))], axis=1)
-        present = np.concatenate(
-            [
-                np.zeros((m, 1, len(base_present))),
-                joint_present[pick],
-                np.tile(base_present, (m, 1, 1)),
-            ],
-            axis=1,
-        )
-        absent = np.concatenate(
-            [
-                np.zeros((m, 1, len(base_present))),
-                joint_absent[pick],
-                np.tile(base_absent, (m, 1, 1)),
-            ],
-            axis=1,
-        )
-        state_present = np.maximum(np.diff(present, axis=1), 0.0)
-        state_absent = np.maximum(np.diff(absent, axis=1), 0.0)
-        expected = weighted_entropy(state_present, state_absent).sum(axis=(1, 2))
-        gains[members] = np.maximum(base_entropy - expected, 0.0)
-        state = np.maximum(np.diff(mass, axis=1), 0.0)
-        # P(t = 1 | e, f = k) = P(t = 1, f = k | e) / P(f = k | e); 0 where the state is.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            given = state_present[:, :, :n_targets] / state[:, :, None]
-        given = np.clip(np.nan_to_num(given, nan=0.0, posinf=0.0), 0.0, 1.0)
-        state /= state.sum(axis=1, keepdims=True)
-        for i, member in enumerate(members):
-            probabilities[member] = state[i]
-            posteriors[member] = given[i]
-    return [
-        QuestionScore(
-            finding=network.findings[f].name,
-            expected_information_gain=float(gains[i]),
-            state_probabilities=tuple(probabilities[i].tolist()),
-            state_posteriors=tuple(map(tuple, posteriors[i].tolist())),
-        )
-        for i, f in enumerate(chosen)
-    ]
 
 
 def should_stop(

@@ -30,6 +30,10 @@ several trees multiplies their ``Z``. Every quantity is a sum of non-negative te
 subtraction), so the result is as exact as a propagation. Tables are configurations ×
 rows, batch last.
 
+:class:`Oriented` orients the tree once for a family of pushes through the same calibrations
+(the question ranking's batches) and keeps what then depends on the calibrations alone: the
+separators' inverses and step 4's tables ``J_W``.
+
 The module is over 400 lines on purpose: it is one algorithm, the four steps above over
 the tree's orientation (:func:`_orient`) with their fast paths for small chunks of rows,
 and its helpers are private to it.
@@ -238,85 +242,146 @@ def soft_evidence_terms(
     What depends only on the rows and the tree (the orientation, the active rows, each
     clique's home factors ``λ_{r,C}``) is made once, not once per calibration: on the
     published cases that was about a tenth of the question ranking."""
-    n_rows = rows.shape[0]
-    cliques, n = tree.cliques, len(tree.cliques)
-    target_index = {v: j for j, v in enumerate(targets)}
-    results = [
-        (np.zeros(n_rows), np.tile(np.asarray(base, dtype=np.float64), (n_rows, 1)))
-        for base in bases
-    ]
-    if n == 0 or n_rows == 0:
-        return results
-    flats = [[np.ascontiguousarray(p.reshape(-1)) for p in term] for term in potentials]
-    sizes = [len(c) for c in cliques]
-    homes = [[v for v in tree.homes[k] if v in target_index] for k in range(n)]
-    # 1. Where rows have factors; orientation; active rows per clique.
-    nonzero = rows != 0.0
-    support = np.zeros((n, n_rows), dtype=bool)
-    for k in range(n):
-        if tree.homes[k]:
-            support[k] = nonzero[:, list(tree.homes[k])].any(axis=1)
-    parents, order = _orient(tree, support)
-    children: list[list[int]] = [[] for _ in range(n)]
-    for k in order:
-        if parents[k] >= 0:
-            children[parents[k]].append(k)
-    up: list[tuple[int, ...]] = [()] * n  # separator positions in the clique
-    down: list[tuple[int, ...]] = [()] * n  # the same variables' positions in the parent
-    for k in range(n):
-        if parents[k] >= 0:
-            inside, mine = set(cliques[parents[k]]), set(cliques[k])
-            up[k] = tuple(a for a, v in enumerate(cliques[k]) if v in inside)
-            down[k] = tuple(a for a, v in enumerate(cliques[parents[k]]) if v in mine)
-    sep_inverses = [
-        [
-            _safe_inverse(_reduce(flat[k], sizes[k], up[k])) if parents[k] >= 0 else np.ones(1)
-            for k in range(n)
+    return Oriented(tree, potentials, rows).push(bases, rows, targets)
+
+
+class Oriented:
+    """Calibrations of one tree, oriented once (:func:`_orient`) for the rows given, and pushed
+    any rows by :meth:`push` (:func:`soft_evidence_terms`).
+
+    What depends on the calibrations and the orientation alone, the separator marginals'
+    inverses and, per set of targets, the conditional target tables ``J_W`` (step 2), is made
+    at first use and serves every later push: the question ranking pushes its candidates in
+    batches, and its bound's rows, through one tree (docs/engine.md)."""
+
+    def __init__(
+        self, tree: JunctionTree, potentials: Sequence[Sequence[FloatArray]], rows: FloatArray
+    ) -> None:
+        cliques, n = tree.cliques, len(tree.cliques)
+        self.tree = tree
+        self.sizes = [len(c) for c in cliques]
+        self.flats = [[np.ascontiguousarray(p.reshape(-1)) for p in term] for term in potentials]
+        # 1. Orientation, from where the rows have factors.
+        parents, order = _orient(tree, _support(tree, rows)) if n else ([], [])
+        children: list[list[int]] = [[] for _ in range(n)]
+        for k in order:
+            if parents[k] >= 0:
+                children[parents[k]].append(k)
+        up: list[tuple[int, ...]] = [()] * n  # separator positions in the clique
+        down: list[tuple[int, ...]] = [()] * n  # the same variables' positions in the parent
+        for k in range(n):
+            if parents[k] >= 0:
+                inside, mine = set(cliques[parents[k]]), set(cliques[k])
+                up[k] = tuple(a for a, v in enumerate(cliques[k]) if v in inside)
+                down[k] = tuple(a for a, v in enumerate(cliques[parents[k]]) if v in mine)
+        self.parents, self.order, self.children, self.up, self.down = (
+            parents,
+            order,
+            children,
+            up,
+            down,
+        )
+        sizes = self.sizes
+        self.sep_inverses = [
+            [
+                _safe_inverse(_reduce(flat[k], sizes[k], up[k])) if parents[k] >= 0 else np.ones(1)
+                for k in range(n)
+            ]
+            for flat in self.flats
         ]
-        for flat in flats
-    ]
-    # Distribute only where a target is homed at or below: elsewhere nothing is read
-    # (with no targets, as for the origin groups' rows, only Z is wanted).
-    wanted = [bool(homes[k]) for k in range(n)]
-    for k in order:
-        for w in children[k]:
-            wanted[k] = wanted[k] or wanted[w]
-    is_active = support.copy()
-    for k in order:
-        for w in children[k]:
-            is_active[k] |= is_active[w]
-    all_active = [np.flatnonzero(is_active[k]) for k in range(n)]
-    # 2. Conditional target tables J_W below the children that active rows leave.
-    needs = [False] * n
-    for k in reversed(order):
-        p = parents[k]
-        needs[k] = p >= 0 and (needs[p] or len(all_active[p]) > len(all_active[k]))
-    layout = _Layout(tree, sizes, parents, order, children, up, down, homes, wanted, is_active)
-    tables = [
-        _target_tables(layout, needs, flat, sep_inverse, target_index)
-        for flat, sep_inverse in zip(flats, sep_inverses, strict=True)
-    ]
-    # 3–4. In chunks of rows small enough that a clique table stays within bounds.
-    largest = max(1 << size for size in sizes)
-    step = max(1, _MAX_ENTRIES // largest)
-    for start in range(0, n_rows, step):
-        chunk = np.zeros(n_rows, dtype=bool)
-        chunk[start : start + step] = True
-        in_chunk = [rows_k[chunk[rows_k]] for rows_k in all_active]
-        factors = _home_factors(tree, order, in_chunk, rows)
-        for i, (log_z, out) in enumerate(results):
-            _collect_distribute(
-                layout,
-                flats[i],
-                sep_inverses[i],
-                in_chunk,
-                factors,
-                *tables[i],
-                target_index,
-                log_z,
-                out,
-            )
-    return results
+        self._tables: dict[tuple[int, ...], _Tables] = {}
+
+    def push(
+        self,
+        bases: Sequence[FloatArray],
+        rows: FloatArray,
+        targets: Sequence[int],
+        *,
+        remember: bool = True,
+    ) -> list[tuple[FloatArray, FloatArray]]:
+        """``(log Z_r, P(t = 1 | e_i, λ_r))`` of ``rows`` through each calibration ``i`` (its
+        targets' ``P(t = 1 | e_i)`` in ``bases[i]``); ``remember``: keep the target tables
+        made for these ``targets`` for the next push that reads them."""
+        tree, sizes, order, children = self.tree, self.sizes, self.order, self.children
+        n_rows = rows.shape[0]
+        n = len(tree.cliques)
+        target_index = {v: j for j, v in enumerate(targets)}
+        results = [
+            (np.zeros(n_rows), np.tile(np.asarray(base, dtype=np.float64), (n_rows, 1)))
+            for base in bases
+        ]
+        if n == 0 or n_rows == 0:
+            return results
+        homes = [[v for v in tree.homes[k] if v in target_index] for k in range(n)]
+        # Distribute only where a target is homed at or below: elsewhere nothing is read
+        # (with no targets, as for the origin groups' rows, only Z is wanted).
+        wanted = [bool(homes[k]) for k in range(n)]
+        for k in order:
+            for w in children[k]:
+                wanted[k] = wanted[k] or wanted[w]
+        # Active rows per clique: a factor at or below it.
+        is_active = _support(tree, rows)
+        for k in order:
+            for w in children[k]:
+                is_active[k] |= is_active[w]
+        all_active = [np.flatnonzero(is_active[k]) for k in range(n)]
+        # 2. Conditional target tables J_W below the children that active rows leave.
+        needs = [False] * n
+        for k in reversed(order):
+            p = self.parents[k]
+            needs[k] = p >= 0 and (needs[p] or len(all_active[p]) > len(all_active[k]))
+        layout = _Layout(
+            tree, sizes, self.parents, order, children, self.up, self.down, homes, wanted, is_active
+        )
+        key = tuple(targets)
+        made = self._tables.get(key) or _Tables(
+            [[None] * n for _ in self.flats], [[] for _ in range(n)], [False] * n
+        )
+        if remember:
+            self._tables[key] = made
+        _target_tables(layout, needs, self.flats, self.sep_inverses, target_index, made)
+        # 3–4. In chunks of rows small enough that a clique table stays within bounds.
+        largest = max(1 << size for size in sizes)
+        step = max(1, _MAX_ENTRIES // largest)
+        for start in range(0, n_rows, step):
+            chunk = np.zeros(n_rows, dtype=bool)
+            chunk[start : start + step] = True
+            in_chunk = [rows_k[chunk[rows_k]] for rows_k in all_active]
+            factors = _home_factors(tree, order, in_chunk, rows)
+            for i, (log_z, out) in enumerate(results):
+                _collect_distribute(
+                    layout,
+                    self.flats[i],
+                    self.sep_inverses[i],
+                    in_chunk,
+                    factors,
+                    made.tables[i],
+                    made.columns,
+                    target_index,
+                    log_z,
+                    out,
+                )
+        return results
+
+
+def _support(tree: JunctionTree, rows: FloatArray) -> npt.NDArray[np.bool_]:
+    """``(cliques, rows)``: whether the row has a factor on a node homed in the clique."""
+    nonzero = rows != 0.0
+    support = np.zeros((len(tree.cliques), rows.shape[0]), dtype=bool)
+    for k, home in enumerate(tree.homes):
+        if home:
+            support[k] = nonzero[:, list(home)].any(axis=1)
+    return support
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """Step 2's ``J_W`` per calibration and clique (``None``: nothing below to read), the
+    targets of their columns, and which cliques' have been made."""
+
+    tables: list[list[FloatArray | None]]
+    columns: list[list[int]]
+    made: list[bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,32 +404,40 @@ class _Layout:
 def _target_tables(
     layout: _Layout,
     needs: list[bool],
-    flat: list[FloatArray],
-    sep_inverse: list[FloatArray],
+    flats: list[list[FloatArray]],
+    sep_inverses: list[list[FloatArray]],
     target_index: dict[int, int],
-) -> tuple[list[FloatArray | None], list[list[int]]]:
-    """Step 2: ``J_W`` of every clique that ``needs`` it, and the targets of its columns."""
+    made: _Tables,
+) -> None:
+    """Step 2: ``J_W`` of every clique that ``needs`` it and has none yet, per calibration,
+    and the targets of its columns. A clique's table depends on its subtree alone, and a
+    clique that needs one has children that need one, so tables made for earlier rows are
+    those these rows would make."""
     cliques, sizes, up, down = layout.tree.cliques, layout.sizes, layout.up, layout.down
-    n = len(cliques)
-    tables: list[FloatArray | None] = [None] * n
-    columns: list[list[int]] = [[] for _ in range(n)]
     for k in layout.order:
-        if not needs[k]:
+        if not needs[k] or made.made[k]:
             continue
-        parts: list[FloatArray] = []
+        made.made[k] = True
+        columns = made.columns[k]
         if layout.homes[k]:
-            where = tuple(cliques[k].index(v) for v in layout.homes[k])
-            parts.append(_reduce(flat[k][:, None] * indicators(sizes[k], where).T, sizes[k], up[k]))
-            columns[k].extend(target_index[v] for v in layout.homes[k])
+            columns.extend(target_index[v] for v in layout.homes[k])
         for w in layout.children[k]:
-            table = tables[w]
-            if table is not None:
-                index = configuration_index(sizes[k], down[w])
-                parts.append(_spread_reduce(flat[k], table, sizes[k], index, up[k]))
-                columns[k].extend(columns[w])
-        if parts:
-            tables[k] = sep_inverse[k][:, None] * np.concatenate(parts, axis=1)
-    return tables, columns
+            if made.tables[0][w] is not None:
+                columns.extend(made.columns[w])
+        for flat, sep_inverse, tables in zip(flats, sep_inverses, made.tables, strict=True):
+            parts: list[FloatArray] = []
+            if layout.homes[k]:
+                where = tuple(cliques[k].index(v) for v in layout.homes[k])
+                parts.append(
+                    _reduce(flat[k][:, None] * indicators(sizes[k], where).T, sizes[k], up[k])
+                )
+            for w in layout.children[k]:
+                table = tables[w]
+                if table is not None:
+                    index = configuration_index(sizes[k], down[w])
+                    parts.append(_spread_reduce(flat[k], table, sizes[k], index, up[k]))
+            if parts:
+                tables[k] = sep_inverse[k][:, None] * np.concatenate(parts, axis=1)
 
 
 def _home_factors(
