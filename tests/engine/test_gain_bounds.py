@@ -153,11 +153,11 @@ def _check_case(assessor: Assessor, prefix: str, setting: str) -> None:
     red = [c for c in candidates if kb.finding_instances_by_name[c].id in kb.red_flag_findings]
     sites = [h.name for h in kb.hidden if h.kind == "site"]
     full = assessor.best_questions(setting, evidence, top=None)
-    # The issue's top 10, bounded whatever the tree's size; the service's call as it is.
+    # The issue's top 10, bounded whatever the tree's size, on the network of the case's age
+    # answers (best_questions' default); the service's call as it is.
+    network = assessor.compiled_for(evidence)
     with patch.object(questions_module, "BOUND_FROM", 0):
-        head = rank_questions(
-            assessor.compiled, evidence, candidates=candidates, targets=sites, top=10
-        )
+        head = rank_questions(network, evidence, candidates=candidates, targets=sites, top=10)
     _same(head, _head(full, 10, set()))
     _same(assessor.best_questions(setting, evidence), _head(full, 5, set(red)))
 
