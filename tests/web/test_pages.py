@@ -20,11 +20,10 @@ def _body_map(client: TestClient) -> str:
     return html
 
 
-def _self_check_to_first_question(
-    client: TestClient, regions: list[str], qualities: list[str]
-) -> str:
+def _mark(client: TestClient, regions: list[str]) -> str:
+    """The start answered and ``regions`` marked on the body map: the first feelings page."""
     html = _body_map(client)
-    html = client.post(
+    return client.post(
         "/self-check",
         data={
             "csrf_token": csrf_of(html),
@@ -33,6 +32,12 @@ def _self_check_to_first_question(
             "region": regions,
         },
     ).text
+
+
+def _self_check_to_first_question(
+    client: TestClient, regions: list[str], qualities: list[str]
+) -> str:
+    html = _mark(client, regions)
     while "What do you feel in" in html:
         html = _answer(client, html, qualities).text  # type: ignore[attr-defined]
     return html
@@ -190,16 +195,7 @@ def test_a_question_about_one_leg_says_which_leg(client: TestClient) -> None:
 def test_a_place_may_feel_different_with_no_word_for_it(client: TestClient) -> None:
     """The feelings page offers "feels different from normal" beside the named feelings, and
     ticking it alone moves on to the warning signs."""
-    html = _body_map(client)
-    html = client.post(
-        "/self-check",
-        data={
-            "csrf_token": csrf_of(html),
-            "state": hidden(html, "state"),
-            "history": hidden(html, "history"),
-            "region": ["dorsum_of_foot_left"],
-        },
-    ).text
+    html = _mark(client, ["dorsum_of_foot_left"])
     assert "What do you feel in the top of your left foot?" in html
     assert re.search(r'value="altered_sensation"[^>]*> feels different from normal', html)
     html = _answer(client, html, "altered_sensation").text  # type: ignore[attr-defined]
