@@ -101,12 +101,7 @@ def per_population_band(
     for band in bands:
         # The finding's band holding the population band's first age (the limits are
         # checked to be the population's, so it holds the whole band).
-        own = next(
-            leak
-            for leak in leaks
-            if (leak.at_least or 0) <= band.at_least
-            and (leak.below is None or band.at_least < leak.below)
-        )
+        own = next(leak for leak in leaks if leak.holds(band.at_least))
         out.append(convert(own))
     return tuple(out)
 
@@ -122,20 +117,32 @@ def mixed(
     return tuple(sum(bands[i].share * per_band[i][k] for i in left) / total for k in range(n))
 
 
+def _limits(bands: Sequence[PopulationBand]) -> set[int]:
+    return {b.at_least for b in bands} | {b.below for b in bands if b.below is not None}
+
+
+def _off_limits(band: schema.AgeBand, limits: set[int]) -> list[tuple[str, int]]:
+    """The fields of ``band`` that are not a population limit, with their values."""
+    return [
+        (field, value)
+        for field, value in (("at_least", band.at_least), ("below", band.below))
+        if value is not None and value not in limits
+    ]
+
+
 def band_limits_problems(
     bands: Sequence[PopulationBand], where: str, leaks: Sequence[schema.AgeLeak]
 ) -> list[str]:
     """Each limit of a banded leak must be a population band's limit, so that a stated age's
     band, or an answered range, lies wholly inside one of the finding's bands."""
-    limits = {b.at_least for b in bands} | {b.below for b in bands if b.below is not None}
     if not bands:
         return [f"{where} › leak_by_age: expected derivation.yaml › age_mix to weigh its bands"]
+    limits = _limits(bands)
     return [
         f"{where} › leak_by_age › {i} › {field}: found {value}, expected one of the age_mix "
         f"limits {sorted(limits)}"
         for i, leak in enumerate(leaks)
-        for field, value in (("at_least", leak.at_least), ("below", leak.below))
-        if value is not None and value not in limits
+        for field, value in _off_limits(leak, limits)
     ]
 
 
@@ -166,15 +173,12 @@ def age_problems(
                 "expected a finding whose leak is its own"
             )
     if bands:
-        limits = {b.at_least for b in bands} | {b.below for b in bands if b.below is not None}
-        for entry in raw.findings:
-            band = entry.age_band
-            if band is None:
-                continue
-            for field, value in (("at_least", band.at_least), ("below", band.below)):
-                if value is not None and value not in limits:
-                    problems.append(
-                        f"{raw.where(entry)} › age_band › {field}: found {value}, expected one "
-                        f"of the age_mix limits {sorted(limits)}"
-                    )
+        limits = _limits(bands)
+        problems += [
+            f"{raw.where(entry)} › age_band › {field}: found {value}, expected one of the "
+            f"age_mix limits {sorted(limits)}"
+            for entry in raw.findings
+            if entry.age_band is not None
+            for field, value in _off_limits(entry.age_band, limits)
+        ]
     return problems

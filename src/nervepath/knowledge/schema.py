@@ -316,7 +316,8 @@ class Cause(Strict):
 
 
 class AgeBand(Strict):
-    """The ages for which an age finding is present, so a case's age can answer it."""
+    """A range of ages: those for which an age finding is present (so a case's age can answer
+    it), or a band of an age-banded leak or of the population's age mix."""
 
     at_least: int | None = None
     below: int | None = None
@@ -354,13 +355,11 @@ def band_problems(bands: Sequence[AgeLeak | AgeShare], field: str) -> list[str]:
     return problems
 
 
-class AgeLeak(Strict):
+class AgeLeak(AgeBand):
     """A finding's leak among patients of one age band: ``{below: 60, leak: {...}}`` for a
     yes/no finding, ``leak_grades`` for a graded one. Bands run from birth (no ``at_least``)
     to no upper age (no ``below``), each next one starting where the previous one stops."""
 
-    at_least: int | None = None
-    below: int | None = None
     leak: Probability | None = None
     leak_grades: Grades | None = None
 
@@ -371,13 +370,11 @@ class AgeLeak(Strict):
         return self
 
 
-class AgeShare(Strict):
+class AgeShare(AgeBand):
     """The share of one age band among the people nervepath serves (derivation.yaml ›
     age_mix): the weights of an age-banded leak when the age is unknown or only partly
     known."""
 
-    at_least: int | None = None
-    below: int | None = None
     share: Probability
 
 
