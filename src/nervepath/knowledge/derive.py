@@ -150,14 +150,12 @@ def _banded(
 def _mixture_note(
     leak: tuple[float, ...], scale: schema.GradeScale | None = None
 ) -> schema.Probability | schema.Grades:
-    why = schema.Estimate(
-        rationale="the leak_by_age bands mixed by the population's age shares (derivation.yaml "
-        "› age_mix), the leak with the age unknown (knowledge/ages.py; calc)"
+    return _as_provenance(
+        leak,
+        scale,
+        "the leak_by_age bands mixed by the population's age shares (derivation.yaml › "
+        "age_mix), the leak with the age unknown (knowledge/ages.py; calc)",
     )
-    if scale is None:
-        return schema.Probability(value=leak[-1], estimate=why)
-    values = dict(zip(scale.grades[1:], leak[1:], strict=True))
-    return schema.Grades(value={g: v for g, v in values.items() if v}, estimate=why)
 
 
 def derive_findings(
@@ -608,7 +606,7 @@ def _split_myotomes(
             if (fid, m.id) in carried:
                 q = carried[(fid, m.id)]
                 why = f"the least of its sites' links over their rates, min p / r = {q:.4g} (calc)"
-                node[fid] = (binary(q), schema.Probability(value=q, estimate=_why(why)))
+                node[fid] = (binary(q), _as_provenance(binary(q), None, why))
         for movement, whole in m.movements.items():
             if mrc is not None:
                 grades = pattern.primary if whole else pattern.shared
@@ -656,10 +654,6 @@ def _split_myotomes(
 
 def _keys(fid: str, m: MyotomeDef) -> list[tuple[str, str]]:
     return [(fid, site) for site, _, _ in m.sites]
-
-
-def _why(text: str) -> schema.Estimate:
-    return schema.Estimate(rationale=text)
 
 
 def _as_provenance(
