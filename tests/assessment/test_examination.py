@@ -84,8 +84,10 @@ def test_diabetes_and_low_b12_raise_polyneuropathy() -> None:
         assert after > before, blood
 
 
-def test_a_low_exercise_abi_raises_arterial_disease_in_exertional_calf_pain() -> None:
+def test_a_low_exercise_abi_barely_moves_arterial_disease_in_exertional_calf_pain() -> None:
+    # Aday 2018, Table 3: with a normal resting index, an exercise index below 0.90 is about as
+    # common without a > 75 % stenosis as with one (LR+ about 1.02; likelihood_ratios.yaml).
     walking = {"pain_calf_left": "present", "symptoms_worse_walking": "present"}
     before = _p(_sites(walking, age=65), "peripheral_arterial_disease", "left")
     after = _sites(walking | {"exercise_abi_low_left": "present"}, age=65)
-    assert _p(after, "peripheral_arterial_disease", "left") > 2 * before
+    assert before <= _p(after, "peripheral_arterial_disease", "left") < 1.1 * before
