@@ -149,6 +149,17 @@ def _part_regions(kb: KnowledgeBase, part: str) -> list[str]:
     return [r.id for r in kb.raw.anatomy.regions if r.lateral and r.group in group.groups]
 
 
+def _background_rate(kb: KnowledgeBase, name: str) -> float:
+    """P(finding | no modelled lesion): its own leak, and each nerve territory's background
+    (the territory node's leak) through the territory's link to it."""
+    leaks = {h.id: h.probability.value for h in kb.hidden if h.kind == "territory"}
+    miss = 1.0 - kb.findings[name].leak[1]
+    for link in kb.links:
+        if link.finding == name and link.parent in leaks:
+            miss *= 1.0 - leaks[link.parent] * (1.0 - link.distribution[0])
+    return 1.0 - miss
+
+
 def test_examined_sensory_loss_of_a_part_is_the_or_of_its_regions(
     shipped_kb: KnowledgeBase,
 ) -> None:
@@ -158,8 +169,10 @@ def test_examined_sensory_loss_of_a_part_is_the_or_of_its_regions(
     assert "sensory_loss_heel" in members and "sensory_loss_shin" not in members
     parents = ["l5_root", "s1_root", "common_peroneal_nerve", "sensory_loss_stocking_pattern"]
     _assert_or_of(shipped_kb, "sensory_loss_foot", members, parents, own_leak=True)
-    # Coherent with the whole leg: a part is found numb no more often than the leg.
-    foot, leg = (shipped_kb.findings[f"sensory_loss_{p}"].leak[1] for p in ("foot", "whole_leg"))
+    # Coherent with the whole leg: a part is found numb no more often than the leg without a
+    # modelled lesion, its own leak and the nerve territories' backgrounds together (the
+    # femoral territory's background reaches nearly the whole leg and one region of the foot).
+    foot, leg = (_background_rate(shipped_kb, f"sensory_loss_{p}") for p in ("foot", "whole_leg"))
     assert foot <= leg
     part = shipped_kb.findings["sensory_loss_foot"]
     assert part.category == "exam" and part.settings == ("clinician",) and part.lateral
@@ -327,7 +340,8 @@ def test_a_muscle_supplied_quality_needs_the_muscles_of_its_regions(kb_copy: Pat
 def test_femoral_nerve_weakens_the_thigh_not_the_shin_its_saphenous_branch_numbs(
     shipped_kb: KnowledgeBase,
 ) -> None:
-    assert "femoral_nerve_left" in _parents(shipped_kb, "numbness_shin_left")
+    # through its territory node (territory.py: the nerve's skin felt as a whole)
+    assert "numbness_territory_femoral_nerve_left" in _parents(shipped_kb, "numbness_shin_left")
     for finding in ("weakness_shin_left", "weakness_lower_leg_left", "weakness_foot_left"):
         assert "femoral_nerve_left" not in _parents(shipped_kb, finding)
     assert "femoral_nerve_left" in _parents(shipped_kb, "weakness_thigh_left")
@@ -481,3 +495,39 @@ def test_a_sites_rate_of_symptoms_in_both_legs_stays_its_own(shipped_kb: Knowled
                 through = 1 - own[("bilateral_leg_symptoms", h.name)]
                 miss *= 1 - rate.value * through
     assert own[("bilateral_leg_symptoms", "polyneuropathy")] * miss == pytest.approx(0.1)
+
+
+def test_a_sites_own_territory_rate_and_given_feed_its_territory_node(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """The femoral nerve's skin is felt as a whole at its series' rate per person (Santilli
+    2023, sites/limb.yaml), each region at the site's own given, so one region alone reads as
+    that rate spread over its eight regions, not as a product of eight independent links."""
+    site = next(s for s in shipped_kb.raw.sites if s.id == "femoral_nerve")
+    assert site.territory_given is not None
+    given = site.territory_given.value
+    node = next(
+        h for h in shipped_kb.hidden if h.name == "sensory_loss_territory_femoral_nerve_left"
+    )
+    assert dict((p, x.value) for p, x in node.parents) == {
+        "femoral_nerve_left": site.territory["sensory_loss"].value
+    }
+    shin = _parents(shipped_kb, "sensory_loss_shin_left")
+    assert "femoral_nerve_left" not in shin
+    assert shin["sensory_loss_territory_femoral_nerve_left"][1] == pytest.approx(given)
+
+
+def test_a_territory_rate_for_a_site_without_a_territory_is_refused(kb_copy: Path) -> None:
+    path = kb_copy / "sites" / "all.yaml"
+    text = path.read_text(encoding="utf-8")
+    rate = (
+        '{numbness: {value: 0.5, estimate: {rationale: "fixture: a rate per person for a root"}}}'
+    )
+    path.write_text(
+        text.replace(
+            "    lesion: {roots: [l5]}", f"    lesion: {{roots: [l5]}}\n    territory: {rate}"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeBaseError, match=r"sites › l5_root › territory › numbness"):
+        load_knowledge_base(kb_copy)

@@ -270,6 +270,9 @@ def _numbers(kb: KnowledgeBase) -> Iterator[schema.Probability | schema.Grades]:
         elif isinstance(model, list | tuple):
             for item in model:
                 yield from walk(item)
+        elif isinstance(model, dict):  # a site's territory rates, by quality
+            for item in model.values():
+                yield from walk(item)
         elif isinstance(model, schema.Strict):
             for _, value in model:
                 yield from walk(value)

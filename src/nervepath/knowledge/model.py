@@ -39,7 +39,7 @@ from nervepath.knowledge.signs import (
     sign_background_id,
     split_sign_leak,
 )
-from nervepath.knowledge.territory import TerritoryDef, derive_territories
+from nervepath.knowledge.territory import TerritoryDef, derive_territories, territory_problems
 
 __all__ = [
     "SIDES",
@@ -172,6 +172,7 @@ def _build(raw: RawKnowledgeBase) -> KnowledgeBase:
     findings = derive_findings(raw, patterns=patterns, territories=territories)
     derived_ids = {f for f, d in findings.items() if d.derived_from is not None}
     problems = cross_reference_problems(raw, derived_ids)
+    problems += territory_problems(raw, territories)
     for override in raw.derivation.leak_overrides:
         applied = findings.get(override.finding)
         yes_no = applied is not None and applied.states == ("absent", "present")

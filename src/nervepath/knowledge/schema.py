@@ -295,6 +295,18 @@ class Site(Strict):
         default=None,
         description="multiplies the derived anatomy links (e.g. stenosis spares the exam at rest)",
     )
+    territory: dict[Id, Probability] = Field(
+        default={},
+        description="per sensory quality (or the sensory exam), the site's rate per person of "
+        "its nerve territory felt, where a series gives it: replaces the quality's nerve value "
+        "/ given as the site's link to its territory node (knowledge/territory.py)",
+    )
+    territory_given: Probability | None = Field(
+        default=None,
+        description="P(a region of this site's territory has the quality | the territory is "
+        "felt), for a territory too large for territory_pattern › given (a nerve of a "
+        "dermatome's size)",
+    )
 
 
 class CauseSite(Strict):

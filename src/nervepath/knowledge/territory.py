@@ -9,7 +9,10 @@ parent, at ``nerve / given`` (a rate per person), with a leak ``background_share
 given`` (the territory felt without that site), and each region of the territory its child at
 ``given``. One region alone reads as before (``rate × given`` = the old link); a whole
 territory weighs about ``(rate + leak) / leak``, one person's pattern. The region's own leak
-keeps the rest of its background rate (:func:`territory_leaks`).
+keeps the rest of its background rate (:func:`territory_leaks`). A site may give its own rate
+per person for a quality (``Site.territory``, from its series) and its own ``given``
+(``Site.territory_given``, for a territory of a dermatome's size: the femoral nerve's eight
+regions).
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from nervepath.knowledge import schema
 from nervepath.knowledge.loader import RawKnowledgeBase
 from nervepath.knowledge.nerves import nerve_descendants, supply_of
 
-__all__ = ["TerritoryDef", "derive_territories", "part_leak", "territory_id", "territory_leaks"]
+__all__ = [
+    "TerritoryDef",
+    "derive_territories",
+    "part_leak",
+    "territory_id",
+    "territory_leaks",
+    "territory_problems",
+]
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,6 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
     d = kb.derivation
     muscles = {m.id: m for m in kb.anatomy.muscles}
     hand = {(link.finding, link.parent) for link in kb.links}
-    given = pattern.given.value
     branches = nerve_descendants(kb.anatomy.nerves)
     out: list[TerritoryDef] = []
     for site in kb.sites:
@@ -68,6 +77,8 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
         ):
             continue
         nerves = set().union(*(branches[n] for n in les.nerves))
+        given_p = site.territory_given or pattern.given
+        given = given_p.value
         for q in (*d.sensory_qualities, d.sensory_exam):
             if q.nerve.value <= 0.0:
                 continue
@@ -80,21 +91,22 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
             )
             if len(findings) < pattern.min_regions:
                 continue
-            rate = q.nerve.value / given
             leak = pattern.background_share.value * q.leak.value / given
+            own = site.territory.get(q.id)
+            rate = own or schema.Probability(
+                value=q.nerve.value / given,
+                estimate=schema.Estimate(
+                    rationale=f"the {q.id} nerve value / given = {q.nerve.value} / "
+                    f"{given}: the territory felt per person, so that one region reads "
+                    "as the nerve value (calc)"
+                ),
+            )
             out.append(
                 TerritoryDef(
                     territory_id(q.id, site.id),
                     site.id,
                     q.id,
-                    schema.Probability(
-                        value=rate,
-                        estimate=schema.Estimate(
-                            rationale=f"the {q.id} nerve value / given = {q.nerve.value} / "
-                            f"{given}: the territory felt per person, so that one region reads "
-                            "as the nerve value (calc)"
-                        ),
-                    ),
+                    rate,
                     schema.Probability(
                         value=leak,
                         estimate=schema.Estimate(
@@ -102,11 +114,37 @@ def derive_territories(kb: RawKnowledgeBase) -> list[TerritoryDef]:
                             f"{pattern.background_share.value} × {q.leak.value} / {given} (calc)"
                         ),
                     ),
-                    pattern.given,
+                    given_p,
                     findings,
                 )
             )
     return out
+
+
+def territory_problems(kb: RawKnowledgeBase, territories: list[TerritoryDef]) -> list[str]:
+    """A site's own territory rate (``Site.territory``) must name a quality it has a
+    territory node for."""
+    made = {(t.site, t.quality) for t in territories}
+    problems = [
+        f"sites › {site.id} › territory › {quality}: found a territory rate, expected a "
+        "quality whose nerve territory the site has a node for (a lateral nerve-only site "
+        "without a derived_scale, min_regions regions, no hand-written region links)"
+        for site in kb.sites
+        for quality in site.territory
+        if (site.id, quality) not in made
+    ]
+    problems += [
+        f"sites › {site.id} › territory_given: found one, expected a site with a territory node"
+        for site in kb.sites
+        if site.territory_given is not None and not any(t.site == site.id for t in territories)
+    ]
+    problems += [
+        f"sites › {t.site} › territory › {t.quality}: the rate per person is "
+        f"{t.rate.value:.3g} (nerve value / given), above 1; expected a rate of its own"
+        for t in territories
+        if t.rate.value > 1.0
+    ]
+    return problems
 
 
 def territory_leaks(
