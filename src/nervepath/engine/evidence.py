@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -179,6 +179,23 @@ def planned_size(compiled: CompiledNetwork, evidence: Mapping[int, int], extra: 
     """The table entries of the tree :func:`absorb` would build, from its elimination order
     alone (no table is built: a dense case's can be far too large to build)."""
     return _chosen(compiled, evidence, extra).size
+
+
+def planned_size_within(
+    compiled: CompiledNetwork, items: tuple[tuple[int, int], ...], relevant: Sequence[int]
+) -> int:
+    """:func:`planned_size` of the evidence ``items`` whose trees hold ``relevant[i]`` in layout
+    ``i`` (what :func:`relevant_nodes` gives for them): the same drafts, without recomputing
+    the closures. The split search plans many subsets of one evidence set whose trees all
+    hold the same variables (a split finding's parents join ``extra``, and a finding's
+    closure is its parents' closures), so it computes them once."""
+    layouts = compiled.layouts
+    first = _drafted(compiled, layouts[0], items, relevant[0])
+    if first.size > SWITCH_SIZE and len(layouts) > 1:
+        second = _drafted(compiled, layouts[1], items, relevant[1])
+        if second.size < first.size:
+            first = second
+    return first.size
 
 
 def _chosen(compiled: CompiledNetwork, evidence: Mapping[int, int], extra: int) -> _Draft:

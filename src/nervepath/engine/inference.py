@@ -59,6 +59,7 @@ from nervepath.engine.evidence import (
     evidence_indices,
     node_indices,
     planned_size,
+    planned_size_within,
     relevant_nodes,
 )
 from nervepath.engine.junction import LOG_ZERO, Propagation, propagate
@@ -305,11 +306,14 @@ class _Search:
 
 @functools.lru_cache(maxsize=SEARCHES_KEPT)
 def _searched_split(search: _Search) -> Terms | None:
-    return _cheapest_split(search.compiled, dict(search.items), search.extra)
+    return _cheapest_split(search.compiled, dict(search.items), search.extra, search.relevant)
 
 
 def _cheapest_split(
-    compiled: CompiledNetwork, evidence: dict[int, int], extra: int
+    compiled: CompiledNetwork,
+    evidence: dict[int, int],
+    extra: int,
+    relevant: tuple[int, ...] | None = None,
 ) -> Terms | None:
     """The abnormal findings to split (at most :data:`.split.SPLIT_MAX`, or :data:`WIDER_SPLIT`
     where that many still leave :data:`WIDER_FROM` entries × terms) for the least work pushing
@@ -321,7 +325,9 @@ def _cheapest_split(
     :data:`SPLIT_CANDIDATE_PARENTS` parents or more: a local search from each of those two,
     one finding added, removed or swapped at a time while the work falls, keeps the better
     end (the work is far from monotone in the subset, and the subsets of ten findings are
-    too many to plan). Trees are only planned (cached drafts, no table built). Any subset
+    too many to plan). Trees are only planned (cached drafts, no table built), over the
+    variables ``relevant`` (per layout, :func:`.evidence.relevant_nodes` of the evidence and
+    ``extra``), which every subset's tree holds. Any subset
     is exact: the terms are Quickscore's signed sum, guarded against cancellation by the
     callers as for :func:`split_terms`.
     """
@@ -337,17 +343,16 @@ def _cheapest_split(
         return None
     order = {f: (-len(findings[f].parents), f) for f in pool}
     known: dict[frozenset[int], int] = {}
+    if relevant is None:
+        relevant = tuple(relevant_nodes(layout, evidence, extra) for layout in compiled.layouts)
+    items = tuple(evidence.items())
 
     def work(chosen: frozenset[int]) -> int:
+        # Leaving ``chosen`` out and adding their parents to ``extra`` keeps the same
+        # relevant variables: a finding's closure is the union of its parents' closures.
         if chosen not in known:
-            if not chosen:
-                known[chosen] = planned_size(compiled, evidence, extra)
-            else:
-                rest = {f: k for f, k in evidence.items() if f not in chosen}
-                wider = extra
-                for f in chosen:
-                    wider |= compiled.finding_scopes[f]
-                known[chosen] = planned_size(compiled, rest, wider) << len(chosen)
+            rest = tuple(item for item in items if item[0] not in chosen)
+            known[chosen] = planned_size_within(compiled, rest, relevant) << len(chosen)
         return known[chosen]
 
     def search(best: frozenset[int], most: int = SPLIT_MAX) -> frozenset[int]:

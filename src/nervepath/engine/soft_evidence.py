@@ -330,8 +330,25 @@ class Oriented:
         for k in reversed(order):
             p = self.parents[k]
             needs[k] = p >= 0 and (needs[p] or len(all_active[p]) > len(all_active[k]))
+        # Where each clique's target homes sit in it, and their columns of the output: made
+        # once per push, not once per chunk and calibration.
+        positions = [tuple(tree.cliques[k].index(v) for v in homes[k]) for k in range(n)]
+        home_columns = [
+            np.asarray([target_index[v] for v in homes[k]], dtype=np.intp) for k in range(n)
+        ]
         layout = _Layout(
-            tree, sizes, self.parents, order, children, self.up, self.down, homes, wanted, is_active
+            tree,
+            sizes,
+            self.parents,
+            order,
+            children,
+            self.up,
+            self.down,
+            homes,
+            wanted,
+            is_active,
+            positions,
+            home_columns,
         )
         key = tuple(targets)
         made = self._tables.get(key) or _Tables(
@@ -340,6 +357,7 @@ class Oriented:
         if remember:
             self._tables[key] = made
         _target_tables(layout, needs, self.flats, self.sep_inverses, target_index, made)
+        below_columns = [np.asarray(columns, dtype=np.intp) for columns in made.columns]
         # 3–4. In chunks of rows small enough that a clique table stays within bounds.
         largest = max(1 << size for size in sizes)
         step = max(1, _MAX_ENTRIES // largest)
@@ -356,8 +374,7 @@ class Oriented:
                     in_chunk,
                     factors,
                     made.tables[i],
-                    made.columns,
-                    target_index,
+                    below_columns,
                     log_z,
                     out,
                 )
@@ -399,6 +416,8 @@ class _Layout:
     homes: list[list[int]]
     wanted: list[bool]
     is_active: npt.NDArray[np.bool_]
+    positions: list[tuple[int, ...]]
+    home_columns: list[IndexArray]
 
 
 def _target_tables(
@@ -451,7 +470,7 @@ def _home_factors(
         rows_k = active[k]
         if len(rows_k) == 0 or not tree.homes[k]:
             continue
-        logs = rows[np.ix_(rows_k, tree.home_index[k])]
+        logs = rows[rows_k[:, None], tree.home_index[k]]
         used = np.flatnonzero(np.any(logs != 0.0, axis=0))
         if len(used):
             lam = home_factors(np.ascontiguousarray(logs[:, used].T), len(used))
@@ -466,8 +485,7 @@ def _collect_distribute(
     active: list[IndexArray],
     factors: list[tuple[tuple[int, ...], FloatArray] | None],
     tables: list[FloatArray | None],
-    columns: list[list[int]],
-    target_index: dict[int, int],
+    columns: list[IndexArray],
     log_z: FloatArray,
     out: FloatArray,
 ) -> None:
@@ -475,8 +493,8 @@ def _collect_distribute(
     tree, sizes, parents, order = layout.tree, layout.sizes, layout.parents, layout.order
     children, up, down, homes = layout.children, layout.up, layout.down, layout.homes
     wanted, is_active = layout.wanted, layout.is_active
-    cliques = tree.cliques
-    n = len(cliques)
+    positions, home_columns = layout.positions, layout.home_columns
+    n = len(tree.cliques)
     # 3. Collect over active rows.
     psi: list[FloatArray | None] = [None] * n
     messages: list[FloatArray | None] = [None] * n
@@ -553,10 +571,10 @@ def _collect_distribute(
         totals[k] = total
         scale = _safe_inverse(total)
         if homes[k]:
-            where = tuple(cliques[k].index(v) for v in homes[k])
-            values = _home_masses(pot, size, where)
-            home_columns = np.asarray([target_index[v] for v in homes[k]], dtype=np.intp)
-            out[np.ix_(rows_k, home_columns)] = (values * scale).T
+            # ``out[rows_k[:, None], columns]`` is ``out[np.ix_(rows_k, columns)]``, without
+            # ``ix_``'s Python-level checks.
+            values = _home_masses(pot, size, positions[k])
+            out[rows_k[:, None], home_columns[k]] = (values * scale).T
         for w in children[k]:
             table = tables[w]
             leaves = table is not None and len(active[w]) != len(rows_k)
@@ -570,5 +588,4 @@ def _collect_distribute(
                 continue
             leaving = np.flatnonzero(~is_active[w][rows_k])
             separator = reduced[:, leaving]
-            below_columns = np.asarray(columns[w], dtype=np.intp)
-            out[np.ix_(rows_k[leaving], below_columns)] = ((table.T @ separator) * scale[leaving]).T
+            out[rows_k[leaving][:, None], columns[w]] = ((table.T @ separator) * scale[leaving]).T

@@ -115,11 +115,95 @@ def eliminate(
     order: list[tuple[int, int]] = []
     # 0. Nodes the hint proves simplicial.
     alive = _hinted(adj, alive, hint, touched, order)
+    if candidates > 1:
+        return order + _min_fill_candidates(adj, alive, candidates)
+    queue = bits_of(alive)
+    for v in queue:
+        adj[v] &= alive
+    # 1. Every simplicial node, tested (the last queued first, then its neighbours).
+    while queue:
+        v = queue.pop()
+        if not (alive >> v) & 1:
+            continue
+        nb = adj[v]
+        m = nb
+        while m:
+            low = m & -m
+            if nb & ~adj[low.bit_length() - 1] & ~low:
+                break
+            m ^= low
+        if m:
+            continue  # not simplicial
+        order.append((v, nb))
+        bit = 1 << v
+        alive ^= bit
+        m = nb
+        while m:
+            low = m & -m
+            u = low.bit_length() - 1
+            m ^= low
+            adj[u] &= ~bit
+            queue.append(u)
+    # 2. The rest greedily; a neighbour whose neighbourhood falls inside the new
+    #    clique is simplicial and is taken next. The least degree is found from buckets
+    #    of nodes by degree (bitmasks; the lowest index first, as a scan in index order
+    #    would), updated as degrees change, not by scanning every remaining node per step.
+    degree = [0] * len(adj)
+    buckets = [0] * (max((adj[u].bit_count() for u in bits_of(alive)), default=0) + 1)
+    m = alive
+    while m:
+        low = m & -m
+        u = low.bit_length() - 1
+        m ^= low
+        d = adj[u].bit_count()
+        degree[u] = d
+        buckets[d] |= low
+    ready: list[int] = []
+    while alive:
+        v = -1
+        while ready:
+            v = ready.pop()
+            if (alive >> v) & 1:
+                break
+            v = -1
+        if v < 0:
+            d = 0
+            while not buckets[d]:
+                d += 1
+            lowest = buckets[d]
+            v = (lowest & -lowest).bit_length() - 1
+        nb = adj[v]
+        order.append((v, nb))
+        bit = 1 << v
+        alive ^= bit
+        buckets[degree[v]] ^= bit
+        m = nb
+        while m:
+            low = m & -m
+            u = low.bit_length() - 1
+            m ^= low
+            a = (adj[u] | nb) & ~low & ~bit
+            adj[u] = a
+            d = a.bit_count()
+            if d != degree[u]:
+                buckets[degree[u]] ^= low
+                degree[u] = d
+                if d >= len(buckets):
+                    buckets.extend([0] * (d + 1 - len(buckets)))
+                buckets[d] |= low
+            if not a & ~nb:
+                ready.append(u)
+    return order
+
+
+def _min_fill_candidates(adj: list[int], alive: int, candidates: int) -> list[tuple[int, int]]:
+    """:func:`eliminate`'s steps 1–2 with ``candidates`` > 1 (min-fill over the nodes of
+    least degree)."""
+    order: list[tuple[int, int]] = []
     degree: dict[int, int] = {}
     for v in bits_of(alive):
         adj[v] &= alive
         degree[v] = adj[v].bit_count()
-    # 1. Every simplicial node, tested.
     queue = list(degree)
     while queue:
         v = queue.pop()
@@ -132,8 +216,6 @@ def eliminate(
             adj[u] &= ~(1 << v)
             degree[u] -= 1
             queue.append(u)
-    # 2. The rest greedily; a neighbour whose neighbourhood falls inside the new
-    #    clique is simplicial and is taken next.
     ready: list[int] = []
     while degree:
         v = -1
@@ -143,11 +225,8 @@ def eliminate(
                 break
             v = -1
         if v < 0:
-            if candidates <= 1:
-                v = min(degree.items(), key=itemgetter(1))[0]
-            else:
-                lowest = heapq.nsmallest(candidates, degree.items(), key=itemgetter(1))
-                v = min((_fill(u, adj), d, u) for u, d in lowest)[2]
+            lowest = heapq.nsmallest(candidates, degree.items(), key=itemgetter(1))
+            v = min((_fill(u, adj), d, u) for u, d in lowest)[2]
         nb = adj[v]
         order.append((v, nb))
         del degree[v]
