@@ -201,6 +201,7 @@ EMERGENCY_CASES: list[tuple[str, dict[str, str]]] = [
         },
     ),
     ("infected_foot_wound", {"foot_wound_not_healing_left": "present", "fever": "present"}),
+    ("septic_arthritis_suspected", {"hot_swollen_joint_right": "present"}),
     (
         "sudden_new_leg_weakness",
         {

@@ -342,6 +342,52 @@ def test_risk_factors_on_one_checklist_after_the_screen(shipped: Assessor) -> No
     assert Interview(shipped, setting="clinician")._plan.background == ()
 
 
+def test_spinal_infection_risks_on_the_checklist_fire_their_rule(shipped: Assessor) -> None:
+    """Drug injection, a weakened immune system and a recent spinal procedure move no
+    posterior (triage-only), so no ranking reaches them; on the risk-factor checklist, back pain
+    in a person who injects drugs reaches spinal_infection_risk (urgent) in a self-check."""
+    interview = Interview(shipped)
+    _start(interview, ("me", "40_to_50", "male", "2_to_12_weeks", "gradual"))
+    interview.answer("left")
+    interview.answer("lower_back")
+    while interview.step.kind == "feelings":
+        interview.answer("pain")
+    step = interview.answer("none")  # the warning signs
+    assert step.kind == "background"
+    values = {o.value for o in step.options}
+    assert {
+        "injects_drugs",
+        "immunosuppressed",
+        "recent_spinal_procedure_or_bloodstream_infection",
+    } <= values
+    interview.answer("injects_drugs")
+    answers = interview.answers
+    assert answers["injects_drugs"] == "present" and answers["immunosuppressed"] == "absent"
+    fired = {f.id for f in interview.assessment().red_flags}
+    assert "spinal_infection_risk" in fired
+
+
+def test_pain_out_of_proportion_on_the_screen_reaches_compartment_syndrome(
+    shipped: Assessor,
+) -> None:
+    """The key finding of a compartment syndrome (pain out of proportion) is a warning sign:
+    ticked with a new pain, the follow-up asks whether it began with exercise, and a yes is the
+    compartment_syndrome rule in the person's words. Left to the follow-ups it was two answers
+    from the rule and never asked."""
+    interview = Interview(shipped)
+    _start(interview, ("me", "under_40", "male", "under_2_weeks", "gradual"))
+    interview.answer("right")
+    interview.answer("shin")
+    while interview.step.kind == "feelings":
+        interview.answer("pain")
+    assert "pain_out_of_proportion_right" in interview.warning_signs()
+    step = _screen(interview, "pain_out_of_proportion_right")
+    assert step.kind == "question" and step.finding == "onset_during_sport_or_exercise_right"
+    interview.answer("present")
+    fired = {f.id for f in interview.assessment().red_flags}
+    assert "compartment_syndrome" in fired
+
+
 def test_rare_noticed_signs_on_one_checklist_for_the_marked_leg(shipped: Assessor) -> None:
     """A lump along the nerve, a thinner calf or thigh, a swollen knee, being unable to bear
     weight: each rare, so asked alone never reached, yet decisive when present. After the
@@ -395,9 +441,12 @@ def test_rules_asked_later_add_no_warning_signs(
     interview = Interview(shipped)
     _l5_body_map(interview)
     listed = {o.value for o in interview.step.options}
-    for name in ("pain_out_of_proportion_left", "thoracic_back_pain"):
-        assert name not in listed
+    assert "thoracic_back_pain" not in listed
     assert "history_of_cancer" in listed  # a red flag itself, listed whatever its rule
+    # Pain out of proportion too (session 22): the key finding of a compartment syndrome, it was
+    # two unasked answers from its rule (with an onset in exercise), so never asked as a
+    # follow-up; listed, its tick brings the question of how it began.
+    assert "pain_out_of_proportion_left" in listed
     # A swollen calf is a red flag itself (the NHS's sign of a DVT, urgent alone): listed, so
     # that the breathlessness that makes it an emergency can follow.
     assert "calf_swollen_left" in listed

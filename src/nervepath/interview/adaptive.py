@@ -197,7 +197,13 @@ class Chooser:
         # After the follow-ups, before the questions one by one: the risk factors on one
         # checklist, then the rare signs on the marked side(s) on another, then never again
         # (all of their items are answered by them).
-        background = tuple(n for n in self.plan.background if n in unasked)
+        # Triage-only risk factors are no candidates (they move no posterior): unanswered is
+        # enough for them.
+        background = tuple(
+            n
+            for n in self.plan.background
+            if n in unasked or (n in self.plan.triage_only and n not in state.answers)
+        )
         if background:
             return Checklist(background)
         signs = tuple(

@@ -187,7 +187,11 @@ def _background(kb: KnowledgeBase, instances: Mapping[str, FindingInstance]) -> 
     """The risk factors a self-check lists on one checklist (``risk_factor: true``): each is
     rare, so worth little asked alone (a blood thinner ranked 17th to 23rd among the questions
     on the tuning half, never reached), yet decisive when present. Not the age (the start
-    answers it), not a warning sign (the screen lists it), not one about one leg."""
+    answers it), not a warning sign (the screen lists it), not one about one leg. A triage-only
+    risk factor (drug injection, a weakened immune system, a recent spinal procedure: the
+    spinal infection risks) is listed too: it moves no posterior, so no question ranking would
+    ever reach it, and without it the rule that reads it (back pain with an infection risk,
+    urgent) could not fire on a self-check."""
     ages = {f.id for f in kb.raw.findings if f.age_band is not None}
     return tuple(
         name
@@ -195,7 +199,6 @@ def _background(kb: KnowledgeBase, instances: Mapping[str, FindingInstance]) -> 
         if inst.side is None
         and (f := kb.findings[inst.id]).risk_factor
         and f.asked
-        and not f.triage_only
         and inst.id not in ages
         and inst.id not in kb.red_flag_findings
     )
