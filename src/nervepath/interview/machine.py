@@ -8,8 +8,9 @@ The flow (design.md, "The reasoning"; issue #16):
    who it is for and the sex are kept in the state and the case's ``patient``;
 2. where it hurts: the body map (``mark``, or a side and regions), then what it feels like in
    each marked place, one step per place ("What do you feel in the bottom of your left
-   heel?"): ticked qualities become ``{quality}_{region}_{side}`` present, the others absent;
-   with one leg marked, nothing is felt on the other: its places are answered absent. A part
+   heel?"): ticked qualities become ``{quality}_{region}_{side}`` present, the others are
+   left unsaid (:func:`.body_map.felt_answers` says why); with one leg marked, nothing is
+   felt on the other: its places are answered absent. A part
    of the leg is a place too ("somewhere in my left thigh", ``thigh_left``), for a person who
    cannot place the feeling finer: its ticked qualities answer the part's findings
    (``pain_thigh_left``), which take only "present";
