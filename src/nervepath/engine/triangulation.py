@@ -115,35 +115,10 @@ def eliminate(
     order: list[tuple[int, int]] = []
     # 0. Nodes the hint proves simplicial.
     alive = _hinted(adj, alive, hint, touched, order)
+    # 1. Every simplicial node, tested.
+    alive = _simplicial_first(adj, alive, order)
     if candidates > 1:
         return order + _min_fill_candidates(adj, alive, candidates)
-    queue = bits_of(alive)
-    for v in queue:
-        adj[v] &= alive
-    # 1. Every simplicial node, tested (the last queued first, then its neighbours).
-    while queue:
-        v = queue.pop()
-        if not (alive >> v) & 1:
-            continue
-        nb = adj[v]
-        m = nb
-        while m:
-            low = m & -m
-            if nb & ~adj[low.bit_length() - 1] & ~low:
-                break
-            m ^= low
-        if m:
-            continue  # not simplicial
-        order.append((v, nb))
-        bit = 1 << v
-        alive ^= bit
-        m = nb
-        while m:
-            low = m & -m
-            u = low.bit_length() - 1
-            m ^= low
-            adj[u] &= ~bit
-            queue.append(u)
     # 2. The rest greedily; a neighbour whose neighbourhood falls inside the new
     #    clique is simplicial and is taken next. The least degree is found from buckets
     #    of nodes by degree (bitmasks; the lowest index first, as a scan in index order
@@ -196,26 +171,31 @@ def eliminate(
     return order
 
 
-def _min_fill_candidates(adj: list[int], alive: int, candidates: int) -> list[tuple[int, int]]:
-    """:func:`eliminate`'s steps 1–2 with ``candidates`` > 1 (min-fill over the nodes of
-    least degree)."""
-    order: list[tuple[int, int]] = []
-    degree: dict[int, int] = {}
-    for v in bits_of(alive):
+def _simplicial_first(adj: list[int], alive: int, order: list[tuple[int, int]]) -> int:
+    """Restrict ``adj`` to ``alive``, append every node found simplicial (the last queued
+    first, then its neighbours) to ``order``, and return what is left."""
+    queue = bits_of(alive)
+    for v in queue:
         adj[v] &= alive
-        degree[v] = adj[v].bit_count()
-    queue = list(degree)
     while queue:
         v = queue.pop()
-        if v not in degree or not _is_simplicial(v, adj):
+        if not (alive >> v) & 1 or not _is_simplicial(v, adj):
             continue
         nb = adj[v]
         order.append((v, nb))
-        del degree[v]
+        bit = 1 << v
+        alive ^= bit
         for u in bits_of(nb):
-            adj[u] &= ~(1 << v)
-            degree[u] -= 1
+            adj[u] &= ~bit
             queue.append(u)
+    return alive
+
+
+def _min_fill_candidates(adj: list[int], alive: int, candidates: int) -> list[tuple[int, int]]:
+    """:func:`eliminate`'s step 2 with ``candidates`` > 1 (min-fill over the nodes of
+    least degree)."""
+    order: list[tuple[int, int]] = []
+    degree = {v: adj[v].bit_count() for v in bits_of(alive)}
     ready: list[int] = []
     while degree:
         v = -1
