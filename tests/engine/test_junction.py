@@ -103,18 +103,19 @@ def test_elimination_and_tree_are_valid(
     _check_tree(build_tree(adj, alive, scopes, merge_limit=merge_limit), scopes, alive)
 
 
-@settings(max_examples=200, deadline=None)
-@given(graphs(), st.data())
-def test_hint_only_takes_simplicial_nodes(
-    graph: tuple[int, list[int]], data: st.DataObject
-) -> None:
-    """A case graph = the fixed graph on a subset plus cliques among touched nodes."""
+def _case_graph(
+    graph: tuple[int, list[int]], data: st.DataObject, *, clique_size: int, cliques: int
+) -> tuple[list[int], int, list[int], int]:
+    """A case graph = the fixed graph on a drawn subset plus cliques among touched nodes:
+    ``(fixed, alive, adj, touched)``."""
     n, scopes = graph
     fixed = _graph(n, scopes)
-    hint = elimination_hint(fixed)
     alive = data.draw(st.integers(0, (1 << n) - 1))
     extra = data.draw(
-        st.lists(st.lists(st.integers(0, n - 1), unique=True, max_size=4), max_size=3)
+        st.lists(
+            st.lists(st.integers(0, n - 1), unique=True, max_size=clique_size),
+            max_size=cliques,
+        )
     )
     adj = [m & alive for m in fixed]
     touched = 0
@@ -123,7 +124,17 @@ def test_hint_only_takes_simplicial_nodes(
         touched |= mask
         for v in bits_of(mask):
             adj[v] |= mask & ~(1 << v)
-    order = eliminate(list(adj), alive, hint=hint, touched=touched)
+    return fixed, alive, adj, touched
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs(), st.data())
+def test_hint_only_takes_simplicial_nodes(
+    graph: tuple[int, list[int]], data: st.DataObject
+) -> None:
+    """A case graph = the fixed graph on a subset plus cliques among touched nodes."""
+    fixed, alive, adj, touched = _case_graph(graph, data, clique_size=4, cliques=3)
+    order = eliminate(list(adj), alive, hint=elimination_hint(fixed), touched=touched)
     assert sorted(v for v, _ in order) == bits_of(alive)
     assert [nb for _, nb in order] == _true_neighbourhoods(adj, order)
 
@@ -180,19 +191,7 @@ def test_min_degree_buckets_give_the_scanned_order(
 ) -> None:
     """The degree buckets pick exactly the node the scan picked (least degree, then lowest
     index), so the order, hence every tree, is unchanged; with and without a hint."""
-    n, scopes = graph
-    fixed = _graph(n, scopes)
-    alive = data.draw(st.integers(0, (1 << n) - 1))
-    extra = data.draw(
-        st.lists(st.lists(st.integers(0, n - 1), unique=True, max_size=6), max_size=4)
-    )
-    adj = [m & alive for m in fixed]
-    touched = 0
-    for clique in extra:
-        mask = sum(1 << v for v in clique) & alive
-        touched |= mask
-        for v in bits_of(mask):
-            adj[v] |= mask & ~(1 << v)
+    fixed, alive, adj, touched = _case_graph(graph, data, clique_size=6, cliques=4)
     for hint in (None, elimination_hint(fixed)):
         expected = _scanned_min_degree(adj, alive, hint, touched)
         assert eliminate(list(adj), alive, hint=hint, touched=touched) == expected
