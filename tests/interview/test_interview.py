@@ -53,6 +53,15 @@ def _l5_body_map(interview: Interview) -> None:
         interview.answer("pain", "numbness")
 
 
+def _painful(interview: Interview, start: tuple[str, ...], side: str, region: str) -> None:
+    """A self-check started with ``start`` that marks one region of one leg, painful."""
+    _start(interview, start)
+    interview.answer(side)
+    interview.answer(region)
+    while interview.step.kind == "feelings":
+        interview.answer("pain")
+
+
 def _screen(interview: Interview, *ticked: str) -> Step:
     """The warning-sign screen, then the risk-factor and noticed-sign checklists if they come
     next: none."""
@@ -347,11 +356,9 @@ def test_spinal_infection_risks_on_the_checklist_fire_their_rule(shipped: Assess
     posterior (triage-only), so no ranking reaches them; on the risk-factor checklist, back pain
     in a person who injects drugs reaches spinal_infection_risk (urgent) in a self-check."""
     interview = Interview(shipped)
-    _start(interview, ("me", "40_to_50", "male", "2_to_12_weeks", "gradual"))
-    interview.answer("left")
-    interview.answer("lower_back")
-    while interview.step.kind == "feelings":
-        interview.answer("pain")
+    _painful(
+        interview, ("me", "40_to_50", "male", "2_to_12_weeks", "gradual"), "left", "lower_back"
+    )
     step = interview.answer("none")  # the warning signs
     assert step.kind == "background"
     values = {o.value for o in step.options}
@@ -375,11 +382,7 @@ def test_pain_out_of_proportion_on_the_screen_reaches_compartment_syndrome(
     compartment_syndrome rule in the person's words. Left to the follow-ups it was two answers
     from the rule and never asked."""
     interview = Interview(shipped)
-    _start(interview, ("me", "under_40", "male", "under_2_weeks", "gradual"))
-    interview.answer("right")
-    interview.answer("shin")
-    while interview.step.kind == "feelings":
-        interview.answer("pain")
+    _painful(interview, ("me", "under_40", "male", "under_2_weeks", "gradual"), "right", "shin")
     assert "pain_out_of_proportion_right" in interview.warning_signs()
     step = _screen(interview, "pain_out_of_proportion_right")
     assert step.kind == "question" and step.finding == "onset_during_sport_or_exercise_right"
