@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -189,20 +189,27 @@ def planned_size_within(
     the closures. The split search plans many subsets of one evidence set whose trees all
     hold the same variables (a split finding's parents join ``extra``, and a finding's
     closure is its parents' closures), so it computes them once."""
-    layouts = compiled.layouts
-    first = _drafted(compiled, layouts[0], items, relevant[0])
-    if first.size > SWITCH_SIZE and len(layouts) > 1:
-        second = _drafted(compiled, layouts[1], items, relevant[1])
-        if second.size < first.size:
-            first = second
-    return first.size
+    return _cheaper(compiled, items, relevant.__getitem__).size
 
 
 def _chosen(compiled: CompiledNetwork, evidence: Mapping[int, int], extra: int) -> _Draft:
-    # Layouts are compared on their elimination orders, before any tree is built.
-    first = _draft(compiled, compiled.layouts[0], evidence, extra)
-    if first.size > SWITCH_SIZE and len(compiled.layouts) > 1:
-        second = _draft(compiled, compiled.layouts[1], evidence, extra)
+    layouts = compiled.layouts
+    return _cheaper(
+        compiled, tuple(evidence.items()), lambda i: relevant_nodes(layouts[i], evidence, extra)
+    )
+
+
+def _cheaper(
+    compiled: CompiledNetwork, items: tuple[tuple[int, int], ...], relevant: Callable[[int], int]
+) -> _Draft:
+    """The draft in the first layout, or in the second where the first is large and the
+    second smaller; ``relevant(i)``: the variables the tree holds in layout ``i`` (asked only
+    for the layouts drafted). Layouts are compared on their elimination orders, before any
+    tree is built."""
+    layouts = compiled.layouts
+    first = _drafted(compiled, layouts[0], items, relevant(0))
+    if first.size > SWITCH_SIZE and len(layouts) > 1:
+        second = _drafted(compiled, layouts[1], items, relevant(1))
         if second.size < first.size:
             first = second
     return first
